@@ -1,0 +1,38 @@
+// Injected time source, so tests can expire tokens and codes without sleeping.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace latchkey::core {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual int64_t now_millis() const = 0;
+  int64_t now_seconds() const { return now_millis() / 1000; }
+};
+
+class SystemClock final : public Clock {
+ public:
+  int64_t now_millis() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+// System time plus an offset that tests move forward (the test-only
+// `POST /api/latchkey-test/clock` route, enabled by --test-mode).
+class OffsetClock final : public Clock {
+ public:
+  int64_t now_millis() const override { return base_.now_millis() + offset_.load(); }
+  void advance(int64_t millis) { offset_ += millis; }
+  int64_t offset() const { return offset_.load(); }
+
+ private:
+  SystemClock base_;
+  std::atomic<int64_t> offset_{0};
+};
+
+}  // namespace latchkey::core
