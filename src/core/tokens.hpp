@@ -25,12 +25,12 @@ struct DerivedKey {
 DerivedKey derive_key(std::string_view server_secret, std::string_view audience);
 
 struct AccessTokenClaims {
-  std::string sub;               // user id
-  std::string branch_id;         // "main"
+  std::string sub;                              // user id
+  std::string branch_id;                        // "main"
   std::optional<std::string> refresh_token_id;  // session id
-  std::string aud;               // project id
-  int64_t iat = 0;               // seconds
-  int64_t exp = 0;               // seconds
+  std::string aud;                              // project id
+  int64_t iat = 0;                              // seconds
+  int64_t exp = 0;                              // seconds
 };
 
 enum class TokenFailure { kUnparsable, kExpired };
@@ -67,6 +67,8 @@ class TokenService {
   // Keys are a pure function of (secret, audience); derived once per
   // audience and cached (EC point multiplication is the expensive part).
   std::shared_ptr<const KeyPair> key_for(std::string_view audience) const;
+  // The cached key only, never deriving (nullptr when absent).
+  std::shared_ptr<const KeyPair> cached_key(std::string_view audience) const;
 
   std::string secret_;
   std::string origin_;

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317  # cleanup, api, json_field: called from a trap and setup files
+# Load-tests a fresh Latchkey with wrk and prints one line per scenario:
+#   scenario rps p50_ms p99_ms            (stdout; progress goes to stderr)
+#
+# Usage: bench/run.sh [--with-floor] [--no-build] [scenario...]
+#   --with-floor  first run ../shared/bench-floor/floor.sh (nginx on this
+#                 machine) and add a column rps/floor_rps to every line
+#   --no-build    use build/latchkey as it is
+#   scenario...   names of bench/<name>.lua; default: all, in SCENARIOS order
+# Environment: C (connections, 32), DURATION (wrk -d, 10s), LOG_LEVEL (server
+# --log-level, warn), FLOOR_SH (path of floor.sh).
+#
+# The server runs on a free loopback port with a temporary database and the
+# fixed internal-project keys below. Adding a scenario:
+#   bench/<name>.lua        sets `scenario = "<name>"`, the request (wrk.method,
+#                           wrk.path, wrk.headers, wrk.body, or request()), then
+#                           dofile()s report.lua. It may read BENCH_* variables
+#                           with os.getenv; report.lua gives each thread `tid`
+#                           and `runid` for unique values (e.g. sign-up e-mails).
+#   bench/<name>.setup.sh   optional; sourced just before the run with the
+#                           server up. Use `api` and `json_field` below and
+#                           export what the Lua file reads, e.g.
+#     BENCH_ACCESS_TOKEN=$(api client POST /api/v1/auth/password/sign-up \
+#       '{"email":"bench@example.com","password":"bench-password-1"}' | json_field access_token)
+#     export BENCH_ACCESS_TOKEN
+#   and add <name> to SCENARIOS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCENARIOS=(health projects_current)
+
+C=${C:-32}
+DURATION=${DURATION:-10s}
+FLOOR_SH=${FLOOR_SH:-../shared/bench-floor/floor.sh}
+
+export BENCH_DIR=$PWD/bench
+export BENCH_PROJECT_ID=internal
+export BENCH_CLIENT_KEY=pck_latchkey_bench_publishable_client_key
+export BENCH_SERVER_KEY=ssk_latchkey_bench_secret_server_key
+export BENCH_ADMIN_KEY=sak_latchkey_bench_super_secret_admin_key
+export STACK_SEED_INTERNAL_PROJECT_PUBLISHABLE_CLIENT_KEY=$BENCH_CLIENT_KEY
+export STACK_SEED_INTERNAL_PROJECT_SECRET_SERVER_KEY=$BENCH_SERVER_KEY
+export STACK_SEED_INTERNAL_PROJECT_SUPER_SECRET_ADMIN_KEY=$BENCH_ADMIN_KEY
+
+log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+with_floor=0
+build=1
+picked=()
+for arg in "$@"; do
+  case "$arg" in
+    --with-floor) with_floor=1 ;;
+    --no-build) build=0 ;;
+    -h | --help) awk 'NR > 2 && !/^#/ {exit} NR > 2' "$0"; exit 0 ;;
+    -*) die "unknown option: $arg" ;;
+    *) [ -f "bench/$arg.lua" ] || die "no scenario bench/$arg.lua"; picked+=("$arg") ;;
+  esac
+done
+[ ${#picked[@]} -gt 0 ] || picked=("${SCENARIOS[@]}")
+
+# wrk's -d in seconds, to bound each run.
+[[ $DURATION =~ ^([0-9]+)([smh]?)$ ]] || die "DURATION must look like 10, 10s, 2m or 1h"
+secs=${BASH_REMATCH[1]}
+case ${BASH_REMATCH[2]} in m) secs=$((secs * 60)) ;; h) secs=$((secs * 3600)) ;; esac
+wrk_timeout=$((secs + 30))
+
+bash scripts/deps.sh --bench
+if [ "$build" -eq 1 ]; then
+  bash scripts/build.sh --target latchkey >&2
+fi
+[ -x build/latchkey ] || die "build/latchkey is missing"
+ulimit -n 65536 2>/dev/null || true
+
+# Result lines are "scenario rps p50_ms p99_ms"; floor_rps adds a ratio column.
+floor_rps=
+if [ "$with_floor" -eq 1 ]; then
+  [ -x "$FLOOR_SH" ] || die "floor script not found: $FLOOR_SH"
+  log "floor: $FLOOR_SH $C"
+  floor_line=$(timeout 90 "$FLOOR_SH" "$C") || die "floor run failed"
+  [ -n "$floor_line" ] || die "floor run printed nothing"
+  echo "$floor_line"
+  floor_rps=$(awk '{print $2}' <<<"$floor_line")
+  log "columns: scenario rps p50_ms p99_ms rps/floor_rps"
+fi
+
+work=$(mktemp -d -t latchkey-bench.XXXXXX)
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export BENCH_URL=http://127.0.0.1:$port
+export NEXT_PUBLIC_STACK_API_URL=$BENCH_URL
+build/latchkey serve --host 127.0.0.1 --port "$port" --database "$work/bench.db" \
+  --log-level "${LOG_LEVEL:-warn}" >"$work/server.log" 2>&1 &
+server_pid=$!
+
+server_failed() { log "$*; server log:"; tail -n 30 "$work/server.log" >&2; exit 1; }
+for ((i = 0; ; i++)); do
+  kill -0 "$server_pid" 2>/dev/null || server_failed "server exited"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -m 1 "$BENCH_URL/health" || true)
+  [ "$code" = 200 ] && break
+  [ "$i" -lt 150 ] || server_failed "no 200 from GET /health within 30s"
+  sleep 0.2
+done
+log "server up on $BENCH_URL (pid $server_pid); C=$C DURATION=$DURATION"
+
+# api ACCESS_TYPE METHOD PATH [JSON_BODY]: one request as the internal project
+# with ACCESS_TYPE (client, server or admin) and its fixed key; prints the
+# response body and fails on a non-2xx status. Extra headers: API_HEADERS array.
+API_HEADERS=()
+api() {
+  local type=$1 method=$2 path=$3 body=${4:-} key
+  case "$type" in
+    client) key=(-H "x-stack-publishable-client-key: $BENCH_CLIENT_KEY") ;;
+    server) key=(-H "x-stack-secret-server-key: $BENCH_SERVER_KEY") ;;
+    admin) key=(-H "x-stack-super-secret-admin-key: $BENCH_ADMIN_KEY") ;;
+    *) die "api: unknown access type $type" ;;
+  esac
+  curl -sS --fail-with-body -m 10 -X "$method" "$BENCH_URL$path" \
+    -H "x-stack-project-id: $BENCH_PROJECT_ID" -H "x-stack-access-type: $type" "${key[@]}" \
+    "${API_HEADERS[@]}" ${body:+-H "content-type: application/json" --data "$body"}
+}
+# json_field NAME: prints field NAME of the JSON object on stdin.
+json_field() { /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+status=0
+for name in "${picked[@]}"; do
+  if [ -f "bench/$name.setup.sh" ]; then
+    log "$name: setup"
+    # Sourced under set -e: a failing step ends the run.
+    # shellcheck source=/dev/null
+    source "bench/$name.setup.sh"
+  fi
+  log "$name"
+  out=$(timeout --foreground "$wrk_timeout" wrk -t2 -c"$C" -d"$DURATION" --latency \
+    -s "bench/$name.lua" "$BENCH_URL") || die "$name: wrk failed"
+  # RESULT <scenario> <rps> <p50_ms> <p99_ms> requests=N non2xx=N sockerr=N badbody=N
+  read -r tag scenario rps p50 p99 counts <<<"$(grep '^RESULT ' <<<"$out" || true)"
+  [ "${tag:-}" = RESULT ] || die "$name: no RESULT line from wrk:"$'\n'"$out"
+  line="$scenario $rps $p50 $p99"
+  [ -n "$floor_rps" ] && line+=" $(awk -v a="$rps" -v b="$floor_rps" 'BEGIN {printf "%.3f", a / b}')"
+  echo "$line"
+  if [[ " $counts " != *" non2xx=0 "* || " $counts " != *" sockerr=0 "* || " $counts " != *" badbody=0 "* ]]; then
+    log "$name: errors during the run ($counts); its figures are not valid"
+    status=1
+  fi
+done
+exit "$status"

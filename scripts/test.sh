@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds Latchkey and runs every test: the GoogleTest unit tests (CTest),
+# then the pytest e2e suite against a live server on SQLite. Exits non-zero
+# if anything fails, including "no tests found".
+# Environment: E2E_TIMEOUT (seconds, default 1800) bounds each e2e run;
+# extra arguments go to pytest, e.g. scripts/test.sh -k sign_up -x
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+PYTEST_ARGS=("$@")
+
+if ! bash scripts/deps.sh --test || ! bash scripts/build.sh; then
+  echo "test.sh: FAILED (build)"
+  exit 1
+fi
+
+failed=()
+passed=()
+record() { # record NAME STATUS
+  if [ "$2" -eq 0 ]; then passed+=("$1"); else failed+=("$1"); fi
+}
+
+echo "== unit tests (ctest)"
+ctest --test-dir build --output-on-failure --no-tests=error --timeout 300
+record unit $?
+
+# run_e2e NAME [VAR=VALUE...]: one pass of tests/e2e with the given environment.
+# /usr/bin/python3 on purpose: Debian's pytest and libraries live there, and a
+# pyenv python may come first on PATH.
+run_e2e() {
+  local name=$1 status
+  shift
+  echo "== e2e tests ($name)"
+  env LATCHKEY_BIN="$PWD/build/latchkey" "$@" \
+    timeout --kill-after=30 "${E2E_TIMEOUT:-1800}" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e "${PYTEST_ARGS[@]}"
+  status=$?
+  # 5 = no tests collected: an empty suite is a failure, not a pass.
+  [ "$status" -eq 5 ] && echo "test.sh: pytest collected no tests ($name)"
+  [ "$status" -eq 124 ] && echo "test.sh: e2e timed out after ${E2E_TIMEOUT:-1800}s ($name)"
+  record "e2e-$name" "$status"
+}
+
+run_e2e sqlite
+# PostgreSQL: the same suite against a PostgreSQL store goes here, e.g.
+#   run_e2e postgres LATCHKEY_TEST_DATABASE=postgres
+# once the store and the e2e fixture support it.
+
+if [ ${#failed[@]} -eq 0 ]; then
+  echo "test.sh: PASSED (${passed[*]})"
+else
+  echo "test.sh: FAILED (${failed[*]}; passed: ${passed[*]:-none})"
+  exit 1
+fi

@@ -1,0 +1,53 @@
+#include "http/context.hpp"
+
+#include "core/errors.hpp"
+
+namespace latchkey::http {
+
+std::string_view access_type_name(AccessType t) {
+  switch (t) {
+    case AccessType::kClient: return "client";
+    case AccessType::kServer: return "server";
+    case AccessType::kAdmin: return "admin";
+  }
+  return "client";
+}
+
+const store::Project& RequestContext::require_project() const {
+  if (!project) throw std::logic_error("route needs a project but auth resolved none");
+  return *project;
+}
+
+ObjectReader RequestContext::body_reader(bool required) {
+  return ObjectReader("body", body ? &*body : nullptr, schema, required);
+}
+
+ObjectReader RequestContext::query_reader() { return ObjectReader("query", &query, schema, true); }
+
+Field RequestContext::param(std::string_view name) {
+  if (!params_json_.is_object()) {
+    params_json_ = Json::object();
+    for (const auto& [k, v] : params) params_json_[k] = v;
+  }
+  auto it = params_json_.find(std::string(name));
+  return Field("params." + std::string(name), it == params_json_.end() ? nullptr : &*it, schema);
+}
+
+Field RequestContext::header(std::string_view lower_name) {
+  if (!headers_json_.is_object()) headers_json_ = Json::object();
+  auto v = req.headers.get(lower_name);
+  const Json* p = nullptr;
+  if (v) {
+    headers_json_[std::string(lower_name)] = std::string(*v);
+    p = &headers_json_[std::string(lower_name)];
+  }
+  return Field("headers." + std::string(lower_name), p, schema);
+}
+
+void RequestContext::require_user_schema() {
+  if (!user) schema.add("auth.user must be defined");
+}
+
+void RequestContext::validate() const { schema.throw_if_any(req.method_text, req.path); }
+
+}  // namespace latchkey::http

@@ -1,0 +1,62 @@
+// What header authentication resolved for one request (overview.md §3):
+// the project, the access type and the signed-in user, looked up once.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+#include "core/json.hpp"
+#include "http/message.hpp"
+#include "http/schema.hpp"
+#include "store/store.hpp"
+
+namespace latchkey::http {
+
+enum class AccessType { kClient, kServer, kAdmin };
+std::string_view access_type_name(AccessType t);
+
+struct RequestContext {
+  RequestContext(App& a, const Request& r, std::string id,
+                 std::map<std::string, std::string> p = {})
+      : app(a), req(r), request_id(std::move(id)), params(std::move(p)) {}
+
+  App& app;
+  const Request& req;
+  std::string request_id;
+  std::map<std::string, std::string> params;  // path parameters
+  // The parsed body: nullopt = no body; JSON for JSON bodies, an object of
+  // strings for form bodies, a string for text/plain.
+  std::optional<Json> body;
+  Json query;  // the query string as an object of strings (last value wins)
+
+  // Auth (nullopt access type = the request carries no Stack auth).
+  std::optional<AccessType> access_type;
+  std::optional<store::Project> project;
+  std::string branch_id = "main";
+  std::optional<store::User> user;
+  std::optional<std::string> session_id;  // refreshTokenId of the access token
+
+  bool is_server_or_admin() const {
+    return access_type == AccessType::kServer || access_type == AccessType::kAdmin;
+  }
+  const store::Project& require_project() const;
+
+  // Readers for validation; errors collect in `schema`, thrown by
+  // validate() as one SCHEMA_ERROR.
+  SchemaErrors schema;
+  ObjectReader body_reader(bool required = true);
+  ObjectReader query_reader();
+  Field param(std::string_view name);
+  Field header(std::string_view lower_name);
+  // "auth.user must be defined" unless a user is signed in.
+  void require_user_schema();
+  void validate() const;
+
+ private:
+  Json params_json_;
+  Json headers_json_;
+};
+
+}  // namespace latchkey::http

@@ -1,0 +1,63 @@
+// The request and response as handlers see them: no Beast types leak past
+// the server, so handlers and tests deal in plain strings.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/json.hpp"
+
+namespace latchkey::http {
+
+enum class Method { kGet, kPost, kPut, kPatch, kDelete, kOptions, kHead, kOther };
+std::string_view method_name(Method m);
+Method parse_method(std::string_view name);
+
+// Case-insensitive header map; names are stored lower-case.
+class Headers {
+ public:
+  void add(std::string_view name, std::string_view value);
+  // The first value, or nullopt when absent.
+  std::optional<std::string_view> get(std::string_view lower_name) const;
+  // Absent and empty are the same for every key/token header (overview §2).
+  std::optional<std::string_view> get_nonempty(std::string_view lower_name) const;
+  size_t count(std::string_view lower_name) const;
+  const std::vector<std::pair<std::string, std::string>>& all() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+struct Request {
+  Method method = Method::kGet;
+  std::string method_text;  // as received
+  std::string target;       // raw request target
+  std::string path;         // decoded path, without query
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  Headers headers;
+  std::string body;
+  std::string remote_ip;
+  std::string host;  // Host header, for building absolute URLs
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::optional<std::string> content_type;
+
+  void set_header(std::string name, std::string value);
+  static Response json(int status, const Json& body, bool pretty = false);
+  static Response text(int status, std::string body);
+  static Response empty(int status);
+};
+
+// Percent-decodes a URL component ('+' as space when form is true).
+std::string url_decode(std::string_view s, bool form);
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q);
+std::string url_encode(std::string_view s);
+
+}  // namespace latchkey::http

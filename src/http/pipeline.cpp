@@ -1,0 +1,239 @@
+#include "http/pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/crypto.hpp"
+#include "core/errors.hpp"
+#include "http/auth.hpp"
+#include "store/store.hpp"
+
+namespace latchkey::http {
+namespace e = core::errors;
+
+namespace {
+
+constexpr const char* kAllowHeaders =
+    "content-type, authorization, x-stack-project-id, x-stack-branch-id, "
+    "x-stack-override-error-status, x-stack-random-nonce, x-stack-client-version, "
+    "x-stack-disable-artificial-development-delay, x-stack-access-type, "
+    "x-stack-publishable-client-key, x-stack-secret-server-key, x-stack-super-secret-admin-key, "
+    "x-stack-admin-access-token, x-stack-refresh-token, x-stack-access-token, baggage, "
+    "sentry-trace, x-vercel-protection-bypass, ngrok-skip-browser-warning";
+
+void add_static_headers(Response& r) {
+  r.set_header("Cross-Origin-Opener-Policy", "same-origin");
+  r.set_header("Permissions-Policy", "");
+  r.set_header("Referrer-Policy", "strict-origin-when-cross-origin");
+  r.set_header("X-Content-Type-Options", "nosniff");
+  r.set_header("X-Frame-Options", "SAMEORIGIN");
+  r.set_header("Content-Security-Policy", "");
+}
+
+void add_cors_headers(Response& r) {
+  r.set_header("Access-Control-Allow-Origin", "*");
+  r.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+  r.set_header("Access-Control-Max-Age", "86400");
+  r.set_header("Access-Control-Allow-Headers", kAllowHeaders);
+  r.set_header("Access-Control-Expose-Headers",
+               "content-type, x-stack-actual-status, x-stack-known-error");
+}
+
+Response render_known(const core::KnownError& err) {
+  Response r = Response::json(err.status(), err.to_json(), /*pretty=*/true);
+  r.set_header("x-stack-known-error", err.code());
+  return r;
+}
+
+// The API prefixes that all serve the v1 routes (overview.md §1).
+std::optional<std::string_view> strip_version(std::string_view path) {
+  static const std::string_view prefixes[] = {"/api/v1",      "/api/latest",  "/api/v2beta1",
+                                              "/api/v2beta2", "/api/v2beta3", "/api/v2beta4"};
+  for (auto p : prefixes) {
+    if (path.substr(0, p.size()) == p &&
+        (path.size() == p.size() || path[p.size()] == '/')) {
+      auto rest = path.substr(p.size());
+      return rest.empty() ? std::string_view("/") : rest;
+    }
+  }
+  return std::nullopt;
+}
+
+// §5: the body by content type; GET bodies are never parsed.
+std::optional<Json> parse_body(const Request& req) {
+  if (req.method == Method::kGet || req.method == Method::kHead) return std::nullopt;
+  auto ct_header = req.headers.get("content-type");
+  if (!ct_header || ct_header->empty()) return std::nullopt;
+  std::string_view ct = *ct_header;
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && ct.back() == ' ') ct.remove_suffix(1);
+  if (ct == "application/json") {
+    Json j = Json::parse(sanitize_utf8(req.body), nullptr, false);
+    if (j.is_discarded()) throw e::body_parsing_error("Invalid JSON in request body");
+    return j;
+  }
+  if (ct == "application/x-www-form-urlencoded") {
+    Json j = Json::object();
+    for (auto& [k, v] : parse_query(req.body)) j[sanitize_utf8(k)] = sanitize_utf8(v);
+    return j;
+  }
+  if (ct == "text/plain") return Json(sanitize_utf8(req.body));
+  if (ct == "application/octet-stream") return Json(sanitize_utf8(req.body));
+  throw e::body_parsing_error("Unknown content type in request body: " + std::string(ct));
+}
+
+}  // namespace
+
+std::string sanitize_utf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    unsigned char c = in[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= in.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) >> 6) == 2;
+    if (ok && len == 2) ok = c >= 0xC2;
+    if (ok && len == 3) {
+      unsigned char c1 = in[i + 1];
+      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+    }
+    if (ok && len == 4) {
+      unsigned char c1 = in[i + 1];
+      ok = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    if (ok) {
+      out.append(in.substr(i, len));
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      i += 1;
+    }
+  }
+  return out;
+}
+
+Response Pipeline::handle(const Request& req) const {
+  const std::string& path = req.path;
+  // Next.js normalises repeated and trailing slashes with a 308 (§1); the
+  // Python docs' first example depends on it.
+  bool double_slash = path.find("//") != std::string::npos;
+  bool trailing = path.size() > 1 && path.back() == '/';
+  if (double_slash || trailing) {
+    std::string norm;
+    for (char c : path)
+      if (!(c == '/' && !norm.empty() && norm.back() == '/')) norm.push_back(c);
+    if (norm.size() > 1 && norm.back() == '/') norm.pop_back();
+    auto q = req.target.find('?');
+    if (q != std::string::npos) norm += req.target.substr(q);
+    Response r = Response::text(308, norm);
+    r.set_header("Location", norm);
+    add_static_headers(r);
+    return r;
+  }
+
+  if (path.rfind("/api/", 0) != 0 && path != "/api") return handle_other(req);
+
+  if (req.method == Method::kOptions) {  // CORS preflight, before routing and auth
+    Response r = Response::empty(200);
+    add_cors_headers(r);
+    add_static_headers(r);
+    return r;
+  }
+
+  std::string request_id = core::random_request_id();
+  auto rest = strip_version(path);
+  Response r = handle_api(req, rest ? *rest : std::string_view(), request_id);
+  add_cors_headers(r);
+  add_static_headers(r);
+  return r;
+}
+
+Response Pipeline::handle_api(const Request& req, std::string_view rest,
+                              const std::string& request_id) const {
+  Router::Match match;
+  if (!rest.empty()) {
+    match = router_.match(req.method, rest);
+    if (match.path_exists && !match.route) {
+      // Not a route-handler response: no request id, no override (§7.4, §10).
+      if (req.method == Method::kHead && match.has_get)
+        return Response::text(405, "Method not allowed");
+      return Response::empty(405);
+    }
+  }
+
+  RequestContext ctx{app_, req, request_id, std::move(match.params)};
+  Response res;
+  try {
+    ctx.body = parse_body(req);
+    ctx.query = Json::object();
+    for (auto& [k, v] : req.query) ctx.query[sanitize_utf8(k)] = sanitize_utf8(v);
+    authenticate(ctx);
+    if (!match.route) {
+      std::string host = req.host.empty() ? "localhost" : req.host;
+      res = Response::text(
+          404, "404 \xE2\x80\x94 this page does not exist in Stack Auth's API.\n\n"
+               "Please see the API documentation at https://docs.stack-auth.com, or visit the "
+               "Stack Auth dashboard at https://app.stack-auth.com.\n\nURL: http://" +
+                   host + req.target);
+    } else {
+      const Access& access = match.route->access;
+      if (access.required) {
+        if (!ctx.access_type) throw e::access_type_required();
+        if (std::find(access.allowed.begin(), access.allowed.end(), *ctx.access_type) ==
+            access.allowed.end()) {
+          std::vector<std::string> allowed;
+          for (auto t : access.allowed) allowed.emplace_back(access_type_name(t));
+          throw e::insufficient_access_type(access_type_name(*ctx.access_type), allowed);
+        }
+      }
+      res = match.route->handler(ctx);
+      if (res.content_type && res.content_type->rfind("application/json", 0) == 0) {
+        auto accept = req.headers.get("accept");
+        if (accept && accept->find("text/html") != std::string_view::npos) {
+          res.body = Json::parse(res.body).dump(2);
+        }
+      }
+    }
+  } catch (const core::KnownError& err) {
+    res = render_known(err);
+  } catch (const core::PlainError& err) {
+    res = Response::text(err.status(), err.message());
+  } catch (const store::StoreUnavailable& err) {
+    spdlog::error("[{}] database unavailable: {}", request_id, err.what());
+    res = Response::text(503, "The database is unavailable. Please try again shortly.");
+    res.set_header("Retry-After", "1");
+  } catch (const std::exception& err) {
+    spdlog::error("[{}] {} {}: unexpected error: {}", request_id, req.method_text, req.path,
+                  err.what());
+    res = Response::text(500,
+                         "Something went wrong. Please make sure the data you entered is "
+                         "correct.\n\nRequest ID: " +
+                             request_id);
+  }
+  spdlog::debug("[{}] {} {} -> {}", request_id, req.method_text, req.path, res.status);
+  res.set_header("x-stack-request-id", request_id);
+  res.set_header("cache-control", "no-store, max-age=0");
+  if (res.status >= 400 && req.headers.get("x-stack-override-error-status")) {
+    res.set_header("x-stack-actual-status", std::to_string(res.status));
+    res.status = 200;
+  }
+  return res;
+}
+
+Response Pipeline::handle_other(const Request& req) const {
+  if (req.path == "/health" && req.method == Method::kGet)
+    return Response::json(200, Json{{"ok", true}});
+  if (app_.config.test_mode && req.path == "/latchkey-test/clock/advance" &&
+      req.method == Method::kPost) {
+    Json body = Json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("millis") || !body["millis"].is_number_integer())
+      return Response::text(400, "body must be {\"millis\": <integer>}");
+    app_.clock->advance(body["millis"].get<int64_t>());
+    return Response::json(200, Json{{"offset_millis", app_.clock->offset()}});
+  }
+  Response r = Response::text(404, "Not found");
+  add_static_headers(r);
+  return r;
+}
+
+}  // namespace latchkey::http

@@ -1,0 +1,63 @@
+// Maps (method, path below the version prefix) to a route. Patterns use
+// {name} segments; a literal segment wins over a parameter
+// (/users/me before /users/{user_id}).
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/context.hpp"
+#include "http/message.hpp"
+
+namespace latchkey::http {
+
+using Handler = std::function<Response(RequestContext&)>;
+
+// Who may call a route (endpoints-index.md): `required` false means auth is
+// optional (header auth still runs when headers are sent).
+struct Access {
+  bool required = false;
+  std::vector<AccessType> allowed;
+
+  static Access any() { return {}; }
+  static Access client_plus() {
+    return {true, {AccessType::kClient, AccessType::kServer, AccessType::kAdmin}};
+  }
+  static Access server_plus() { return {true, {AccessType::kServer, AccessType::kAdmin}}; }
+  static Access admin() { return {true, {AccessType::kAdmin}}; }
+};
+
+struct Route {
+  Method method;
+  std::string pattern;
+  Access access;
+  Handler handler;
+};
+
+class Router {
+ public:
+  void add(Method method, std::string pattern, Access access, Handler handler);
+
+  struct Match {
+    const Route* route = nullptr;  // set when method and path match
+    bool path_exists = false;      // some route has this path (405 otherwise)
+    bool has_get = false;          // the path has a GET route (HEAD → 405 text)
+    std::map<std::string, std::string> params;
+  };
+  Match match(Method method, std::string_view path) const;
+
+ private:
+  struct Pattern {
+    std::vector<std::string> segments;  // "{x}" for parameters
+    std::vector<Route> routes;
+  };
+  std::vector<Pattern> patterns_;
+};
+
+// Registration entry points, one per resource family (src/api/*.cpp).
+void register_root_routes(Router& r);
+void register_project_routes(Router& r);
+
+}  // namespace latchkey::http

@@ -1,0 +1,278 @@
+#include "http/schema.hpp"
+
+#include <algorithm>
+#include <boost/url/parse.hpp>
+#include <cmath>
+#include <regex>
+
+#include "core/crypto.hpp"
+#include "core/errors.hpp"
+
+namespace latchkey::http {
+
+void SchemaErrors::throw_if_any(std::string_view method, std::string_view path) const {
+  if (lines_.empty()) return;
+  std::string msg = "Request validation failed on " + std::string(method) + " " + std::string(path) + ":";
+  for (const auto& l : lines_) msg += "\n  - " + l;
+  throw core::errors::schema_error(std::move(msg));
+}
+
+size_t js_length(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    n += len == 4 ? 2 : 1;
+    i += len;
+  }
+  return n;
+}
+
+bool is_valid_email(std::string_view s) {
+  // yup's e-mail rule, close enough to the WHATWG one it derives from.
+  static const std::regex re(
+      R"(^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$)");
+  return std::regex_match(s.begin(), s.end(), re);
+}
+
+bool is_strict_email(std::string_view s) {
+  static const std::regex re(R"(^[^.]+(\.[^.]+)*@.*\.[^.][^.]+$)");
+  return std::regex_match(s.begin(), s.end(), re);
+}
+
+bool is_valid_url(std::string_view s) {
+  auto r = boost::urls::parse_absolute_uri(s);
+  return r.has_value() && !r->scheme().empty();
+}
+
+static std::string print_value(const Json& v) {
+  return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+bool Field::check_present(bool required, bool allow_null) {
+  if (!value_) {
+    if (required) errors_.add(path_ + " must be defined");
+    return false;
+  }
+  if (value_->is_null()) {
+    if (!allow_null) errors_.add(path_ + " cannot be null");
+    return false;
+  }
+  return true;
+}
+
+void Field::type_error(std::string_view type) {
+  errors_.add(path_ + " must be a `" + std::string(type) + "` type, but the final value was: `" +
+              print_value(*value_) + "`.");
+}
+
+std::optional<std::string> Field::string(bool required, size_t max_len, bool non_empty) {
+  if (!check_present(required, false)) return std::nullopt;
+  std::string s;
+  if (value_->is_string()) {
+    s = value_->get<std::string>();
+  } else if (value_->is_number()) {
+    s = print_value(*value_);  // yup casts numbers to their decimal string
+  } else {
+    type_error("string");
+    return std::nullopt;
+  }
+  if (max_len && js_length(s) > max_len) {
+    errors_.add(path_ + " must be at most " + std::to_string(max_len) + " characters");
+    return std::nullopt;
+  }
+  if (non_empty && s.empty()) {
+    errors_.add(path_ + " must not be empty");
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::string> Field::email(bool required, bool strict) {
+  auto s = string(required);
+  if (!s) return std::nullopt;
+  if (!is_valid_email(*s)) {
+    errors_.add(path_ + " must be a valid email");
+    return std::nullopt;
+  }
+  if (strict && !is_strict_email(*s)) {
+    errors_.add(path_ + " must match the following: \"/^[^.]+(\\.[^.]+)*@.*\\.[^.][^.]+$/\"");
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::string> Field::url(bool required) {
+  auto s = string(required);
+  if (!s) return std::nullopt;
+  bool ok = true;
+  if (s->find(' ') != std::string::npos) {
+    errors_.add(path_ + " contains spaces");
+    ok = false;
+  }
+  if (!is_valid_url(*s)) {
+    errors_.add(path_ + " is not a valid URL");
+    ok = false;
+  }
+  return ok ? s : std::nullopt;
+}
+
+std::optional<std::string> Field::uuid(bool required) {
+  auto s = string(required);
+  if (!s) return std::nullopt;
+  if (!core::is_uuid(*s)) {
+    errors_.add(path_ + " must be a valid UUID");
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<bool> Field::boolean(bool required) {
+  if (!check_present(required, false)) return std::nullopt;
+  if (value_->is_boolean()) return value_->get<bool>();
+  if (value_->is_string()) {
+    auto s = value_->get<std::string>();
+    if (s == "true" || s == "1") return true;
+    if (s == "false" || s == "0") return false;
+  }
+  if (value_->is_number_integer()) {
+    auto n = value_->get<int64_t>();
+    if (n == 1) return true;
+    if (n == 0) return false;
+  }
+  type_error("boolean");
+  return std::nullopt;
+}
+
+std::optional<int64_t> Field::integer(bool required, int64_t min, int64_t max) {
+  if (!check_present(required, false)) return std::nullopt;
+  double d;
+  if (value_->is_number()) {
+    d = value_->get<double>();
+  } else if (value_->is_string()) {
+    const auto s = value_->get<std::string>();
+    char* end = nullptr;
+    d = std::strtod(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size()) {
+      type_error("number");
+      return std::nullopt;
+    }
+  } else {
+    type_error("number");
+    return std::nullopt;
+  }
+  if (!std::isfinite(d) || d != std::floor(d)) {
+    errors_.add(path_ + " must be an integer");
+    return std::nullopt;
+  }
+  if (d > static_cast<double>(max)) {
+    errors_.add(path_ + " must be less than or equal to " + std::to_string(max));
+    return std::nullopt;
+  }
+  if (d < static_cast<double>(min)) {
+    errors_.add(path_ + " must be greater than or equal to " + std::to_string(min));
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(d);
+}
+
+std::optional<std::string> Field::one_of(bool required, const std::vector<std::string>& values) {
+  auto s = string(required);
+  if (!s) return std::nullopt;
+  if (std::find(values.begin(), values.end(), *s) == values.end()) {
+    std::string list;
+    for (const auto& v : values) list += (list.empty() ? "" : ", ") + v;
+    errors_.add(path_ + " must be one of the following values: " + list);
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<Json> Field::object(bool required) {
+  if (!check_present(required, false)) return std::nullopt;
+  if (!value_->is_object()) {
+    type_error("object");
+    return std::nullopt;
+  }
+  return *value_;
+}
+
+std::optional<Json> Field::array(bool required) {
+  if (!check_present(required, false)) return std::nullopt;
+  if (!value_->is_array()) {
+    type_error("array");
+    return std::nullopt;
+  }
+  return *value_;
+}
+
+std::optional<Json> Field::any(bool required) {
+  if (!check_present(required, true)) return std::nullopt;
+  return *value_;
+}
+
+Patch<std::string> Field::nullable_string(size_t max_len) {
+  Patch<std::string> p;
+  if (!value_) return p;
+  p.present = true;
+  if (value_->is_null()) return p;
+  p.value = string(false, max_len);
+  if (!p.value) p.present = false;  // invalid: already recorded
+  return p;
+}
+
+Patch<std::string> Field::nullable_url() {
+  Patch<std::string> p;
+  if (!value_) return p;
+  p.present = true;
+  if (value_->is_null()) return p;
+  p.value = url(false);
+  if (!p.value) p.present = false;
+  return p;
+}
+
+Patch<Json> Field::nullable_json() {
+  Patch<Json> p;
+  if (!value_) return p;
+  p.present = true;
+  if (!value_->is_null()) p.value = *value_;
+  return p;
+}
+
+ObjectReader::ObjectReader(std::string path, const Json* value, SchemaErrors& errors, bool required)
+    : path_(std::move(path)), errors_(errors) {
+  if (!value) {
+    if (required) errors_.add(path_ + " must be defined");
+    return;
+  }
+  if (value->is_null()) {
+    errors_.add(path_ + " cannot be null");
+    return;
+  }
+  if (!value->is_object()) {
+    errors_.add(path_ + " must be a `object` type, but the final value was: `" +
+                print_value(*value) + "`.");
+    return;
+  }
+  obj_ = value;
+}
+
+Field ObjectReader::field(std::string_view key) {
+  seen_.emplace_back(key);
+  std::string p = path_ + "." + std::string(key);
+  if (!obj_) return Field(std::move(p), nullptr, errors_);
+  auto it = obj_->find(std::string(key));
+  return Field(std::move(p), it == obj_->end() ? nullptr : &*it, errors_);
+}
+
+void ObjectReader::reject_unknown() {
+  if (!obj_) return;
+  std::string unknown;
+  for (auto it = obj_->begin(); it != obj_->end(); ++it) {
+    if (std::find(seen_.begin(), seen_.end(), it.key()) == seen_.end())
+      unknown += (unknown.empty() ? "" : ", ") + it.key();
+  }
+  if (!unknown.empty()) errors_.add(path_ + " contains unknown properties: " + unknown);
+}
+
+}  // namespace latchkey::http

@@ -1,0 +1,139 @@
+// latchkey: the CLI. serve, migrate, and project administration.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app.hpp"
+#include "core/clock.hpp"
+#include "core/projects.hpp"
+#include "http/pipeline.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+
+using namespace latchkey;
+
+namespace {
+
+std::string default_database() {
+  const char* v = std::getenv("STACK_DATABASE_CONNECTION_STRING");
+  return v && *v ? v : "./latchkey.db";
+}
+
+http::Router make_router() {
+  http::Router r;
+  http::register_root_routes(r);
+  http::register_project_routes(r);
+  return r;
+}
+
+int serve(Config config) {
+  auto app = make_app(config);
+  http::Router router = make_router();
+  http::Pipeline pipeline(*app, router);
+  http::Server server(*app, pipeline);
+  int port = server.listen();
+  spdlog::info("latchkey listening on http://{}:{} (public URL {}, database {})", config.host,
+               port, app->config.public_url, config.database);
+  std::cout << "listening on http://" << config.host << ":" << port << std::endl;
+  server.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Latchkey: a self-hosted authentication server speaking the Stack Auth REST API"};
+  cli.require_subcommand(1);
+  Config config;
+  config.database = default_database();
+  if (const char* lvl = std::getenv("LATCHKEY_LOG_LEVEL")) config.log_level = lvl;
+
+  auto* serve_cmd = cli.add_subcommand("serve", "Run the HTTP server");
+  serve_cmd->add_option("--host", config.host, "Address to listen on")->capture_default_str();
+  serve_cmd->add_option("--port", config.port, "Port to listen on (0 = any free port)")
+      ->capture_default_str();
+  serve_cmd->add_option("--public-url", config.public_url,
+                        "Public base URL (token issuer, e-mail links); env "
+                        "NEXT_PUBLIC_STACK_API_URL, default http://localhost:PORT");
+  serve_cmd->add_option("--database", config.database,
+                        "SQLite file path (env STACK_DATABASE_CONNECTION_STRING)")
+      ->capture_default_str();
+  serve_cmd->add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  serve_cmd->add_option("--io-threads", config.io_threads, "I/O threads")->capture_default_str();
+  serve_cmd->add_option("--worker-threads", config.worker_threads, "Worker threads")
+      ->capture_default_str();
+  serve_cmd->add_flag("--test-mode", config.test_mode,
+                      "Enable test-only routes (/latchkey-test/clock/advance). Never in production.");
+
+  auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations and exit");
+  migrate_cmd->add_option("--database", config.database, "SQLite file path")->capture_default_str();
+
+  auto* project_cmd = cli.add_subcommand("project", "Manage projects");
+  project_cmd->require_subcommand(1);
+  std::string name;
+  bool json_out = false;
+  auto* create_cmd = project_cmd->add_subcommand("create", "Create a project and its first keys");
+  create_cmd->add_option("--name", name, "Display name")->required();
+  create_cmd->add_flag("--json", json_out, "Print JSON");
+  create_cmd->add_option("--database", config.database, "SQLite file path")->capture_default_str();
+  auto* list_cmd = project_cmd->add_subcommand("list", "List projects");
+  list_cmd->add_flag("--json", json_out, "Print JSON");
+  list_cmd->add_option("--database", config.database, "SQLite file path")->capture_default_str();
+
+  CLI11_PARSE(cli, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  try {
+    if (*serve_cmd) return serve(config);
+    auto app = make_app(config);  // migrates and seeds
+    if (*migrate_cmd) {
+      std::cout << "migrations applied to " << config.database << std::endl;
+      return 0;
+    }
+    if (*create_cmd) {
+      core::NewProject np;
+      np.display_name = name;
+      auto p = core::create_project(*app->store, *app->clock, np);
+      core::NewKeySet k;
+      k.description = "Created by latchkey project create";
+      k.expires_at_millis = 4102444799000;
+      k.has_publishable_client_key = k.has_secret_server_key = k.has_super_secret_admin_key = true;
+      auto keys = core::create_key_set(*app->store, *app->clock, p.id, k);
+      if (json_out) {
+        std::cout << Json{{"id", p.id},
+                          {"display_name", p.display_name},
+                          {"publishable_client_key", *keys.publishable_client_key},
+                          {"secret_server_key", *keys.secret_server_key},
+                          {"super_secret_admin_key", *keys.super_secret_admin_key}}
+                         .dump()
+                  << std::endl;
+      } else {
+        std::cout << "project id:             " << p.id << "\n"
+                  << "publishable client key: " << *keys.publishable_client_key << "\n"
+                  << "secret server key:      " << *keys.secret_server_key << "\n"
+                  << "super secret admin key: " << *keys.super_secret_admin_key << std::endl;
+      }
+      return 0;
+    }
+    if (*list_cmd) {
+      Json arr = Json::array();
+      for (const auto& p : app->store->list_projects())
+        arr.push_back(Json{{"id", p.id}, {"display_name", p.display_name}});
+      if (json_out) {
+        std::cout << arr.dump() << std::endl;
+      } else {
+        for (const auto& p : arr)
+          std::cout << p["id"].get<std::string>() << "  " << p["display_name"].get<std::string>()
+                    << "\n";
+      }
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "latchkey: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}
