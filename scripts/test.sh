@@ -41,9 +41,9 @@ run_e2e() {
 }
 
 run_e2e sqlite
-# PostgreSQL: the same suite against a PostgreSQL store goes here, e.g.
-#   run_e2e postgres LATCHKEY_TEST_DATABASE=postgres
-# once the store and the e2e fixture support it.
+# PostgreSQL: the same suite against a PostgreSQL store goes here, once the
+# store supports it: start a throw-away cluster (Debian's postgresql), then
+#   run_e2e postgres LATCHKEY_TEST_DATABASE_URL=postgresql://...
 
 if [ ${#failed[@]} -eq 0 ]; then
   echo "test.sh: PASSED (${passed[*]})"

@@ -29,14 +29,14 @@ constexpr int64_t kInternalKeySetExpiry = 4102444799000;  // 2099-12-31T23:59:59
 // settings and the key set from the environment are re-applied each time.
 void seed_internal_project(App& app) {
   auto& store = *app.store;
-  auto existing = store.get_project("internal");
+  auto existing = store.projects().get_project("internal");
   if (!existing) {
     core::NewProject np;
     np.id = "internal";
     np.display_name = "Stack Dashboard";
     np.description = "Stack's admin dashboard";
     core::create_project(store, *app.clock, np);
-    existing = store.get_project("internal");
+    existing = store.projects().get_project("internal");
     spdlog::info("created the internal project");
   }
   auto p = *existing;
@@ -46,12 +46,12 @@ void seed_internal_project(App& app) {
   p.config["credential_enabled"] = true;
   p.config["client_team_creation_enabled"] = false;
   p.config["create_team_on_sign_up"] = false;
-  store.update_project(p);
+  store.projects().update_project(p);
 
   auto pck = env("STACK_SEED_INTERNAL_PROJECT_PUBLISHABLE_CLIENT_KEY");
   auto ssk = env("STACK_SEED_INTERNAL_PROJECT_SECRET_SERVER_KEY");
   auto sak = env("STACK_SEED_INTERNAL_PROJECT_SUPER_SECRET_ADMIN_KEY");
-  bool have_set = store.get_api_key_set("internal", kInternalKeySetId).has_value();
+  bool have_set = store.projects().get_api_key_set("internal", kInternalKeySetId).has_value();
   if (have_set && !pck && !ssk && !sak) return;  // keep the keys printed at first start
   core::NewKeySet k;
   k.id = kInternalKeySetId;

@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
     }
     if (*list_cmd) {
       Json arr = Json::array();
-      for (const auto& p : app->store->list_projects())
+      for (const auto& p : app->store->projects().list_projects())
         arr.push_back(Json{{"id", p.id}, {"display_name", p.display_name}});
       if (json_out) {
         std::cout << arr.dump() << std::endl;

@@ -166,14 +166,14 @@ Response patch_internal_current(RequestContext& ctx) {
   if (f.is_production_mode) p.is_production_mode = *f.is_production_mode;
   core::normalize_config(config);
   p.config = config;
-  if (!ctx.app.store->update_project(p)) throw e::project_not_found(p.id);
-  auto fresh = ctx.app.store->get_project(p.id);
+  if (!ctx.app.store->projects().update_project(p)) throw e::project_not_found(p.id);
+  auto fresh = ctx.app.store->projects().get_project(p.id);
   if (!fresh) throw e::project_not_found(p.id);
   return Response::json(200, core::project_admin_view(*fresh));
 }
 
 Response delete_internal_current(RequestContext& ctx) {
-  ctx.app.store->delete_project(ctx.require_project().id);
+  ctx.app.store->projects().delete_project(ctx.require_project().id);
   return Response::json(200, Json{{"success", true}});
 }
 
@@ -196,7 +196,7 @@ Response list_internal_projects(RequestContext& ctx) {
   require_dashboard_user(ctx);
   Json items = Json::array();
   for (const auto& id : managed_ids(*ctx.user))
-    if (auto p = ctx.app.store->get_project(id)) items.push_back(core::project_admin_view(*p));
+    if (auto p = ctx.app.store->projects().get_project(id)) items.push_back(core::project_admin_view(*p));
   return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
 }
 
@@ -221,13 +221,13 @@ Response create_internal_project(RequestContext& ctx) {
   if (!meta.contains("managedProjectIds") || !meta["managedProjectIds"].is_array())
     meta["managedProjectIds"] = Json::array();
   meta["managedProjectIds"].push_back(p.id);
-  ctx.app.store->set_user_server_metadata("internal", ctx.user->id, meta);
+  ctx.app.store->users().set_user_server_metadata("internal", ctx.user->id, meta);
   return Response::json(201, core::project_admin_view(p));
 }
 
 Response list_keys(RequestContext& ctx) {
   Json items = Json::array();
-  for (const auto& k : ctx.app.store->list_api_key_sets(ctx.require_project().id))
+  for (const auto& k : ctx.app.store->projects().list_api_key_sets(ctx.require_project().id))
     items.push_back(core::key_set_view(k));
   return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
 }
@@ -253,7 +253,7 @@ Response create_keys(RequestContext& ctx) {
 
 store::ApiKeySet find_key_set(RequestContext& ctx) {
   auto id = ctx.param("api_key_id").uuid(true);
-  return ctx.app.store->get_api_key_set(ctx.require_project().id, id.value_or(""))
+  return ctx.app.store->projects().get_api_key_set(ctx.require_project().id, id.value_or(""))
       .value_or(store::ApiKeySet{});
 }
 
@@ -277,7 +277,7 @@ Response patch_keys(RequestContext& ctx) {
   if (description) set.description = *description;
   if (revoked && *revoked && !set.manually_revoked_at_millis)
     set.manually_revoked_at_millis = ctx.app.clock->now_millis();
-  ctx.app.store->upsert_api_key_set(set);
+  ctx.app.store->projects().upsert_api_key_set(set);
   return Response::json(200, core::key_set_view(set));
 }
 

@@ -26,7 +26,7 @@ static Response root(RequestContext& ctx) {
 
 static Response jwks(RequestContext& ctx) {
   const std::string& id = ctx.params.at("project_id");
-  if (!ctx.app.store->get_project(id)) throw core::PlainError(404, "Project not found");
+  if (!ctx.app.store->projects().get_project(id)) throw core::PlainError(404, "Project not found");
   return Response::json(200, ctx.app.tokens->jwks(id));
 }
 

@@ -15,7 +15,7 @@ store::Project create_project(store::Store& store, const Clock& clock, const New
   p.config = default_project_config();
   for (auto it = np.config.begin(); it != np.config.end(); ++it) p.config[it.key()] = it.value();
   normalize_config(p.config);
-  store.insert_project(p);
+  store.projects().insert_project(p);
   return p;
 }
 
@@ -59,7 +59,7 @@ CreatedKeySet create_key_set(store::Store& store, const Clock& clock,
   make(k.has_super_secret_admin_key, k.super_secret_admin_key, "sak_",
        out.super_secret_admin_key, s.super_secret_admin_key_digest,
        s.super_secret_admin_key_last_four);
-  store.upsert_api_key_set(s);
+  store.projects().upsert_api_key_set(s);
   return out;
 }
 

@@ -1,0 +1,48 @@
+// Sessions (refresh-token rows, tokens.md §6–§7).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+
+namespace latchkey::store {
+
+// A session is a refresh-token row; the token itself is stored as a digest.
+struct Session {
+  std::string id;
+  std::string project_id;
+  std::string user_id;
+  std::string refresh_token_digest;
+  int64_t created_at_millis = 0;
+  std::optional<int64_t> expires_at_millis;  // nullopt = never
+  bool is_impersonation = false;
+  std::optional<int64_t> last_used_at_millis;
+  std::optional<std::string> last_used_ip;
+  std::optional<std::string> last_used_user_agent;
+};
+
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+  virtual void create_session(const Session& s) = 0;
+  // By refresh-token digest, in any project (callers check the project).
+  virtual std::optional<Session> find_session_by_token_digest(const std::string& digest) = 0;
+  virtual std::optional<Session> get_session(const std::string& project_id,
+                                             const std::string& id) = 0;
+  // Oldest first.
+  virtual std::vector<Session> list_sessions(const std::string& project_id,
+                                             const std::string& user_id) = 0;
+  virtual bool delete_session(const std::string& project_id, const std::string& id) = 0;
+  // Deletes every session of the user except `keep_id`; returns the count.
+  virtual int delete_user_sessions(const std::string& project_id, const std::string& user_id,
+                                   const std::optional<std::string>& keep_id) = 0;
+  // Records an access-token issuance for the session (last_used_*) and the
+  // user's last_active_at.
+  virtual void record_session_use(const std::string& project_id, const std::string& id,
+                                  int64_t now_millis, const std::string& ip,
+                                  const std::string& user_agent) = 0;
+};
+
+}  // namespace latchkey::store
