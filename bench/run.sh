@@ -9,7 +9,8 @@
 #   --no-build    use build/latchkey as it is
 #   scenario...   names of bench/<name>.lua; default: all, in SCENARIOS order
 # Environment: C (connections, 32), DURATION (wrk -d, 10s), LOG_LEVEL (server
-# --log-level, warn), FLOOR_SH (path of floor.sh).
+# --log-level, warn), FLOOR_SH (path of floor.sh), LATCHKEY_BIN (a server
+# binary to use instead of building build/latchkey).
 #
 # The server runs on a free loopback port with a temporary database and the
 # fixed internal-project keys below. Adding a scenario:
@@ -28,7 +29,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SCENARIOS=(health projects_current)
+SCENARIOS=(health projects_current sign_up sign_in sign_in_wrong_password sign_in_unknown_email
+  users_me refresh)
 
 C=${C:-32}
 DURATION=${DURATION:-10s}
@@ -67,10 +69,11 @@ case ${BASH_REMATCH[2]} in m) secs=$((secs * 60)) ;; h) secs=$((secs * 3600)) ;;
 wrk_timeout=$((secs + 30))
 
 bash scripts/deps.sh --bench
-if [ "$build" -eq 1 ]; then
+bin=${LATCHKEY_BIN:-build/latchkey}
+if [ "$build" -eq 1 ] && [ -z "${LATCHKEY_BIN:-}" ]; then
   bash scripts/build.sh --target latchkey >&2
 fi
-[ -x build/latchkey ] || die "build/latchkey is missing"
+[ -x "$bin" ] || die "$bin is missing"
 ulimit -n 65536 2>/dev/null || true
 
 # Result lines are "scenario rps p50_ms p99_ms"; floor_rps adds a ratio column.
@@ -101,7 +104,7 @@ trap 'exit 130' INT TERM
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export BENCH_URL=http://127.0.0.1:$port
 export NEXT_PUBLIC_STACK_API_URL=$BENCH_URL
-build/latchkey serve --host 127.0.0.1 --port "$port" --database "$work/bench.db" \
+"$bin" serve --host 127.0.0.1 --port "$port" --database "$work/bench.db" \
   --log-level "${LOG_LEVEL:-warn}" >"$work/server.log" 2>&1 &
 server_pid=$!
 

@@ -7,6 +7,7 @@
 
 #include "core/crypto.hpp"
 #include "core/projects.hpp"
+#include "core/sessions.hpp"
 
 namespace latchkey {
 namespace {
@@ -46,6 +47,10 @@ void seed_internal_project(App& app) {
   p.config["credential_enabled"] = true;
   p.config["client_team_creation_enabled"] = false;
   p.config["create_team_on_sign_up"] = false;
+  // Anonymous sign-up is on for the internal project (auth-endpoints.md §7);
+  // set only when absent so that an operator's `false` survives restarts.
+  if (!p.config.contains(core::kAnonymousSignUpEnabled))
+    p.config[core::kAnonymousSignUpEnabled] = true;
   store.projects().update_project(p);
 
   auto pck = env("STACK_SEED_INTERNAL_PROJECT_PUBLISHABLE_CLIENT_KEY");
@@ -83,6 +88,8 @@ std::unique_ptr<App> make_app(Config config) {
   app->clock = std::make_unique<core::OffsetClock>();
   app->store = store::open_store(config.database);
   app->store->migrate();
+  app->cache = std::make_unique<store::ReadCache>(
+      *app->store, std::chrono::milliseconds(config.cache_ttl_millis));
 
   auto secret = env("STACK_SERVER_SECRET");
   if (!secret) {
@@ -103,6 +110,9 @@ std::unique_ptr<App> make_app(Config config) {
   }
   app->tokens =
       std::make_unique<core::TokenService>(*secret, config.public_url, lifetime, *app->clock);
+  app->hasher = std::make_unique<core::PasswordHasher>();
+  app->mailer = std::make_unique<mail::Mailer>(mail::SharedSmtpSettings::from_env(), *app->store,
+                                               *app->clock);
   seed_internal_project(*app);
   return app;
 }

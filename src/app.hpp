@@ -5,7 +5,10 @@
 #include <string>
 
 #include "core/clock.hpp"
+#include "core/passwords.hpp"
 #include "core/tokens.hpp"
+#include "mail/mailer.hpp"
+#include "store/read_cache.hpp"
 #include "store/store.hpp"
 
 namespace latchkey {
@@ -22,13 +25,22 @@ struct Config {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   int read_timeout_seconds = 30;
+  // How long the per-request reads (project, key, user) may be served from
+  // memory when another instance may have written (0 = no cache).
+  int cache_ttl_millis = 1000;
 };
 
 struct App {
   Config config;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::ReadCache> cache;
   std::unique_ptr<core::OffsetClock> clock;
   std::unique_ptr<core::TokenService> tokens;
+  // argon2id/bcrypt on its own bounded pool (one thread per core).
+  std::unique_ptr<core::PasswordHasher> hasher;
+  // Outbound e-mail. Declared last so it is destroyed first: its background
+  // thread uses the store and clock above.
+  std::unique_ptr<mail::Mailer> mailer;
 };
 
 // Opens the database, runs migrations, loads or creates the server secret

@@ -7,6 +7,7 @@
 #include "app.hpp"
 #include "core/clock.hpp"
 #include "core/projects.hpp"
+#include "core/sessions.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -24,11 +25,19 @@ http::Router make_router() {
   http::Router r;
   http::register_root_routes(r);
   http::register_project_routes(r);
+  http::register_user_routes(r);
+  http::register_password_auth_routes(r);
+  http::register_session_routes(r);
+  http::register_otp_routes(r);
+  http::register_password_reset_routes(r);
+  http::register_contact_channel_routes(r);
+  http::register_email_routes(r);
   return r;
 }
 
 int serve(Config config) {
   auto app = make_app(config);
+  app->mailer->log_configuration();
   http::Router router = make_router();
   http::Pipeline pipeline(*app, router);
   http::Server server(*app, pipeline);
@@ -64,6 +73,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--io-threads", config.io_threads, "I/O threads")->capture_default_str();
   serve_cmd->add_option("--worker-threads", config.worker_threads, "Worker threads")
       ->capture_default_str();
+  serve_cmd->add_option("--cache-ttl-ms", config.cache_ttl_millis,
+                        "How long project, key and user reads may be served from memory when "
+                        "another instance may have written (0 disables)")
+      ->capture_default_str();
   serve_cmd->add_flag("--test-mode", config.test_mode,
                       "Enable test-only routes (/latchkey-test/clock/advance). Never in production.");
 
@@ -81,6 +94,14 @@ int main(int argc, char** argv) {
   auto* list_cmd = project_cmd->add_subcommand("list", "List projects");
   list_cmd->add_flag("--json", json_out, "Print JSON");
   list_cmd->add_option("--database", config.database, "SQLite file path")->capture_default_str();
+  std::string anon_project, anon_state;
+  auto* anon_cmd = project_cmd->add_subcommand(
+      "anonymous-sign-up", "Turn POST /auth/anonymous/sign-up on or off for a project");
+  anon_cmd->add_option("id", anon_project, "Project id")->required();
+  anon_cmd->add_option("state", anon_state, "on or off")
+      ->required()
+      ->check(CLI::IsMember({"on", "off"}));
+  anon_cmd->add_option("--database", config.database, "SQLite file path")->capture_default_str();
 
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
@@ -129,6 +150,14 @@ int main(int argc, char** argv) {
           std::cout << p["id"].get<std::string>() << "  " << p["display_name"].get<std::string>()
                     << "\n";
       }
+      return 0;
+    }
+    if (*anon_cmd) {
+      auto p = app->store->projects().get_project(anon_project);
+      if (!p) throw std::runtime_error("no project with id " + anon_project);
+      p->config[core::kAnonymousSignUpEnabled] = anon_state == "on";
+      app->store->projects().update_project(*p);
+      std::cout << "anonymous sign-up " << anon_state << " for project " << p->id << std::endl;
       return 0;
     }
   } catch (const std::exception& e) {

@@ -23,7 +23,7 @@ class SystemClock final : public Clock {
 };
 
 // System time plus an offset that tests move forward (the test-only
-// `POST /api/latchkey-test/clock` route, enabled by --test-mode).
+// `POST /latchkey-test/clock/advance` route, enabled by --test-mode).
 class OffsetClock final : public Clock {
  public:
   int64_t now_millis() const override { return base_.now_millis() + offset_.load(); }

@@ -2,6 +2,7 @@
 
 #include "core/crypto.hpp"
 #include "core/project_config.hpp"
+#include "core/sessions.hpp"
 
 namespace latchkey::core {
 
@@ -20,13 +21,16 @@ store::Project create_project(store::Store& store, const Clock& clock, const New
 }
 
 Json project_admin_view(const store::Project& p) {
+  // Latchkey-only switches stay out of Stack's REST shape.
+  Json config = p.config;
+  if (config.is_object()) config.erase(kAnonymousSignUpEnabled);
   return Json{{"id", p.id},
               {"display_name", p.display_name},
               {"description", p.description},
               {"created_at_millis", p.created_at_millis},
               {"user_count", p.user_count},
               {"is_production_mode", p.is_production_mode},
-              {"config", p.config}};
+              {"config", config}};
 }
 
 Json project_client_view(const store::Project& p) {

@@ -362,6 +362,29 @@ std::string TokenService::issue(std::string_view project_id, std::string_view us
 }
 
 std::variant<AccessTokenClaims, TokenError> TokenService::verify(std::string_view token) const {
+  // A verified token stays valid until its exp: its claims are kept (keyed
+  // by the token itself), so the ECDSA check runs once per token, not once
+  // per request. Only expiry is re-checked.
+  {
+    std::shared_lock lock(verified_mutex_);
+    auto it = verified_.find(token);
+    if (it != verified_.end()) {
+      if (it->second.exp <= clock_.now_seconds())
+        return TokenError{TokenFailure::kExpired, it->second.exp * 1000};
+      return it->second;
+    }
+  }
+  auto result = verify_uncached(token);
+  if (auto* claims = std::get_if<AccessTokenClaims>(&result)) {
+    std::unique_lock lock(verified_mutex_);
+    if (verified_.size() >= kMaxVerifiedTokens) verified_.clear();
+    verified_.emplace(std::string(token), *claims);
+  }
+  return result;
+}
+
+std::variant<AccessTokenClaims, TokenError> TokenService::verify_uncached(
+    std::string_view token) const {
   const TokenError unparsable{TokenFailure::kUnparsable, std::nullopt};
   size_t dot1 = token.find('.');
   if (dot1 == std::string_view::npos) return unparsable;

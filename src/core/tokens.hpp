@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,15 @@ class TokenService {
   std::shared_ptr<const KeyPair> key_for(std::string_view audience) const;
   // The cached key only, never deriving (nullptr when absent).
   std::shared_ptr<const KeyPair> cached_key(std::string_view audience) const;
+  std::variant<AccessTokenClaims, TokenError> verify_uncached(std::string_view token) const;
+
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  static constexpr size_t kMaxVerifiedTokens = 200000;
+  mutable std::shared_mutex verified_mutex_;
+  mutable std::unordered_map<std::string, AccessTokenClaims, StringHash, std::equal_to<>> verified_;
 
   std::string secret_;
   std::string origin_;

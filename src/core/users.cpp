@@ -73,4 +73,200 @@ store::User create_user(store::Store& store, const Clock& clock, const std::stri
   return u;
 }
 
+namespace {
+
+bool config_flag(const store::Project& project, const char* key, bool fallback) {
+  if (!project.config.is_object()) return fallback;
+  auto it = project.config.find(key);
+  return it != project.config.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+[[noreturn]] void bad_request(std::string message) { throw PlainError(400, std::move(message)); }
+
+void check_password_fields(bool has_password, const std::optional<std::string>& password_hash) {
+  if (has_password && password_hash)
+    bad_request("Cannot set both password and password_hash at the same time.");
+  if (password_hash && !is_importable_password_hash(*password_hash))
+    bad_request(
+        "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format.");
+}
+
+}  // namespace
+
+bool is_importable_password_hash(std::string_view hash) {
+  if (hash.size() != 60 || hash[0] != '$' || hash[1] != '2' || hash[3] != '$' || hash[6] != '$')
+    return false;
+  if (hash[2] != 'a' && hash[2] != 'b' && hash[2] != 'y') return false;
+  if (!std::isdigit(static_cast<unsigned char>(hash[4])) ||
+      !std::isdigit(static_cast<unsigned char>(hash[5])))
+    return false;
+  int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
+  // 4 is bcrypt's minimum; above 16 a single verification would tie up a
+  // hashing thread for seconds.
+  if (cost < 4 || cost > 16) return false;
+  for (char c : hash.substr(7)) {
+    bool ok = c == '.' || c == '/' || std::isalnum(static_cast<unsigned char>(c));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+store::User create_user_from_api(store::Store& store, const Clock& clock,
+                                 const store::Project& project, CreateUserRequest r,
+                                 const PasswordHashFn& hash_password) {
+  NewUser& n = r.user;
+  if (n.primary_email) n.primary_email = normalize_email(*n.primary_email);
+  check_password_fields(r.password.has_value(), n.password_hash);
+  if (!n.primary_email && n.primary_email_auth_enabled)
+    bad_request("primary_email_auth_enabled cannot be true without primary_email");
+  if (!n.primary_email && n.primary_email_verified)
+    bad_request("primary_email_verified cannot be true without primary_email");
+  // Checked again atomically by the store; here so that the 409 wins over
+  // the project checks below, as in the reference.
+  if (n.primary_email && n.primary_email_auth_enabled &&
+      store.users().find_user_by_auth_email(project.id, *n.primary_email))
+    throw errors::user_email_already_exists(*n.primary_email);
+  for (const auto& link : r.oauth_providers) {
+    bool configured = false;
+    if (project.config.contains("oauth_providers") && project.config["oauth_providers"].is_array())
+      for (const auto& p : project.config["oauth_providers"])
+        if (p.is_object() && p.value("id", "") == link.id) configured = true;
+    if (!configured) bad_request("OAuth provider " + link.id + " not found");
+  }
+  if (!r.oauth_providers.empty())
+    // The OAuth account store does not exist yet; refuse rather than drop
+    // the links silently.
+    throw PlainError(501, "Linking OAuth accounts on user creation is not supported yet.");
+  if ((r.password || n.password_hash) && !config_flag(project, "credential_enabled", true))
+    bad_request("Password auth not enabled in the project");
+  if (n.otp_auth_enabled && !config_flag(project, "magic_link_enabled", false))
+    bad_request("OTP auth not enabled in the project");
+  if (r.password) n.password_hash = hash_password(*r.password);
+  return create_user(store, clock, project.id, std::move(n));
+}
+
+store::User update_user(store::Store& store, const Clock& clock, const store::Project& project,
+                        const std::string& user_id, const UserPatch& p,
+                        const PasswordHashFn& hash_password) {
+  check_password_fields(p.password.has_value(), p.password_hash);
+  auto current = store.users().get_user(project.id, user_id);
+  if (!current) throw errors::user_not_found();
+  // Teams do not exist yet, so the user is a member of no team.
+  if (p.selected_team_id && *p.selected_team_id)
+    throw errors::team_membership_not_found(**p.selected_team_id, user_id);
+
+  // E-mail and auth consistency (users.md §3.2), on the values this PATCH
+  // leaves behind.
+  std::optional<std::optional<std::string>> new_email;
+  if (p.primary_email)
+    new_email = *p.primary_email ? std::optional(normalize_email(**p.primary_email)) : std::nullopt;
+  const bool removing = new_email && !*new_email;
+  const bool had_email = current->primary_email.has_value();
+  const std::optional<std::string> email = new_email ? *new_email : current->primary_email;
+  const bool auth = p.primary_email_auth_enabled.value_or(!removing && had_email &&
+                                                          current->primary_email_auth_enabled);
+  if (!email) {
+    if (p.primary_email_auth_enabled == true)
+      bad_request("primary_email_auth_enabled cannot be true without primary_email");
+    if (p.primary_email_verified == true)
+      bad_request("primary_email_verified cannot be true without primary_email");
+    // The reference fails with a 500 here (no channel to update).
+    if (!removing && p.primary_email_auth_enabled)
+      bad_request("primary_email_auth_enabled cannot be set without primary_email");
+    if (!removing && p.primary_email_verified)
+      bad_request("primary_email_verified cannot be set without primary_email");
+  }
+  if (email && auth) {
+    const bool changed = !had_email || *email != *current->primary_email;
+    if (changed || !current->primary_email_auth_enabled) {
+      auto holder = store.users().find_user_by_auth_email(project.id, *email);
+      if (holder && (holder->id != user_id || changed))
+        throw errors::user_email_already_exists(*email);
+    }
+  }
+
+  // Checks of the write phase, in the reference's order.
+  if (p.otp_auth_enabled == true && !current->otp_auth_enabled &&
+      !config_flag(project, "magic_link_enabled", false))
+    bad_request("OTP auth not enabled in the project");
+  if (p.passkey_auth_enabled == true)
+    bad_request(
+        "Cannot manually enable passkey auth, it is enabled iff there is a passkey auth method");
+  const bool sets_password = (p.password && *p.password) || p.password_hash;
+  if (sets_password && !current->password_hash) {
+    if (!config_flag(project, "credential_enabled", true))
+      bad_request("Password auth not enabled in the project");
+    if (!email) bad_request("password is set but primary_email is not set");
+  }
+
+  store::UserUpdate up;
+  if (p.display_name)
+    up.display_name =
+        *p.display_name && !(*p.display_name)->empty() ? *p.display_name : std::nullopt;
+  up.profile_image_url = p.profile_image_url;
+  up.client_metadata = p.client_metadata;
+  up.client_read_only_metadata = p.client_read_only_metadata;
+  up.server_metadata = p.server_metadata;
+  up.primary_email = new_email;
+  if (!removing) {
+    up.primary_email_verified = p.primary_email_verified;
+    up.primary_email_auth_enabled = p.primary_email_auth_enabled;
+  }
+  up.otp_auth_enabled = p.otp_auth_enabled;
+  // passkey_auth_enabled: false deletes the passkey; passkeys are not stored
+  // yet, so there is none to delete.
+  up.totp_secret = p.totp_secret;
+  up.is_anonymous = p.is_anonymous;
+  up.selected_team_id = p.selected_team_id;
+  if (p.password)
+    up.password_hash = *p.password ? std::optional(hash_password(**p.password)) : std::nullopt;
+  else if (p.password_hash)
+    up.password_hash = *p.password_hash;
+  // Any password change signs the user out everywhere, null included.
+  up.delete_sessions = p.password.has_value() || p.password_hash.has_value();
+  up.now_millis = clock.now_millis();
+
+  switch (store.users().update_user(project.id, user_id, up)) {
+    case store::UpdateUserStatus::kUpdated:
+      break;
+    case store::UpdateUserStatus::kNotFound:
+      throw errors::user_not_found();
+    case store::UpdateUserStatus::kEmailInUse:
+      throw errors::user_email_already_exists(*email);
+    case store::UpdateUserStatus::kContactChannelExists:
+      bad_request("Contact channel already exists");
+  }
+  auto fresh = store.users().get_user(project.id, user_id);
+  if (!fresh) throw errors::user_not_found();  // deleted concurrently
+  return *fresh;
+}
+
+void delete_user(store::Store& store, const std::string& project_id, const std::string& user_id) {
+  if (!store.users().delete_user(project_id, user_id)) throw errors::user_not_found();
+}
+
+UserPage list_users(store::Store& store, const std::string& project_id, const UserListRequest& r) {
+  store::ListUsersQuery q;
+  q.limit = r.limit;
+  q.cursor = r.cursor;
+  q.desc = r.desc;
+  q.team_id = r.team_id;
+  if (r.query && !r.query->empty()) {
+    q.text = *r.query;
+    // The query may also name a user id, with any decoration around it.
+    std::string id;
+    for (char c : *r.query)
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')
+        id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (is_uuid(id)) q.text_id = id;
+  }
+  UserPage page;
+  page.items = store.users().list_users(project_id, q);
+  if (r.limit && page.items.size() > static_cast<size_t>(*r.limit)) {
+    page.next_cursor = page.items[static_cast<size_t>(*r.limit)].id;
+    page.items.resize(static_cast<size_t>(*r.limit));
+  }
+  return page;
+}
+
 }  // namespace latchkey::core

@@ -1,8 +1,11 @@
 // Users as the API shows them (users.md §2) and the one path by which every
 // sign-up creates a user (users.md §7, auth-endpoints.md §0.4).
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/json.hpp"
@@ -33,5 +36,74 @@ struct NewUser {
 // when the address is already used for auth by another user.
 store::User create_user(store::Store& store, const Clock& clock, const std::string& project_id,
                         NewUser n);
+
+// Turns a plain password into the hash to store (runs on the hashing pool;
+// may throw the 503 of a full queue).
+using PasswordHashFn = std::function<std::string(std::string_view)>;
+
+// An importable password hash: bcrypt in Modular Crypt Format ($2a$, $2b$ or
+// $2y$, 60 characters) with a cost of 4 to 16 (users.md §3.2).
+bool is_importable_password_hash(std::string_view hash);
+
+// An OAuth account to link at creation (POST /users `oauth_providers`).
+struct OAuthProviderLink {
+  std::string id;  // provider id, e.g. "github"
+  std::string account_id;
+  std::optional<std::string> email;
+};
+
+// POST /users (users.md §7): the body beyond what NewUser holds.
+struct CreateUserRequest {
+  NewUser user;  // user.password_hash: an imported hash, if any
+  std::optional<std::string> password;
+  std::vector<OAuthProviderLink> oauth_providers;
+};
+
+// Runs the checks of users.md §7 against the project (plain-text 400s,
+// USER_EMAIL_ALREADY_EXISTS), hashes the password and creates the user.
+store::User create_user_from_api(store::Store& store, const Clock& clock,
+                                 const store::Project& project, CreateUserRequest r,
+                                 const PasswordHashFn& hash_password);
+
+// A PATCH body (users.md §3, §6). Unset = untouched; an inner nullopt is an
+// explicit null.
+struct UserPatch {
+  std::optional<std::optional<std::string>> display_name;
+  std::optional<std::optional<std::string>> profile_image_url;
+  std::optional<Json> client_metadata, client_read_only_metadata, server_metadata;
+  std::optional<std::optional<std::string>> primary_email;
+  std::optional<bool> primary_email_verified;
+  std::optional<bool> primary_email_auth_enabled;
+  std::optional<std::optional<std::string>> password;  // plain text
+  std::optional<std::string> password_hash;            // imported bcrypt hash
+  std::optional<bool> otp_auth_enabled;
+  std::optional<bool> passkey_auth_enabled;
+  std::optional<std::optional<std::string>> totp_secret;  // decoded bytes
+  std::optional<bool> is_anonymous;
+  std::optional<std::optional<std::string>> selected_team_id;
+};
+
+// PATCH /users/{id} and /users/me: checks in the order of users.md §6, then
+// writes everything in one store transaction. Returns the updated user.
+store::User update_user(store::Store& store, const Clock& clock, const store::Project& project,
+                        const std::string& user_id, const UserPatch& p,
+                        const PasswordHashFn& hash_password);
+
+// DELETE /users/{id}: USER_NOT_FOUND when there is no such user.
+void delete_user(store::Store& store, const std::string& project_id, const std::string& user_id);
+
+// GET /users (users.md §5).
+struct UserListRequest {
+  std::optional<int64_t> limit;
+  std::optional<std::string> cursor;
+  bool desc = false;
+  std::optional<std::string> team_id;
+  std::optional<std::string> query;
+};
+struct UserPage {
+  std::vector<store::User> items;
+  std::optional<std::string> next_cursor;
+};
+UserPage list_users(store::Store& store, const std::string& project_id, const UserListRequest& r);
 
 }  // namespace latchkey::core

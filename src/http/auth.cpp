@@ -38,13 +38,13 @@ void check_admin_access_token(RequestContext& ctx, std::string_view token,
   }
   const auto& claims = std::get<core::AccessTokenClaims>(result);
   if (claims.aud != "internal") throw e::admin_access_token_is_not_admin();
-  auto user = ctx.app.store->users().get_user("internal", claims.sub);
+  auto user = ctx.app.cache->get_user("internal", claims.sub);
   if (!user)
     throw core::PlainError(401,
                            "The user associated with the admin access token is no longer valid. "
                            "Please refresh the admin access token and try again.");
   if (!manages_project(*user, project_id)) throw e::admin_access_token_is_not_admin();
-  if (!ctx.app.store->projects().get_project(project_id)) throw e::invalid_project_for_admin_access_token();
+  if (!ctx.app.cache->get_project(project_id)) throw e::invalid_project_for_admin_access_token();
 }
 
 void check_key(RequestContext& ctx, AccessType type, const std::string& project_id) {
@@ -70,7 +70,7 @@ void check_key(RequestContext& ctx, AccessType type, const std::string& project_
   }
   // Keys are stored as digests: the lookup compares digests, so the key
   // itself is never compared byte by byte.
-  bool valid = ctx.app.store->projects().is_valid_key(project_id, kind, core::sha256_hex(*key),
+  bool valid = ctx.app.cache->is_valid_key(project_id, kind, core::sha256_hex(*key),
                                            ctx.app.clock->now_millis());
   if (valid) return;
   switch (type) {
@@ -123,13 +123,13 @@ void authenticate(RequestContext& ctx) {
     check_key(ctx, *type, project_id);
   }
 
-  ctx.project = ctx.app.store->projects().get_project(project_id);
+  ctx.project = ctx.app.cache->get_project(project_id);
   if (!ctx.project) throw e::project_not_found(project_id);
   if (ctx.branch_id != "main") throw e::branch_does_not_exist(ctx.branch_id);
   ctx.access_type = type;
   if (claims) {
     // A user deleted since the token was issued: the request is signed out.
-    ctx.user = ctx.app.store->users().get_user(project_id, claims->sub);
+    ctx.user = ctx.app.cache->get_user(project_id, claims->sub);
     if (ctx.user) ctx.session_id = claims->refresh_token_id;
   }
 }

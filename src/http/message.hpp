@@ -1,6 +1,7 @@
 // The request and response as handlers see them: no Beast types leak past
 // the server, so handlers and tests deal in plain strings.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,6 +49,10 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::optional<std::string> content_type;
+  // When positive, the server waits this long before writing the response,
+  // on a timer (no worker thread is held): for answers that must not reveal
+  // by their speed which branch produced them.
+  int64_t send_delay_millis = 0;
 
   void set_header(std::string name, std::string value);
   static Response json(int status, const Json& body, bool pretty = false);

@@ -58,6 +58,30 @@ std::optional<std::string_view> strip_version(std::string_view path) {
   return std::nullopt;
 }
 
+constexpr int kMaxJsonDepth = 512;
+
+// The deepest nesting of arrays and objects in a JSON text (strings skipped).
+int json_nesting_depth(std::string_view text) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
 // §5: the body by content type; GET bodies are never parsed.
 std::optional<Json> parse_body(const Request& req) {
   if (req.method == Method::kGet || req.method == Method::kHead) return std::nullopt;
@@ -67,6 +91,10 @@ std::optional<Json> parse_body(const Request& req) {
   ct = ct.substr(0, ct.find(';'));
   while (!ct.empty() && ct.back() == ' ') ct.remove_suffix(1);
   if (ct == "application/json") {
+    // Nesting is bounded so that no later recursive walk (validation
+    // messages, serialisation) can exhaust a worker's stack.
+    if (json_nesting_depth(req.body) > kMaxJsonDepth)
+      throw e::body_parsing_error("Invalid JSON in request body");
     Json j = Json::parse(sanitize_utf8(req.body), nullptr, false);
     if (j.is_discarded()) throw e::body_parsing_error("Invalid JSON in request body");
     return j;
@@ -194,10 +222,14 @@ Response Pipeline::handle_api(const Request& req, std::string_view rest,
         }
       }
     }
+  } catch (const store::NeedsWorker&) {
+    throw;  // served from caches failed: the server reruns this on a worker
   } catch (const core::KnownError& err) {
     res = render_known(err);
   } catch (const core::PlainError& err) {
     res = Response::text(err.status(), err.message());
+    // 503s are overload (e.g. the password-hashing queue is full): retryable.
+    if (err.status() == 503) res.set_header("Retry-After", "1");
   } catch (const store::StoreUnavailable& err) {
     spdlog::error("[{}] database unavailable: {}", request_id, err.what());
     res = Response::text(503, "The database is unavailable. Please try again shortly.");

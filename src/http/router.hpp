@@ -59,5 +59,12 @@ class Router {
 // Registration entry points, one per resource family (src/api/*.cpp).
 void register_root_routes(Router& r);
 void register_project_routes(Router& r);
+void register_user_routes(Router& r);
+void register_password_auth_routes(Router& r);
+void register_session_routes(Router& r);
+void register_otp_routes(Router& r);
+void register_password_reset_routes(Router& r);
+void register_contact_channel_routes(Router& r);
+void register_email_routes(Router& r);
 
 }  // namespace latchkey::http

@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <thread>
 
+#include "store/store.hpp"
+
 namespace latchkey::http {
 
 namespace asio = boost::asio;
@@ -92,13 +94,43 @@ struct Server::Impl {
       ++in_flight;
       // The pipeline may touch the database or hash a password: run it on a
       // worker and resume here when it is done.
-      Response r = co_await asio::co_spawn(
-          workers,
-          [this, &req]() -> asio::awaitable<Response> { co_return pipeline.handle(req); },
-          asio::use_awaitable);
-      auto res = to_beast(std::move(r), version, keep_alive);
+      // Reads are first tried right here from memory (caches, no database);
+      // anything that needs the database, a hash or the network runs on a
+      // worker and resumes here when done.
+      std::optional<Response> r;
+      if (req.method == Method::kGet || req.method == Method::kHead ||
+          req.method == Method::kOptions) {
+        store::NonBlockingScope non_blocking;
+        try {
+          r = pipeline.handle(req);
+        } catch (const store::NeedsWorker&) {
+          if (std::getenv("LK_DEBUG_FALLBACK")) spdlog::warn("fallback {}", req.path);
+        }
+      }
+      if (!r) {
+        r = co_await asio::co_spawn(
+            workers,
+            [this, &req]() -> asio::awaitable<Response> { co_return pipeline.handle(req); },
+            asio::use_awaitable);
+      }
+      if (r->send_delay_millis > 0) {
+        asio::steady_timer delay(stream.get_executor(),
+                                 std::chrono::milliseconds(r->send_delay_millis));
+        co_await delay.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      auto res = to_beast(std::move(*r), version, keep_alive);
       stream.expires_after(std::chrono::seconds(app.config.read_timeout_seconds));
-      auto [wec, wn] = co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      beast::error_code wec;
+      if (req.method == Method::kHead) {
+        // A HEAD response ends after its headers (RFC 9112 §6.3); the
+        // Content-Length still describes the body a GET would carry.
+        bhttp::response_serializer<bhttp::string_body> sr(res);
+        std::tie(wec, std::ignore) =
+            co_await bhttp::async_write_header(stream, sr, asio::as_tuple(asio::use_awaitable));
+      } else {
+        std::tie(wec, std::ignore) =
+            co_await bhttp::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      }
       --in_flight;
       if (wec || !keep_alive) break;
     }

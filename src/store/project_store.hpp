@@ -51,10 +51,11 @@ class ProjectStore {
   virtual std::vector<ApiKeySet> list_api_key_sets(const std::string& project_id) = 0;
   virtual std::optional<ApiKeySet> get_api_key_set(const std::string& project_id,
                                                    const std::string& id) = 0;
-  // True when a set of this project holds a key of this kind with this digest
-  // that is neither revoked nor expired at now.
-  virtual bool is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
-                            int64_t now_millis) = 0;
+  // The expiry of the unrevoked set of this project that holds a key of this
+  // kind with this digest; nullopt when there is none. (The caller compares
+  // the expiry with its clock, so the answer can be cached.)
+  virtual std::optional<int64_t> valid_key_expiry(const std::string& project_id, KeyKind kind,
+                                                  const std::string& digest) = 0;
 };
 
 }  // namespace latchkey::store

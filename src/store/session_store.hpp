@@ -1,4 +1,5 @@
-// Sessions (refresh-token rows, tokens.md §6–§7).
+// Sessions (refresh-token rows, tokens.md §6–§7) and the credential writes
+// that must change sessions in the same transaction.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -26,7 +27,8 @@ struct Session {
 class SessionStore {
  public:
   virtual ~SessionStore() = default;
-  virtual void create_session(const Session& s) = 0;
+  // False (nothing written) when the user does not exist (deleted meanwhile).
+  virtual bool create_session(const Session& s) = 0;
   // By refresh-token digest, in any project (callers check the project).
   virtual std::optional<Session> find_session_by_token_digest(const std::string& digest) = 0;
   virtual std::optional<Session> get_session(const std::string& project_id,
@@ -39,10 +41,21 @@ class SessionStore {
   virtual int delete_user_sessions(const std::string& project_id, const std::string& user_id,
                                    const std::optional<std::string>& keep_id) = 0;
   // Records an access-token issuance for the session (last_used_*) and the
-  // user's last_active_at.
+  // user's last_active_at, in one transaction.
   virtual void record_session_use(const std::string& project_id, const std::string& id,
                                   int64_t now_millis, const std::string& ip,
                                   const std::string& user_agent) = 0;
+
+  // Replaces the user's password hash only if it still equals `expected`
+  // (nullopt: only if the user has no password), so that a concurrent
+  // password change is never overwritten by a stale write. With
+  // `revoke_sessions`, every session of the user except `keep_session_id` is
+  // deleted in the same transaction. False (nothing written) when the stored
+  // hash was not `expected` or the user is gone.
+  virtual bool compare_and_set_password(const std::string& project_id, const std::string& user_id,
+                                        const std::optional<std::string>& expected,
+                                        const std::string& new_hash, bool revoke_sessions,
+                                        const std::optional<std::string>& keep_session_id) = 0;
 };
 
 }  // namespace latchkey::store

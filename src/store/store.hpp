@@ -11,9 +11,12 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "store/contact_channel_store.hpp"
 #include "store/project_store.hpp"
+#include "store/sent_email_store.hpp"
 #include "store/session_store.hpp"
 #include "store/user_store.hpp"
+#include "store/verification_code_store.hpp"
 
 namespace latchkey::store {
 
@@ -24,9 +27,30 @@ class StoreUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown when database work is attempted on a thread that must not block
+// (an I/O thread serving a request from caches): the server then hands the
+// request to a worker. See NonBlockingScope.
+class NeedsWorker : public std::exception {
+ public:
+  const char* what() const noexcept override { return "database access needs a worker thread"; }
+};
+
+// While alive, any database access on this thread throws NeedsWorker.
+class NonBlockingScope {
+ public:
+  NonBlockingScope();
+  ~NonBlockingScope();
+  NonBlockingScope(const NonBlockingScope&) = delete;
+};
+bool on_non_blocking_thread();
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Increases with every completed write through this store (any process
+  // writing elsewhere is not seen: caches also bound their age).
+  virtual uint64_t write_generation() const = 0;
 
   virtual void migrate() = 0;
 
@@ -37,6 +61,9 @@ class Store {
   virtual ProjectStore& projects() = 0;
   virtual UserStore& users() = 0;
   virtual SessionStore& sessions() = 0;
+  virtual ContactChannelStore& contact_channels() = 0;
+  virtual VerificationCodeStore& verification_codes() = 0;
+  virtual SentEmailStore& sent_emails() = 0;
 };
 
 // Opens the store named by `database`: a file path (SQLite), or a

@@ -14,9 +14,9 @@ struct User {
   std::string project_id;
   std::optional<std::string> display_name;
   std::optional<std::string> profile_image_url;
-  Json client_metadata;             // null when unset
-  Json client_read_only_metadata;   // null when unset
-  Json server_metadata;             // null when unset
+  Json client_metadata;            // null when unset
+  Json client_read_only_metadata;  // null when unset
+  Json server_metadata;            // null when unset
   bool requires_totp_mfa = false;
   std::optional<std::string> totp_secret;  // raw bytes
   bool is_anonymous = false;
@@ -32,6 +32,44 @@ struct User {
 };
 
 enum class CreateUserStatus { kCreated, kEmailInUse };
+
+// A change to one user (users.md §6 PATCH): each set member is written, an
+// unset one is left alone. An inner nullopt clears the value.
+struct UserUpdate {
+  std::optional<std::optional<std::string>> display_name;
+  std::optional<std::optional<std::string>> profile_image_url;
+  std::optional<Json> client_metadata, client_read_only_metadata, server_metadata;
+  // A value creates the primary e-mail channel or replaces its value in
+  // place (keeping is_verified); nullopt deletes the channel.
+  std::optional<std::optional<std::string>> primary_email;
+  std::optional<bool> primary_email_verified;      // needs a primary channel
+  std::optional<bool> primary_email_auth_enabled;  // needs a primary channel
+  std::optional<std::optional<std::string>> password_hash;
+  std::optional<bool> otp_auth_enabled;
+  // Also sets requires_totp_mfa to whether a secret is set.
+  std::optional<std::optional<std::string>> totp_secret;
+  std::optional<bool> is_anonymous;
+  std::optional<std::optional<std::string>> selected_team_id;
+  bool delete_sessions = false;  // sign the user out everywhere
+  int64_t now_millis = 0;        // creation time of a new e-mail channel
+};
+
+enum class UpdateUserStatus {
+  kUpdated,
+  kNotFound,
+  kEmailInUse,            // the address is used for auth by another channel
+  kContactChannelExists,  // the user already has a non-primary channel with it
+};
+
+// GET /users (users.md §5): ordered by (created_at, id).
+struct ListUsersQuery {
+  std::optional<int64_t> limit;       // rows to return; the store reads one more
+  std::optional<std::string> cursor;  // first user of the page (inclusive)
+  bool desc = false;
+  std::optional<std::string> team_id;
+  std::optional<std::string> text;     // case-insensitive substring filter
+  std::optional<std::string> text_id;  // exact user id match for the filter
+};
 
 class UserStore {
  public:
@@ -53,6 +91,17 @@ class UserStore {
   // Replaces the user's server_metadata.
   virtual void set_user_server_metadata(const std::string& project_id, const std::string& id,
                                         const Json& server_metadata) = 0;
+
+  // Applies every change in one transaction; nothing is written unless the
+  // status is kUpdated.
+  virtual UpdateUserStatus update_user(const std::string& project_id, const std::string& id,
+                                       const UserUpdate& update) = 0;
+  // Deletes the user and everything it owns (the foreign keys cascade).
+  virtual bool delete_user(const std::string& project_id, const std::string& id) = 0;
+  // Up to limit + 1 users (all when no limit), so the caller can tell whether
+  // there is a next page. An unknown cursor gives no rows.
+  virtual std::vector<User> list_users(const std::string& project_id,
+                                       const ListUsersQuery& query) = 0;
 };
 
 }  // namespace latchkey::store

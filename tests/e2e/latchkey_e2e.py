@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import re
+import socket
 import time
 import uuid
 from typing import Any, Iterable, Mapping, Optional
@@ -344,6 +345,29 @@ class Client:
         r = self.post("/api/v1/internal/api-keys", headers=self.headers("admin", project), json=body)
         assert r.status_code == 200, r.text
         return r.json()
+
+
+# --- raw HTTP ------------------------------------------------------------------
+
+
+def raw_exchange(base_url: str, method: str, path: str, headers: Optional[Mapping] = None) -> tuple:
+    """One request on its own connection with `Connection: close`; returns
+    (status line, header block, every byte after the header block) exactly as
+    received, for checks that HTTP client libraries would hide."""
+    host, port = base_url.split("://", 1)[1].rsplit(":", 1)
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    data = b""
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    status_line, _, header_block = head.decode("latin-1").partition("\r\n")
+    return status_line, header_block, rest
 
 
 # --- assertions ---------------------------------------------------------------

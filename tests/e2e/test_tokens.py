@@ -7,6 +7,7 @@ those and reject the malformed variants.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import jwt
@@ -104,7 +105,8 @@ def test_jwks_key_loads_with_pyjwt(api, shared_project):
 
 def test_self_minted_token_verifies_through_served_jwks(api, shared_project):
     for project_id in ["internal", shared_project.id]:
-        token = api.mint(project_id)
+        # PyJWT checks iat against the real clock, which the test-mode clock may be ahead of
+        token = api.mint(project_id, now=int(time.time()))
         client = jwt.PyJWKClient(api.url(jwks_path(project_id)))
         signing_key = client.get_signing_key_from_jwt(token)
         claims = jwt.decode(token, signing_key.key, algorithms=["ES256"], audience=project_id,
@@ -148,6 +150,27 @@ def test_token_without_refresh_token_id_accepted(api):
 def test_token_without_kid_header_accepted(api):
     # the kid is only compared when the header has one
     assert_json(_get_project(api, api.mint("internal", kid=OMIT)))
+
+
+def test_iat_and_nbf_not_checked(api):
+    now = api.now_seconds()
+    assert_json(_get_project(api, api.mint("internal", iat=now + 3600, exp=now + 7200)))
+    token = _resign(_with_claims(api.mint("internal"), nbf=now + 3600))
+    assert_json(_get_project(api, token))
+
+
+def _with_claims(token: str, **extra) -> str:
+    header, payload, sig = token.split(".")
+    claims = json.loads(jwt.utils.base64url_decode(payload))
+    claims.update(extra)
+    return f"{header}.{b64url(json.dumps(claims).encode())}.{sig}"
+
+
+def _resign(token: str, aud: str = "internal") -> str:
+    header, payload, _ = token.split(".")
+    claims = json.loads(jwt.utils.base64url_decode(payload))
+    return jwt.encode(claims, derive_key(SERVER_SECRET, aud).private_key, algorithm="ES256",
+                      headers={"typ": None, "kid": derive_key(SERVER_SECRET, aud).kid})
 
 
 def _der_signed(api, aud="internal"):
@@ -202,10 +225,7 @@ UNPARSABLE_TOKENS = {
 
 
 def _tamper(token: str) -> str:
-    header, payload, sig = token.split(".")
-    claims = json.loads(jwt.utils.base64url_decode(payload))
-    claims["sub"] = str(uuid.uuid4())
-    return f"{header}.{b64url(json.dumps(claims).encode())}.{sig}"
+    return _with_claims(token, sub=str(uuid.uuid4()))
 
 
 @pytest.mark.parametrize("kind", list(UNPARSABLE_TOKENS))

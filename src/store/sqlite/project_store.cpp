@@ -162,28 +162,30 @@ class SqliteProjectStore final : public ProjectStore {
     return read_key_set(s);
   }
 
-  bool is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
-                    int64_t now_millis) override {
+  std::optional<int64_t> valid_key_expiry(const std::string& project_id, KeyKind kind,
+                                          const std::string& digest) override {
     auto c = pool_.acquire();
     const char* sql = nullptr;
     switch (kind) {
       case KeyKind::kPublishableClient:
-        sql = "SELECT 1 FROM api_key_sets WHERE pck_digest = ? AND project_id = ? AND "
-              "revoked_at IS NULL AND expires_at > ?";
+        sql = "SELECT expires_at FROM api_key_sets WHERE pck_digest = ? AND project_id = ? AND "
+              "revoked_at IS NULL";
         break;
       case KeyKind::kSecretServer:
-        sql = "SELECT 1 FROM api_key_sets WHERE ssk_digest = ? AND project_id = ? AND "
-              "revoked_at IS NULL AND expires_at > ?";
+        sql = "SELECT expires_at FROM api_key_sets WHERE ssk_digest = ? AND project_id = ? AND "
+              "revoked_at IS NULL";
         break;
       case KeyKind::kSuperSecretAdmin:
-        sql = "SELECT 1 FROM api_key_sets WHERE sak_digest = ? AND project_id = ? AND "
-              "revoked_at IS NULL AND expires_at > ?";
+        sql = "SELECT expires_at FROM api_key_sets WHERE sak_digest = ? AND project_id = ? AND "
+              "revoked_at IS NULL";
         break;
     }
     auto s = c->prepare(sql);
-    s.bind(1, digest).bind(2, project_id).bind(3, now_millis);
-    return s.step();
+    s.bind(1, digest).bind(2, project_id);
+    if (!s.step()) return std::nullopt;
+    return s.int64(0);
   }
+
 
  private:
   Pool& pool_;

@@ -1,31 +1,173 @@
+// SQLite implementation of SessionStore: refresh-token rows (digests only)
+// and the password writes that revoke sessions atomically.
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/stores.hpp"
 
 namespace latchkey::store::sqlite {
 namespace {
 
-// Not implemented yet: the sessions issue fills this in. Every method
-// throws so that nothing silently succeeds.
+#define LK_SESSION_COLUMNS                                                                    \
+  "project_id, id, user_id, refresh_token_digest, created_at, expires_at, is_impersonation, " \
+  "last_used_at, last_used_ip, last_used_user_agent"
+
 class SqliteSessionStore final : public SessionStore {
  public:
   explicit SqliteSessionStore(Pool& pool) : pool_(pool) {}
-  [[noreturn]] static void todo() { throw std::logic_error("session store: not implemented"); }
-  void create_session(const Session&) override { todo(); }
-  std::optional<Session> find_session_by_token_digest(const std::string&) override { todo(); }
-  std::optional<Session> get_session(const std::string&, const std::string&) override { todo(); }
-  std::vector<Session> list_sessions(const std::string&, const std::string&) override { todo(); }
-  bool delete_session(const std::string&, const std::string&) override { todo(); }
-  int delete_user_sessions(const std::string&, const std::string&,
-                           const std::optional<std::string>&) override {
-    todo();
+
+  bool create_session(const Session& s) override {
+    auto c = pool_.acquire();
+    // One statement: the row is only inserted while the user exists, so a
+    // user deleted concurrently yields false instead of a constraint error.
+    int n = c->prepare("INSERT INTO sessions (" LK_SESSION_COLUMNS
+                       ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM users "
+                       "WHERE project_id = ? AND id = ?)")
+                .bind(1, s.project_id)
+                .bind(2, s.id)
+                .bind(3, s.user_id)
+                .bind(4, s.refresh_token_digest)
+                .bind(5, s.created_at_millis)
+                .bind(6, s.expires_at_millis)
+                .bind(7, s.is_impersonation)
+                .bind(8, s.last_used_at_millis)
+                .bind(9, s.last_used_ip)
+                .bind(10, s.last_used_user_agent)
+                .bind(11, s.project_id)
+                .bind(12, s.user_id)
+                .exec();
+    return n == 1;
   }
-  void record_session_use(const std::string&, const std::string&, int64_t, const std::string&,
-                          const std::string&) override {
-    todo();
+
+  std::optional<Session> find_session_by_token_digest(const std::string& digest) override {
+    auto c = pool_.acquire();
+    auto s =
+        c->prepare("SELECT " LK_SESSION_COLUMNS " FROM sessions WHERE refresh_token_digest = ?");
+    s.bind(1, digest);
+    if (!s.step()) return std::nullopt;
+    return read(s);
+  }
+
+  std::optional<Session> get_session(const std::string& project_id,
+                                     const std::string& id) override {
+    auto c = pool_.acquire();
+    auto s =
+        c->prepare("SELECT " LK_SESSION_COLUMNS " FROM sessions WHERE project_id = ? AND id = ?");
+    s.bind(1, project_id).bind(2, id);
+    if (!s.step()) return std::nullopt;
+    return read(s);
+  }
+
+  std::vector<Session> list_sessions(const std::string& project_id,
+                                     const std::string& user_id) override {
+    auto c = pool_.acquire();
+    auto s = c->prepare("SELECT " LK_SESSION_COLUMNS
+                        " FROM sessions WHERE project_id = ? AND user_id = ? "
+                        "ORDER BY created_at, rowid");
+    s.bind(1, project_id).bind(2, user_id);
+    std::vector<Session> out;
+    while (s.step()) out.push_back(read(s));
+    return out;
+  }
+
+  bool delete_session(const std::string& project_id, const std::string& id) override {
+    auto c = pool_.acquire();
+    return c->prepare("DELETE FROM sessions WHERE project_id = ? AND id = ?")
+               .bind(1, project_id)
+               .bind(2, id)
+               .exec() > 0;
+  }
+
+  int delete_user_sessions(const std::string& project_id, const std::string& user_id,
+                           const std::optional<std::string>& keep_id) override {
+    auto c = pool_.acquire();
+    return delete_user_sessions_on(*c, project_id, user_id, keep_id);
+  }
+
+  void record_session_use(const std::string& project_id, const std::string& id, int64_t now_millis,
+                          const std::string& ip, const std::string& user_agent) override {
+    auto c = pool_.acquire();
+    Transaction tx(*c);
+    c->prepare(
+         "UPDATE sessions SET last_used_at = ?, last_used_ip = ?, last_used_user_agent = ? "
+         "WHERE project_id = ? AND id = ?")
+        .bind(1, now_millis)
+        .bind(2, ip.empty() ? std::nullopt : std::optional<std::string>(ip))
+        .bind(3, user_agent.empty() ? std::nullopt : std::optional<std::string>(user_agent))
+        .bind(4, project_id)
+        .bind(5, id)
+        .exec();
+    // max(): concurrent requests may commit out of order; activity never
+    // moves backwards.
+    c->prepare(
+         "UPDATE users SET last_active_at = MAX(last_active_at, ?) WHERE project_id = ? AND id = "
+         "(SELECT user_id FROM sessions WHERE project_id = ? AND id = ?)")
+        .bind(1, now_millis)
+        .bind(2, project_id)
+        .bind(3, project_id)
+        .bind(4, id)
+        .exec();
+    tx.commit();
+  }
+
+  bool compare_and_set_password(const std::string& project_id, const std::string& user_id,
+                                const std::optional<std::string>& expected,
+                                const std::string& new_hash, bool revoke_sessions,
+                                const std::optional<std::string>& keep_session_id) override {
+    auto c = pool_.acquire();
+    Transaction tx(*c);
+    int changed =
+        expected ? c->prepare(
+                        "UPDATE users SET password_hash = ? WHERE project_id = ? AND id = ? AND "
+                        "password_hash = ?")
+                       .bind(1, new_hash)
+                       .bind(2, project_id)
+                       .bind(3, user_id)
+                       .bind(4, *expected)
+                       .exec()
+                 : c->prepare(
+                        "UPDATE users SET password_hash = ? WHERE project_id = ? AND id = ? AND "
+                        "password_hash IS NULL")
+                       .bind(1, new_hash)
+                       .bind(2, project_id)
+                       .bind(3, user_id)
+                       .exec();
+    if (changed != 1) return false;  // rolled back by the destructor
+    if (revoke_sessions) delete_user_sessions_on(*c, project_id, user_id, keep_session_id);
+    tx.commit();
+    return true;
   }
 
  private:
-  [[maybe_unused]] Pool& pool_;
+  static int delete_user_sessions_on(Connection& c, const std::string& project_id,
+                                     const std::string& user_id,
+                                     const std::optional<std::string>& keep_id) {
+    if (keep_id)
+      return c.prepare("DELETE FROM sessions WHERE project_id = ? AND user_id = ? AND id <> ?")
+          .bind(1, project_id)
+          .bind(2, user_id)
+          .bind(3, *keep_id)
+          .exec();
+    return c.prepare("DELETE FROM sessions WHERE project_id = ? AND user_id = ?")
+        .bind(1, project_id)
+        .bind(2, user_id)
+        .exec();
+  }
+
+  static Session read(Stmt& s) {
+    Session out;
+    out.project_id = s.text(0);
+    out.id = s.text(1);
+    out.user_id = s.text(2);
+    out.refresh_token_digest = s.text(3);
+    out.created_at_millis = s.int64(4);
+    out.expires_at_millis = s.opt_int64(5);
+    out.is_impersonation = s.boolean(6);
+    out.last_used_at_millis = s.opt_int64(7);
+    out.last_used_ip = s.opt_text(8);
+    out.last_used_user_agent = s.opt_text(9);
+    return out;
+  }
+
+  Pool& pool_;
 };
 
 }  // namespace

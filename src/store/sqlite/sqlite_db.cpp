@@ -43,7 +43,10 @@ Stmt& Stmt::bind_blob(int i, std::string_view v) {
 bool Stmt::step() {
   int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
+  if (rc == SQLITE_DONE) {
+    if (!sqlite3_stmt_readonly(s_)) writes_->fetch_add(1, std::memory_order_acq_rel);
+    return false;
+  }
   check(db_, rc, "step");
   return false;
 }
@@ -71,7 +74,7 @@ std::optional<int64_t> Stmt::opt_int64(int col) const {
   return int64(col);
 }
 
-Connection::Connection(const std::string& path) {
+Connection::Connection(const std::string& path, std::atomic<uint64_t>* writes) : writes_(writes) {
   int rc = sqlite3_open_v2(path.c_str(), &db_,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -98,7 +101,7 @@ Stmt Connection::prepare(const char* sql) {
           "prepare");
     it = cache_.emplace(sql, s).first;
   }
-  return Stmt(db_, it->second);
+  return Stmt(db_, it->second, writes_);
 }
 
 void Connection::exec_script(const std::string& sql) {
@@ -112,6 +115,7 @@ void Connection::exec_script(const std::string& sql) {
 }
 
 Pool::Lease Pool::acquire() {
+  if (on_non_blocking_thread()) throw NeedsWorker();
   {
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
@@ -120,7 +124,7 @@ Pool::Lease Pool::acquire() {
       return Lease(*this, std::move(c));
     }
   }
-  return Lease(*this, std::make_unique<Connection>(path_));
+  return Lease(*this, std::make_unique<Connection>(path_, &writes_));
 }
 
 void Pool::release(std::unique_ptr<Connection> c) {
@@ -140,6 +144,9 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   c_.prepare("COMMIT").exec();
   done_ = true;
+  // Readers may have cached what they saw while this transaction was open:
+  // moving the generation after the commit makes those entries stale.
+  c_.note_write();
 }
 
 }  // namespace latchkey::store::sqlite

@@ -4,6 +4,7 @@
 #pragma once
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -21,7 +22,8 @@ class Connection;
 // A prepared statement borrowed from a connection's cache; reset on release.
 class Stmt {
  public:
-  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  Stmt(sqlite3* db, sqlite3_stmt* s, std::atomic<uint64_t>* writes)
+      : db_(db), s_(s), writes_(writes) {}
   Stmt(const Stmt&) = delete;
   ~Stmt();
 
@@ -53,6 +55,7 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* s_;
+  std::atomic<uint64_t>* writes_;
 };
 
 class ConstraintError : public std::runtime_error {
@@ -62,7 +65,9 @@ class ConstraintError : public std::runtime_error {
 
 class Connection {
  public:
-  explicit Connection(const std::string& path);
+  // `writes` counts completed writing statements on every connection of a
+  // pool: the store's write generation (see Store::write_generation).
+  Connection(const std::string& path, std::atomic<uint64_t>* writes);
   ~Connection();
   Connection(const Connection&) = delete;
 
@@ -70,9 +75,13 @@ class Connection {
   Stmt prepare(const char* sql);
   void exec_script(const std::string& sql);
   sqlite3* raw() { return db_; }
+  void note_write() { writes_->fetch_add(1, std::memory_order_acq_rel); }
 
  private:
   sqlite3* db_ = nullptr;
+  std::atomic<uint64_t>* writes_;
+  // Keyed by the SQL text's address: SQL passed to prepare() must be a
+  // string literal (or otherwise live as long as the connection).
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
@@ -95,13 +104,16 @@ class Pool {
     std::unique_ptr<Connection> conn_;
   };
 
+  // Throws NeedsWorker on a thread that must not block (store.hpp).
   Lease acquire();
+  uint64_t write_generation() const { return writes_.load(std::memory_order_acquire); }
 
  private:
   void release(std::unique_ptr<Connection> c);
   std::string path_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Connection>> idle_;
+  std::atomic<uint64_t> writes_{0};
 };
 
 // BEGIN IMMEDIATE … COMMIT, rolled back unless committed.

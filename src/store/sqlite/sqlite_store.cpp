@@ -31,7 +31,10 @@ class SqliteStore final : public Store {
       : pool_(std::move(path)),
         projects_(sqlite::make_project_store(pool_)),
         users_(sqlite::make_user_store(pool_)),
-        sessions_(sqlite::make_session_store(pool_)) {}
+        sessions_(sqlite::make_session_store(pool_)),
+        contact_channels_(sqlite::make_contact_channel_store(pool_)),
+        verification_codes_(sqlite::make_verification_code_store(pool_)),
+        sent_emails_(sqlite::make_sent_email_store(pool_)) {}
 
   void migrate() override {
     auto c = pool_.acquire();
@@ -67,15 +70,22 @@ class SqliteStore final : public Store {
     return s.text(0);
   }
 
+  uint64_t write_generation() const override { return pool_.write_generation(); }
   ProjectStore& projects() override { return *projects_; }
   UserStore& users() override { return *users_; }
   SessionStore& sessions() override { return *sessions_; }
+  ContactChannelStore& contact_channels() override { return *contact_channels_; }
+  VerificationCodeStore& verification_codes() override { return *verification_codes_; }
+  SentEmailStore& sent_emails() override { return *sent_emails_; }
 
  private:
   sqlite::Pool pool_;
   std::unique_ptr<ProjectStore> projects_;
   std::unique_ptr<UserStore> users_;
   std::unique_ptr<SessionStore> sessions_;
+  std::unique_ptr<ContactChannelStore> contact_channels_;
+  std::unique_ptr<VerificationCodeStore> verification_codes_;
+  std::unique_ptr<SentEmailStore> sent_emails_;
 };
 
 }  // namespace

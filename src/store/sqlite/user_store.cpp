@@ -1,3 +1,8 @@
+// SQLite implementation of UserStore: users, their primary e-mail channel and
+// the user list query.
+#include <algorithm>
+#include <cstdint>
+
 #include "core/crypto.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/stores.hpp"
@@ -62,12 +67,12 @@ class SqliteUserStore final : public UserStore {
     return CreateUserStatus::kCreated;
   }
 
-#define LK_USER_SELECT                                                                         \
-  "SELECT u.id, u.project_id, u.display_name, u.profile_image_url, u.client_metadata, "        \
-  "u.client_read_only_metadata, u.server_metadata, u.requires_totp_mfa, u.totp_secret, "       \
-  "u.is_anonymous, u.created_at, u.last_active_at, u.password_hash, u.otp_auth_enabled, "      \
-  "u.selected_team_id, cc.value, cc.is_verified, cc.used_for_auth "                            \
-  "FROM users u LEFT JOIN contact_channels cc ON cc.project_id = u.project_id AND "            \
+#define LK_USER_SELECT                                                                    \
+  "SELECT u.id, u.project_id, u.display_name, u.profile_image_url, u.client_metadata, "   \
+  "u.client_read_only_metadata, u.server_metadata, u.requires_totp_mfa, u.totp_secret, "  \
+  "u.is_anonymous, u.created_at, u.last_active_at, u.password_hash, u.otp_auth_enabled, " \
+  "u.selected_team_id, cc.value, cc.is_verified, cc.used_for_auth "                       \
+  "FROM users u LEFT JOIN contact_channels cc ON cc.project_id = u.project_id AND "       \
   "cc.user_id = u.id AND cc.type = 'email' AND cc.is_primary = 1 "
 
   static User read_user(Stmt& s) {
@@ -143,7 +148,188 @@ class SqliteUserStore final : public UserStore {
         .exec();
   }
 
+  UpdateUserStatus update_user(const std::string& project_id, const std::string& id,
+                               const UserUpdate& up) override {
+    auto c = pool_.acquire();
+    // BEGIN IMMEDIATE serialises writers, so the checks below cannot race
+    // with another write of the same rows.
+    Transaction tx(*c);
+    User u;
+    {
+      auto s = c->prepare(LK_USER_SELECT "WHERE u.project_id = ? AND u.id = ?");
+      s.bind(1, project_id).bind(2, id);
+      if (!s.step()) return UpdateUserStatus::kNotFound;
+      u = read_user(s);
+    }
+    std::optional<std::string> channel_id;
+    {
+      auto s = c->prepare(
+          "SELECT id FROM contact_channels WHERE project_id = ? AND user_id = ? "
+          "AND type = 'email' AND is_primary = 1");
+      s.bind(1, project_id).bind(2, id);
+      if (s.step()) channel_id = s.text(0);
+    }
+
+    try {
+      if (up.primary_email && !*up.primary_email) {
+        if (channel_id)
+          c->prepare("DELETE FROM contact_channels WHERE project_id = ? AND user_id = ? AND id = ?")
+              .bind(1, project_id)
+              .bind(2, id)
+              .bind(3, *channel_id)
+              .exec();
+      } else if (up.primary_email ||
+                 (channel_id && (up.primary_email_verified || up.primary_email_auth_enabled))) {
+        auto status = write_primary_channel(*c, u, channel_id, up);
+        if (status != UpdateUserStatus::kUpdated) return status;
+      }
+
+      if (up.display_name) u.display_name = *up.display_name;
+      if (up.profile_image_url) u.profile_image_url = *up.profile_image_url;
+      if (up.client_metadata) u.client_metadata = *up.client_metadata;
+      if (up.client_read_only_metadata) u.client_read_only_metadata = *up.client_read_only_metadata;
+      if (up.server_metadata) u.server_metadata = *up.server_metadata;
+      if (up.password_hash) u.password_hash = *up.password_hash;
+      if (up.otp_auth_enabled) u.otp_auth_enabled = *up.otp_auth_enabled;
+      if (up.totp_secret) {
+        u.totp_secret = *up.totp_secret;
+        u.requires_totp_mfa = up.totp_secret->has_value();
+      }
+      if (up.is_anonymous) u.is_anonymous = *up.is_anonymous;
+      if (up.selected_team_id) u.selected_team_id = *up.selected_team_id;
+      auto s = c->prepare(
+          "UPDATE users SET display_name = ?, profile_image_url = ?, client_metadata = ?, "
+          "client_read_only_metadata = ?, server_metadata = ?, password_hash = ?, "
+          "otp_auth_enabled = ?, totp_secret = ?, requires_totp_mfa = ?, is_anonymous = ?, "
+          "selected_team_id = ? WHERE project_id = ? AND id = ?");
+      s.bind(1, u.display_name)
+          .bind(2, u.profile_image_url)
+          .bind(3, dump_or_null(u.client_metadata))
+          .bind(4, dump_or_null(u.client_read_only_metadata))
+          .bind(5, dump_or_null(u.server_metadata))
+          .bind(6, u.password_hash)
+          .bind(7, u.otp_auth_enabled);
+      if (u.totp_secret)
+        s.bind_blob(8, *u.totp_secret);
+      else
+        s.bind_null(8);
+      s.bind(9, u.requires_totp_mfa)
+          .bind(10, u.is_anonymous)
+          .bind(11, u.selected_team_id)
+          .bind(12, project_id)
+          .bind(13, id)
+          .exec();
+    } catch (const ConstraintError&) {
+      // Only the e-mail unique indexes can fail here; the checks above make
+      // this unreachable unless the schema changes under us.
+      return UpdateUserStatus::kEmailInUse;
+    }
+
+    if (up.delete_sessions)
+      c->prepare("DELETE FROM sessions WHERE project_id = ? AND user_id = ?")
+          .bind(1, project_id)
+          .bind(2, id)
+          .exec();
+    tx.commit();
+    return UpdateUserStatus::kUpdated;
+  }
+
+  bool delete_user(const std::string& project_id, const std::string& id) override {
+    auto c = pool_.acquire();
+    return c->prepare("DELETE FROM users WHERE project_id = ? AND id = ?")
+               .bind(1, project_id)
+               .bind(2, id)
+               .exec() > 0;
+  }
+
+  std::vector<User> list_users(const std::string& project_id, const ListUsersQuery& q) override {
+    // Team memberships do not exist yet, so no user is in any team.
+    if (q.team_id) return {};
+      // The cursor row's (created_at, id) bounds the page; an unknown cursor
+      // compares as NULL and matches nothing. Ties in created_at are broken by
+      // id so that pages never overlap.
+#define LK_USER_LIST_WHERE                                                                      \
+  "WHERE u.project_id = ?1 "                                                                    \
+  "AND (?3 IS NULL OR instr(lower(coalesce(u.display_name, '')), lower(?3)) > 0 "               \
+  "OR u.id = ?4 OR EXISTS (SELECT 1 FROM contact_channels x WHERE x.project_id = u.project_id " \
+  "AND x.user_id = u.id AND instr(lower(x.value), lower(?3)) > 0)) "
+    static const char* const kAsc = LK_USER_SELECT LK_USER_LIST_WHERE
+        "AND (?2 IS NULL OR (u.created_at, u.id) >= "
+        "(SELECT created_at, id FROM users WHERE project_id = ?1 AND id = ?2)) "
+        "ORDER BY u.created_at ASC, u.id ASC LIMIT ?5";
+    static const char* const kDesc = LK_USER_SELECT LK_USER_LIST_WHERE
+        "AND (?2 IS NULL OR (u.created_at, u.id) <= "
+        "(SELECT created_at, id FROM users WHERE project_id = ?1 AND id = ?2)) "
+        "ORDER BY u.created_at DESC, u.id DESC LIMIT ?5";
+#undef LK_USER_LIST_WHERE
+    auto c = pool_.acquire();
+    auto s = c->prepare(q.desc ? kDesc : kAsc);
+    s.bind(1, project_id)
+        .bind(2, q.cursor)
+        .bind(3, q.text)
+        .bind(4, q.text_id)
+        .bind(5, q.limit ? std::min<int64_t>(*q.limit, INT64_MAX - 1) + 1 : int64_t{-1});
+    std::vector<User> out;
+    while (s.step()) out.push_back(read_user(s));
+    return out;
+  }
+
  private:
+  // Creates or rewrites the primary e-mail channel with its final value,
+  // verification and auth flags (users.md §3.2).
+  static UpdateUserStatus write_primary_channel(Connection& c, const User& u,
+                                                const std::optional<std::string>& channel_id,
+                                                const UserUpdate& up) {
+    const bool exists = channel_id.has_value();
+    const std::string value =
+        up.primary_email ? **up.primary_email : u.primary_email.value_or(std::string());
+    const bool verified = up.primary_email_verified.value_or(exists && u.primary_email_verified);
+    const bool auth =
+        up.primary_email_auth_enabled.value_or(exists && u.primary_email_auth_enabled);
+    const bool value_changed = !exists || value != u.primary_email;
+    if (auth && (value_changed || !u.primary_email_auth_enabled)) {
+      auto s = c.prepare(
+          "SELECT 1 FROM contact_channels WHERE project_id = ?1 AND type = 'email' AND value = ?2 "
+          "AND used_for_auth = 1 AND NOT (user_id = ?3 AND id IS ?4)");
+      s.bind(1, u.project_id).bind(2, value).bind(3, u.id).bind(4, channel_id);
+      if (s.step()) return UpdateUserStatus::kEmailInUse;
+    }
+    if (value_changed) {
+      auto s = c.prepare(
+          "SELECT 1 FROM contact_channels WHERE project_id = ? AND user_id = ? AND type = 'email' "
+          "AND value = ? AND is_primary IS NULL");
+      s.bind(1, u.project_id).bind(2, u.id).bind(3, value);
+      if (s.step()) return UpdateUserStatus::kContactChannelExists;
+    }
+    const std::optional<int64_t> used_for_auth = auth ? std::optional<int64_t>(1) : std::nullopt;
+    if (exists) {
+      c.prepare(
+           "UPDATE contact_channels SET value = ?, is_verified = ?, used_for_auth = ? "
+           "WHERE project_id = ? AND user_id = ? AND id = ?")
+          .bind(1, value)
+          .bind(2, verified)
+          .bind(3, used_for_auth)
+          .bind(4, u.project_id)
+          .bind(5, u.id)
+          .bind(6, *channel_id)
+          .exec();
+    } else {
+      c.prepare(
+           "INSERT INTO contact_channels (project_id, user_id, id, type, value, is_verified, "
+           "is_primary, used_for_auth, created_at) "
+           "VALUES (?, ?, ?, 'email', ?, ?, 1, ?, ?)")
+          .bind(1, u.project_id)
+          .bind(2, u.id)
+          .bind(3, core::random_uuid())
+          .bind(4, value)
+          .bind(5, verified)
+          .bind(6, used_for_auth)
+          .bind(7, up.now_millis)
+          .exec();
+    }
+    return UpdateUserStatus::kUpdated;
+  }
+
   Pool& pool_;
 };
 

@@ -1,0 +1,78 @@
+// OTP / magic-link sign-in: /auth/otp/send-sign-in-code, /auth/otp/sign-in
+// and /auth/otp/sign-in/check-code (auth-endpoints.md §2).
+#include "api/code_body.hpp"
+#include "core/errors.hpp"
+#include "core/otp.hpp"
+#include "core/sessions.hpp"
+#include "http/router.hpp"
+
+namespace latchkey::http {
+namespace e = core::errors;
+
+namespace {
+
+// §2.1
+Response send_sign_in_code(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  auto email = body.field("email").email(true, /*strict=*/true);
+  auto callback_url = body.field("callback_url").url(true);
+  body.reject_unknown();
+  ctx.validate();
+
+  bool legacy = mail::is_legacy_client_version(ctx.req.headers.get("x-stack-client-version"));
+  std::string nonce = core::send_sign_in_code(email_services(ctx), ctx.require_project(),
+                                              ctx.branch_id, *email, *callback_url, legacy);
+  return Response::json(200, Json{{"nonce", nonce}});
+}
+
+// Steps 1–7 of §0.1 for a sign-in code; codes of the same type that carry
+// no e-mail (MFA attempt codes) are not sign-in codes.
+std::pair<store::VerificationCode, std::string> check_sign_in_code(RequestContext& ctx,
+                                                                   const std::string& code) {
+  auto row = core::check_code(*ctx.app.store, *ctx.app.clock, ctx.require_project().id,
+                              ctx.branch_id, core::CodeType::kOneTimePassword, code);
+  auto email = core::otp_code_email(row);
+  if (!email) throw e::verification_code_not_found();
+  return {row, *email};
+}
+
+// §2.2
+Response sign_in(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  auto code = read_code(body);
+  body.reject_unknown();
+  ctx.validate();
+
+  const auto& project = ctx.require_project();
+  auto [row, email] = check_sign_in_code(ctx, *code);
+  core::mark_code_used(*ctx.app.store, *ctx.app.clock, row);  // consumed before anything else
+  auto resolved = core::resolve_otp_user(*ctx.app.store, *ctx.app.clock, project, email);
+  auto ua = ctx.req.headers.get("user-agent");
+  core::ClientInfo client{ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
+  auto session = core::sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock}, project.id,
+                               ctx.branch_id, resolved.user, client, resolved.is_new_user);
+  return Response::json(200, Json{{"access_token", session.access_token},
+                                  {"refresh_token", session.refresh_token},
+                                  {"user_id", resolved.user.id},
+                                  {"is_new_user", resolved.is_new_user}});
+}
+
+// §2.3
+Response check_code(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  auto code = read_code(body);
+  body.reject_unknown();
+  ctx.validate();
+  check_sign_in_code(ctx, *code);
+  return code_is_valid();
+}
+
+}  // namespace
+
+void register_otp_routes(Router& r) {
+  r.add(Method::kPost, "/auth/otp/send-sign-in-code", Access::client_plus(), send_sign_in_code);
+  r.add(Method::kPost, "/auth/otp/sign-in", Access::client_plus(), sign_in);
+  r.add(Method::kPost, "/auth/otp/sign-in/check-code", Access::client_plus(), check_code);
+}
+
+}  // namespace latchkey::http

@@ -1,0 +1,188 @@
+// Password authentication: /auth/password/sign-up, sign-in, update and set
+// (auth-endpoints.md §1.1, §1.2, §1.6, §1.7).
+#include <spdlog/spdlog.h>
+
+#include "core/contact_channels.hpp"
+#include "core/errors.hpp"
+#include "core/passwords.hpp"
+#include "core/sessions.hpp"
+#include "core/trusted_urls.hpp"
+#include "core/users.hpp"
+#include "http/router.hpp"
+
+namespace latchkey::http {
+namespace e = core::errors;
+
+namespace {
+
+constexpr size_t kMaxPasswordLength = 70;  // the schema's limit (errors.md PASSWORD_TOO_LONG)
+constexpr size_t kMinPasswordLength = 8;
+
+core::SessionServices services(RequestContext& ctx) {
+  return {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock};
+}
+
+core::ClientInfo client_info(const RequestContext& ctx) {
+  auto ua = ctx.req.headers.get("user-agent");
+  return {ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
+}
+
+void require_credential_enabled(const store::Project& p) {
+  if (!p.config.value("credential_enabled", true)) throw e::password_authentication_not_enabled();
+}
+
+void require_min_length(std::string_view password) {
+  if (js_length(password) < kMinPasswordLength) throw e::password_too_short(kMinPasswordLength);
+}
+
+Response sign_in_body(const core::IssuedSession& s, const std::string& user_id) {
+  return Response::json(200, Json{{"access_token", s.access_token},
+                                  {"refresh_token", s.refresh_token},
+                                  {"user_id", user_id}});
+}
+
+// The user as stored now: the signed-in user of the request may come from a
+// short-lived cache, and password changes must decide on fresh data.
+store::User fresh_user(RequestContext& ctx) {
+  auto u = ctx.app.store->users().get_user(ctx.require_project().id, ctx.user->id);
+  if (!u) {
+    // Deleted since the request began: the request is signed out.
+    ctx.user.reset();
+    ctx.require_user_schema();
+    ctx.validate();  // throws the "auth.user must be defined" SCHEMA_ERROR
+    throw std::logic_error("validate() did not throw");
+  }
+  return *u;
+}
+
+// Sign-up's verification e-mail (auth-endpoints.md §1.1, "after responding"):
+// an e-mail-verification code and "Verify your email at <project>", created
+// and sent on the mailer's background thread, so neither the SMTP latency
+// nor a delivery failure reaches the sign-up response.
+void send_sign_up_verification_email(RequestContext& ctx, const store::User& user,
+                                     std::string_view email, std::string_view callback_url) {
+  core::send_sign_up_verification_email({*ctx.app.store, *ctx.app.clock, *ctx.app.mailer},
+                                        ctx.require_project(), ctx.branch_id, user,
+                                        std::string(email), std::string(callback_url));
+}
+
+// §1.1
+Response sign_up(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
+  auto email = body.field("email").email(true, /*strict=*/true);
+  auto password = body.field("password").string(true, kMaxPasswordLength);
+  auto callback_url = body.field("verification_callback_url").url(true);
+  body.reject_unknown();
+  ctx.validate();
+
+  const auto& project = ctx.require_project();
+  require_credential_enabled(project);
+  if (!core::is_trusted_url(project.config, *callback_url)) throw e::redirect_url_not_whitelisted();
+  require_min_length(*password);
+  if (!project.config.value("sign_up_enabled", true)) throw e::sign_up_not_enabled();
+
+  // A cheap check first, so that a taken address costs no hashing; the
+  // store's insert decides races.
+  auto normalized = core::normalize_email(*email);
+  if (ctx.app.store->users().find_user_by_auth_email(project.id, normalized))
+    throw e::user_email_already_exists(normalized);
+  // Hashing happens before any write transaction opens.
+  std::string hash = ctx.app.hasher->hash(*password);
+
+  core::NewUser n;
+  n.primary_email = *email;
+  n.primary_email_verified = false;
+  n.primary_email_auth_enabled = true;
+  n.password_hash = std::move(hash);
+  store::User user = core::create_user(*ctx.app.store, *ctx.app.clock, project.id, std::move(n));
+  send_sign_up_verification_email(ctx, user, *email, *callback_url);
+
+  auto session = core::sign_in(services(ctx), project.id, ctx.branch_id, user, client_info(ctx),
+                               /*is_new_user=*/true);
+  return sign_in_body(session, user.id);
+}
+
+// §1.2
+Response sign_in(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
+  auto email = body.field("email").email(true);
+  auto password = body.field("password").string(true, kMaxPasswordLength);
+  body.reject_unknown();
+  ctx.validate();
+
+  const auto& project = ctx.require_project();
+  require_credential_enabled(project);
+  auto user = core::authenticate_with_password(*ctx.app.store, *ctx.app.hasher, project.id, *email,
+                                               *password);
+  if (!user) throw e::email_password_mismatch();
+  auto session = core::sign_in(services(ctx), project.id, ctx.branch_id, *user, client_info(ctx));
+  return sign_in_body(session, user->id);
+}
+
+// §1.6
+Response update(RequestContext& ctx) {
+  ctx.require_user_schema();
+  auto body = ctx.body_reader();
+  if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
+  auto old_password = body.field("old_password").string(true, kMaxPasswordLength);
+  auto new_password = body.field("new_password").string(true, kMaxPasswordLength);
+  body.reject_unknown();
+  ctx.validate();
+
+  const auto& project = ctx.require_project();
+  require_credential_enabled(project);
+  require_min_length(*new_password);
+  store::User user = fresh_user(ctx);
+  if (!user.password_hash) throw e::user_does_not_have_password();
+  if (!ctx.app.hasher->verify(*old_password, user.password_hash))
+    throw e::password_confirmation_mismatch();
+
+  // The session named by x-stack-refresh-token survives; all others end.
+  std::optional<std::string> keep;
+  if (auto token = ctx.req.headers.get_nonempty("x-stack-refresh-token")) {
+    auto s = core::find_live_session(services(ctx), project.id, *token);
+    if (s && s->user_id == user.id) keep = s->id;
+  }
+  std::string hash = ctx.app.hasher->hash(*new_password);
+  // The old hash is the one just verified: if it changed meanwhile, the old
+  // password is no longer the current one.
+  if (!ctx.app.store->sessions().compare_and_set_password(project.id, user.id, user.password_hash,
+                                                          hash, /*revoke_sessions=*/true, keep))
+    throw e::password_confirmation_mismatch();
+  return Response::json(200, Json{{"success", true}});
+}
+
+// §1.7
+Response set(RequestContext& ctx) {
+  ctx.require_user_schema();
+  auto body = ctx.body_reader();
+  if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
+  auto password = body.field("password").string(true, kMaxPasswordLength);
+  body.reject_unknown();
+  ctx.validate();
+
+  const auto& project = ctx.require_project();
+  require_credential_enabled(project);
+  require_min_length(*password);
+  const core::PlainError already_set(400, "User already has a password set.");
+  store::User user = fresh_user(ctx);
+  if (user.password_hash) throw already_set;
+  std::string hash = ctx.app.hasher->hash(*password);
+  if (!ctx.app.store->sessions().compare_and_set_password(project.id, user.id, std::nullopt, hash,
+                                                          /*revoke_sessions=*/false, std::nullopt))
+    throw already_set;
+  return Response::json(200, Json{{"success", true}});
+}
+
+}  // namespace
+
+void register_password_auth_routes(Router& r) {
+  r.add(Method::kPost, "/auth/password/sign-up", Access::client_plus(), sign_up);
+  r.add(Method::kPost, "/auth/password/sign-in", Access::client_plus(), sign_in);
+  r.add(Method::kPost, "/auth/password/update", Access::client_plus(), update);
+  r.add(Method::kPost, "/auth/password/set", Access::client_plus(), set);
+}
+
+}  // namespace latchkey::http

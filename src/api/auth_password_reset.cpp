@@ -1,0 +1,84 @@
+// Password reset: /auth/password/send-reset-code, /auth/password/reset and
+// /auth/password/reset/check-code (auth-endpoints.md §1.3–§1.5).
+#include <cstring>
+
+#include "api/code_body.hpp"
+#include "core/crypto.hpp"
+#include "core/errors.hpp"
+#include "core/password_reset.hpp"
+#include "http/router.hpp"
+
+namespace latchkey::http {
+namespace e = core::errors;
+
+namespace {
+
+constexpr size_t kMaxPasswordLength = 70;
+
+void require_credential_enabled(const store::Project& p) {
+  if (!p.config.value("credential_enabled", true)) throw e::password_authentication_not_enabled();
+}
+
+// Uniform in [2000, 3000] ms.
+int64_t random_delay_millis() {
+  std::string bytes = core::random_bytes(4);
+  uint32_t v = 0;
+  std::memcpy(&v, bytes.data(), sizeof v);
+  return 2000 + static_cast<int64_t>(v % 1001);
+}
+
+// §1.3
+Response send_reset_code(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  auto email = body.field("email").email(true);
+  auto callback_url = body.field("callback_url").url(true);
+  body.reject_unknown();
+  ctx.validate();
+
+  const auto& project = ctx.require_project();
+  require_credential_enabled(project);
+  bool sent = core::send_password_reset_code(email_services(ctx), project, ctx.branch_id, *email,
+                                             *callback_url);
+  Response r = Response::json(200, Json{{"success", "maybe, only if user with e-mail exists"}});
+  // Unknown addresses answer after 2–3 s, like a send would take, so the
+  // response time does not tell whether the account exists. The server waits
+  // on a timer, not on this worker thread.
+  if (!sent) r.send_delay_millis = random_delay_millis();
+  return r;
+}
+
+// §1.4
+Response reset(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  auto code = read_code(body);
+  auto password = body.field("password").string(true, kMaxPasswordLength);
+  body.reject_unknown();
+  ctx.validate();
+
+  auto& hasher = *ctx.app.hasher;
+  core::reset_password(*ctx.app.store, *ctx.app.clock, ctx.require_project(), ctx.branch_id, *code,
+                       *password, js_length(*password),
+                       [&hasher](std::string_view p) { return hasher.hash(p); });
+  return Response::json(200, Json{{"success", true}});
+}
+
+// §1.5
+Response check_code(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  auto code = read_code(body);
+  body.reject_unknown();
+  ctx.validate();
+  core::check_code(*ctx.app.store, *ctx.app.clock, ctx.require_project().id, ctx.branch_id,
+                   core::CodeType::kPasswordReset, *code);
+  return code_is_valid();
+}
+
+}  // namespace
+
+void register_password_reset_routes(Router& r) {
+  r.add(Method::kPost, "/auth/password/send-reset-code", Access::client_plus(), send_reset_code);
+  r.add(Method::kPost, "/auth/password/reset", Access::client_plus(), reset);
+  r.add(Method::kPost, "/auth/password/reset/check-code", Access::client_plus(), check_code);
+}
+
+}  // namespace latchkey::http

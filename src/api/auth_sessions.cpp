@@ -1,0 +1,293 @@
+// Sessions and refresh: /auth/sessions (list, create, delete), sign-out and
+// refresh of the current session, the OAuth token endpoint's refresh grant
+// and anonymous sign-up (auth-endpoints.md §3, §6.4, §7; tokens.md §6–§7).
+#include <algorithm>
+#include <cctype>
+
+#include "core/crypto.hpp"
+#include "core/errors.hpp"
+#include "core/sessions.hpp"
+#include "core/users.hpp"
+#include "http/router.hpp"
+
+namespace latchkey::http {
+namespace e = core::errors;
+
+namespace {
+
+constexpr int64_t kMaxSessionLifetimeMillis = 31708800000;  // 367 days (§3.2)
+constexpr const char* kRefreshTokenHeader = "x-stack-refresh-token";
+
+core::SessionServices services(RequestContext& ctx) {
+  return {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock};
+}
+
+core::ClientInfo client_info(const RequestContext& ctx) {
+  auto ua = ctx.req.headers.get("user-agent");
+  return {ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Response success() { return Response::json(200, Json{{"success", true}}); }
+
+// A `user_id` that is a UUID or `me`; "me" or the lower-cased UUID, nullopt
+// when absent or invalid (recorded). `required` false: absence is no error.
+std::optional<std::string> read_user_id_or_me(Field f, bool required) {
+  if (!f.present() && !required) return std::nullopt;
+  auto v = f.string(true);
+  if (!v) return std::nullopt;
+  if (*v == "me") return v;
+  if (!core::is_uuid(*v)) {
+    f.add_error("must be a valid UUID");
+    return std::nullopt;
+  }
+  return lower(*v);
+}
+
+// The sessions query's user_id is required by the reference, but the docs'
+// Python examples send none: a request that carries a signed-in user may
+// omit it and means `me`. Without a user it stays required.
+std::optional<std::string> read_sessions_user_id(RequestContext& ctx, ObjectReader& query) {
+  Field f = query.field("user_id");
+  if (!f.present() && ctx.user) return std::string("me");
+  return read_user_id_or_me(f, /*required=*/true);
+}
+
+// Resolves "me" after validation (CANNOT_GET_OWN_USER_WITHOUT_USER).
+std::string resolve_me(const RequestContext& ctx, const std::string& user_id) {
+  if (user_id != "me") return user_id;
+  if (!ctx.user) throw e::cannot_get_own_user_without_user();
+  return ctx.user->id;
+}
+
+// The refresh-token header (a one-element tuple in the reference schema).
+std::optional<std::string> read_refresh_token_header(RequestContext& ctx, bool required) {
+  const auto& h = ctx.req.headers;
+  size_t n = h.count(kRefreshTokenHeader);
+  if (n > 1) {
+    Json values = Json::array();
+    for (const auto& [k, v] : h.all())
+      if (k == kRefreshTokenHeader) values.push_back(v);
+    ctx.schema.add(std::string("headers.") + kRefreshTokenHeader +
+                   " tuple value has too many items, expected a length of 1 but got " +
+                   std::to_string(n) + " for value: " + values.dump());
+    return std::nullopt;
+  }
+  auto v = h.get_nonempty(kRefreshTokenHeader);  // empty = absent (overview §2)
+  if (!v) {
+    if (required)
+      ctx.schema.add(std::string("headers.") + kRefreshTokenHeader + " must be defined");
+    return std::nullopt;
+  }
+  return std::string(*v);
+}
+
+Json session_view(const store::Session& s, const std::optional<std::string>& current_id) {
+  Json j{{"id", s.id}, {"user_id", s.user_id}, {"created_at", s.created_at_millis}};
+  if (s.last_used_at_millis) j["last_used_at"] = *s.last_used_at_millis;
+  j["is_impersonation"] = s.is_impersonation;
+  if (s.last_used_ip) {
+    // No geo lookup: only the address is known.
+    j["last_used_at_end_user_ip_info"] =
+        Json{{"ip", *s.last_used_ip},  {"countryCode", nullptr}, {"regionCode", nullptr},
+             {"cityName", nullptr},    {"latitude", nullptr},    {"longitude", nullptr},
+             {"tzIdentifier", nullptr}};
+  }
+  j["is_current_session"] = current_id && *current_id == s.id;
+  return j;
+}
+
+// §3.1
+Response list_sessions(RequestContext& ctx) {
+  auto query = ctx.query_reader();
+  auto user_id = read_sessions_user_id(ctx, query);
+  query.reject_unknown();
+  ctx.validate();
+  std::string uid = resolve_me(ctx, *user_id);
+  if (ctx.access_type == AccessType::kClient) {
+    if (!ctx.user) throw e::cannot_get_own_user_without_user();
+    if (ctx.user->id != uid)
+      throw core::PlainError(403, "Client can only list sessions for their own user.");
+  }
+  bool show_impersonation = ctx.access_type == AccessType::kAdmin;
+  auto sessions = ctx.app.store->sessions().list_sessions(ctx.require_project().id, uid);
+  Json items = Json::array();
+  for (auto it = sessions.rbegin(); it != sessions.rend(); ++it)  // newest first
+    if (show_impersonation || !it->is_impersonation)
+      items.push_back(session_view(*it, ctx.session_id));
+  return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
+}
+
+// §3.2
+Response create_session(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
+  auto user_id = read_user_id_or_me(body.field("user_id"), /*required=*/true);
+  auto expires_in =
+      body.field("expires_in_millis")
+          .integer(false, std::numeric_limits<int64_t>::min(), kMaxSessionLifetimeMillis);
+  auto is_impersonation = body.field("is_impersonation").boolean(false);
+  body.reject_unknown();
+  ctx.validate();
+  std::string uid = resolve_me(ctx, *user_id);
+  const auto& project = ctx.require_project();
+  if (!ctx.app.store->users().get_user(project.id, uid)) throw e::user_id_does_not_exist(uid);
+  core::SessionOptions options;
+  if (expires_in) options.expires_in_millis = *expires_in;
+  options.is_impersonation = is_impersonation.value_or(false);
+  // No MFA and no sign_up_enabled check here (§3.2).
+  auto s = core::create_session(services(ctx), project.id, ctx.branch_id, uid, options,
+                                client_info(ctx));
+  return Response::json(200,
+                        Json{{"refresh_token", s.refresh_token}, {"access_token", s.access_token}});
+}
+
+// §3.3
+Response delete_session(RequestContext& ctx) {
+  auto id = ctx.param("id").uuid(true);
+  auto query = ctx.query_reader();
+  auto user_id = read_sessions_user_id(ctx, query);
+  query.reject_unknown();
+  ctx.validate();
+  resolve_me(ctx, *user_id);  // validated like the list, otherwise unused (§3.3)
+  const auto& project = ctx.require_project();
+  auto s = ctx.app.store->sessions().get_session(project.id, lower(*id));
+  bool owned =
+      s && (ctx.access_type != AccessType::kClient || (ctx.user && ctx.user->id == s->user_id));
+  if (!owned) throw core::PlainError(404, "Session not found.");
+  if (ctx.session_id && *ctx.session_id == s->id) throw e::cannot_delete_current_session();
+  ctx.app.store->sessions().delete_session(project.id, s->id);
+  return success();
+}
+
+// §3.4
+Response delete_current_session(RequestContext& ctx) {
+  const auto& project = ctx.require_project();
+  std::optional<std::string> session_id = ctx.session_id;
+  if (!session_id) {
+    // The reference only looks at the access token; accepting the refresh
+    // token as well lets a client that lost its access token sign out
+    // (the spec allows this fallback).
+    auto token = read_refresh_token_header(ctx, /*required=*/false);
+    ctx.validate();
+    if (!token) throw e::access_token_expired(ctx.app.clock->now_millis());
+    auto s = ctx.app.store->sessions().find_session_by_token_digest(core::sha256_hex(*token));
+    if (!s || s->project_id != project.id) throw e::refresh_token_not_found_or_expired();
+    session_id = s->id;
+  }
+  if (!ctx.app.store->sessions().delete_session(project.id, *session_id))
+    throw e::refresh_token_not_found_or_expired();
+  return success();
+}
+
+// §3.5
+Response refresh_current_session(RequestContext& ctx) {
+  auto token = read_refresh_token_header(ctx, /*required=*/true);
+  ctx.validate();
+  const auto& project = ctx.require_project();
+  std::string access = core::refresh_access_token(services(ctx), project.id, ctx.branch_id, *token,
+                                                  client_info(ctx));
+  return Response::json(200, Json{{"access_token", access}});
+}
+
+// RFC 6749 §5.2 errors of the token endpoint: not known errors, no code
+// header (auth-endpoints.md §6.4).
+Response oauth_request_error(std::string description) {
+  return Response::json(
+      400, Json{{"error", "invalid_request"}, {"error_description", std::move(description)}});
+}
+
+bool is_vschar(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+// The client of the token endpoint: client_id = "<project>[#<branch>]",
+// client_secret = a publishable key of that project. Returns the project id.
+std::string authenticate_oauth_client(RequestContext& ctx, const std::optional<std::string>& id,
+                                      const std::optional<std::string>& secret) {
+  auto fail = [] { return e::invalid_oauth_client_id_or_secret(std::nullopt); };
+  if (!id || !secret || id->empty() || secret->empty()) throw fail();
+  std::string project_id = id->substr(0, id->find('#'));
+  std::string branch = id->find('#') == std::string::npos ? "main" : id->substr(id->find('#') + 1);
+  if (branch != "main") throw fail();  // only the main branch has a tenancy
+  if (!ctx.app.cache->get_project(project_id)) throw fail();
+  // Keys are compared as digests, like the header keys.
+  if (!ctx.app.cache->is_valid_key(project_id, store::KeyKind::kPublishableClient,
+                                   core::sha256_hex(*secret), ctx.app.clock->now_millis()))
+    throw fail();
+  return project_id;
+}
+
+// §6.4 grant_type=refresh_token: the JS SDK's refresh path.
+Response oauth_refresh_grant(RequestContext& ctx, const std::optional<std::string>& client_id,
+                             const std::optional<std::string>& client_secret,
+                             const std::optional<std::string>& refresh_token) {
+  std::string project_id = authenticate_oauth_client(ctx, client_id, client_secret);
+  if (!refresh_token || refresh_token->empty())
+    return oauth_request_error("Missing parameter: `refresh_token`");
+  if (!is_vschar(*refresh_token)) return oauth_request_error("Invalid parameter: `refresh_token`");
+  std::string access = core::refresh_access_token(services(ctx), project_id, "main", *refresh_token,
+                                                  client_info(ctx));
+  Response r = Response::json(200, Json{{"access_token", access},
+                                        {"token_type", "Bearer"},
+                                        // The OAuth library's nominal hour, not
+                                        // the JWT's lifetime (§6.4).
+                                        {"expires_in", 3599},
+                                        {"scope", "legacy"}});
+  r.set_header("Pragma", "no-cache");
+  return r;
+}
+
+// §6.4
+Response oauth_token(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
+  auto grant_type = body.field("grant_type").one_of(true, {"authorization_code", "refresh_token"});
+  // Other keys are allowed; these are read as strings (form bodies always are).
+  auto client_id = body.field("client_id").string(false);
+  auto client_secret = body.field("client_secret").string(false);
+  auto refresh_token = body.field("refresh_token").string(false);
+  ctx.validate();
+  if (*grant_type == "authorization_code") {
+    // The outer OAuth flow (authorize, callback, code exchange) is the OAuth
+    // issue's; until it lands this grant is refused plainly.
+    throw core::PlainError(501,
+                           "The authorization_code grant is not supported by this server yet.");
+  }
+  return oauth_refresh_grant(ctx, client_id, client_secret, refresh_token);
+}
+
+// §7
+Response anonymous_sign_up(RequestContext& ctx) {
+  const auto& project = ctx.require_project();
+  if (!core::anonymous_sign_up_enabled(project.config)) throw e::anonymous_accounts_not_enabled();
+  core::NewUser n;
+  n.display_name = "Anonymous user";
+  n.is_anonymous = true;
+  // Not subject to sign_up_enabled nor MFA (§0.3, §7).
+  store::User user = core::create_user(*ctx.app.store, *ctx.app.clock, project.id, std::move(n));
+  auto s = core::create_session(services(ctx), project.id, ctx.branch_id, user.id,
+                                core::SessionOptions{}, client_info(ctx));
+  return Response::json(200, Json{{"access_token", s.access_token},
+                                  {"refresh_token", s.refresh_token},
+                                  {"user_id", user.id}});
+}
+
+}  // namespace
+
+void register_session_routes(Router& r) {
+  r.add(Method::kGet, "/auth/sessions", Access::client_plus(), list_sessions);
+  r.add(Method::kPost, "/auth/sessions", Access::server_plus(), create_session);
+  r.add(Method::kDelete, "/auth/sessions/current", Access::client_plus(), delete_current_session);
+  r.add(Method::kDelete, "/auth/sessions/{id}", Access::client_plus(), delete_session);
+  r.add(Method::kPost, "/auth/sessions/current/refresh", Access::client_plus(),
+        refresh_current_session);
+  r.add(Method::kPost, "/auth/oauth/token", Access::any(), oauth_token);
+  r.add(Method::kPost, "/auth/anonymous/sign-up", Access::client_plus(), anonymous_sign_up);
+}
+
+}  // namespace latchkey::http

@@ -1,0 +1,32 @@
+// Request pieces shared by the e-mail and code endpoints (auth_otp,
+// auth_password_reset, contact_channels): the 45-character `code` field and
+// the services a code e-mail needs.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "core/email_codes.hpp"
+#include "core/verification_codes.hpp"
+#include "http/context.hpp"
+#include "http/schema.hpp"
+
+namespace latchkey::http {
+
+// body.code: a string of exactly 45 characters (auth-endpoints.md §0.1).
+inline std::optional<std::string> read_code(ObjectReader& body) {
+  Field f = body.field("code");
+  auto code = f.string(true);
+  if (code && js_length(*code) != core::kCodeLength) {
+    f.add_error("must be exactly 45 characters");
+    return std::nullopt;
+  }
+  return code;
+}
+
+inline core::EmailServices email_services(RequestContext& ctx) {
+  return {*ctx.app.store, *ctx.app.clock, *ctx.app.mailer};
+}
+
+inline Response code_is_valid() { return Response::json(200, Json{{"is_code_valid", true}}); }
+
+}  // namespace latchkey::http

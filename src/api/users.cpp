@@ -1,0 +1,328 @@
+// The users API: /users/me (client, server, admin) and /users,
+// /users/{user_id} (server, admin), users.md §1–§7.
+#include "core/users.hpp"
+
+#include <cctype>
+#include <string_view>
+
+#include "core/crypto.hpp"
+#include "core/errors.hpp"
+#include "http/router.hpp"
+
+namespace latchkey::http {
+namespace e = core::errors;
+
+namespace {
+
+// Who is writing, which decides the fields a body may hold (users.md §3.1).
+enum class BodyKind { kClientPatch, kServerPatch, kCreate };
+
+// A body of POST or PATCH, read and checked field by field.
+struct UserBody {
+  core::UserPatch patch;
+  bool is_anonymous = false;  // POST only
+  std::vector<core::OAuthProviderLink> oauth_providers;
+};
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+template <typename T>
+std::optional<std::optional<T>> to_update(const Patch<T>& p) {
+  if (!p.present) return std::nullopt;
+  return std::optional<std::optional<T>>(std::in_place, p.value);
+}
+
+bool is_base64_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
+}
+
+// Standard alphabet, padded to a multiple of four. Hand-written: std::regex
+// recurses per character and overflows the stack on megabyte inputs.
+bool is_standard_base64(std::string_view s) {
+  if (s.size() % 4 != 0) return false;
+  size_t pad = 0;
+  while (pad < 2 && pad < s.size() && s[s.size() - 1 - pad] == '=') ++pad;
+  for (size_t i = 0; i < s.size() - pad; ++i)
+    if (!is_base64_char(s[i])) return false;
+  return true;
+}
+
+// [A-Za-z0-9+/]+ followed by up to two '=' (the client image rule).
+bool is_loose_base64(std::string_view s) {
+  size_t end = s.size();
+  for (int k = 0; k < 2 && end > 0 && s[end - 1] == '='; ++k) --end;
+  if (end == 0) return false;
+  for (size_t i = 0; i < end; ++i)
+    if (!is_base64_char(s[i])) return false;
+  return true;
+}
+
+// Lenient e-mail (x@y passes), nullable, never empty.
+Patch<std::string> read_email(Field f) {
+  Patch<std::string> p;
+  if (!f.present()) return p;
+  if (f.is_null()) {
+    p.present = true;
+    return p;
+  }
+  auto s = f.string(false);
+  if (!s) return p;
+  if (s->empty()) {
+    f.add_error("must not be empty");
+    return p;
+  }
+  // No deliverable address is longer than 320 characters (64 + 1 + 255),
+  // and the shared e-mail check is a std::regex that overflows the stack on
+  // very long inputs: refuse those before running it.
+  if (s->size() > 320 || !is_valid_email(*s)) {
+    f.add_error("must be a valid email");
+    return p;
+  }
+  p.present = true;
+  p.value = std::move(s);
+  return p;
+}
+
+std::vector<core::OAuthProviderLink> read_oauth_providers(Field f, SchemaErrors& errors) {
+  std::vector<core::OAuthProviderLink> out;
+  auto arr = f.array(false);
+  if (!arr) return out;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    ObjectReader item(f.path() + "[" + std::to_string(i) + "]", &(*arr)[i], errors);
+    auto id = item.field("id").string(true);
+    auto account_id = item.field("account_id").string(true);
+    auto email = item.field("email").nullable_string();
+    item.reject_unknown();
+    if (id && account_id) out.push_back({*id, *account_id, email.value});
+  }
+  return out;
+}
+
+UserBody read_user_body(RequestContext& ctx, BodyKind kind) {
+  const bool server = kind != BodyKind::kClientPatch;
+  const bool patch = kind != BodyKind::kCreate;
+  UserBody b;
+  core::UserPatch& p = b.patch;
+  auto body = ctx.body_reader();
+
+  p.display_name = to_update(body.field("display_name").nullable_string());
+  {
+    Field f = body.field("profile_image_url");
+    auto url = f.nullable_url();
+    if (url.value && js_length(*url.value) > 1000000) {
+      f.add_error("must be at most 1000000 characters");
+    } else {
+      p.profile_image_url = to_update(url);
+    }
+  }
+  // Metadata: any JSON; null is stored as JSON null.
+  auto json_field = [&](const char* key) -> std::optional<Json> {
+    auto v = body.field(key).nullable_json();
+    if (!v.present) return std::nullopt;
+    return v.value.value_or(Json());
+  };
+  p.client_metadata = json_field("client_metadata");
+  if (server) {
+    p.client_read_only_metadata = json_field("client_read_only_metadata");
+    p.server_metadata = json_field("server_metadata");
+    p.primary_email = to_update(read_email(body.field("primary_email")));
+    p.primary_email_verified = body.field("primary_email_verified").boolean(false);
+    p.primary_email_auth_enabled = body.field("primary_email_auth_enabled").boolean(false);
+    p.password = to_update(body.field("password").nullable_string(70));
+    p.password_hash = body.field("password_hash").string(false, 0, true);
+  }
+  p.otp_auth_enabled = body.field("otp_auth_enabled").boolean(false);
+  p.passkey_auth_enabled = body.field("passkey_auth_enabled").boolean(false);
+  {
+    Field f = body.field("totp_secret_base64");
+    auto secret = f.nullable_string();
+    if (secret.value && !is_standard_base64(*secret.value)) {
+      f.add_error("is not valid base64");
+    } else if (secret.present) {
+      std::optional<std::string> raw;
+      if (secret.value) raw = core::base64_decode(*secret.value);
+      p.totp_secret = std::optional<std::optional<std::string>>(std::in_place, raw);
+    }
+  }
+  if (patch) {
+    Field f = body.field("selected_team_id");
+    if (f.is_null()) {
+      p.selected_team_id = std::optional<std::optional<std::string>>(std::in_place);
+    } else if (auto id = f.uuid(false)) {
+      p.selected_team_id = lower(*id);
+    }
+  }
+  if (server) {
+    Field f = body.field("is_anonymous");
+    auto v = f.boolean(false);
+    if (patch && v == true) {
+      f.add_error("must be one of the following values: false");
+    } else if (patch) {
+      p.is_anonymous = v;
+    } else {
+      b.is_anonymous = v.value_or(false);
+    }
+  }
+  if (kind == BodyKind::kCreate)
+    b.oauth_providers = read_oauth_providers(body.field("oauth_providers"), ctx.schema);
+  body.reject_unknown();
+  return b;
+}
+
+// users.md §3.1: what a client may store as its profile image: a base64
+// data URL of a common image type, or bare base64.
+bool is_client_profile_image(std::string_view url) {
+  for (std::string_view type : {"png", "jpg", "jpeg", "gif", "bmp", "webp"}) {
+    std::string prefix = "data:image/" + std::string(type) + ";base64,";
+    if (url.substr(0, prefix.size()) == prefix) return is_loose_base64(url.substr(prefix.size()));
+  }
+  return is_loose_base64(url);
+}
+
+// Hashing blocks this worker on the hashing pool; a full queue is a 503.
+core::PasswordHashFn password_hasher(RequestContext& ctx) {
+  return [&ctx](std::string_view password) { return ctx.app.hasher->hash(password); };
+}
+
+Response user_response(RequestContext& ctx, const store::User& u, int status = 200) {
+  return Response::json(status, core::user_view(u, ctx.is_server_or_admin()));
+}
+
+Response success() { return Response::json(200, Json{{"success", true}}); }
+
+// /users/me: the user of the access token.
+const store::User& current_user(RequestContext& ctx) {
+  if (!ctx.user) throw e::cannot_get_own_user_without_user();
+  return *ctx.user;
+}
+
+// {user_id}: a UUID, or `me` for the user of the access token.
+std::string path_user_id(RequestContext& ctx) {
+  auto it = ctx.params.find("user_id");
+  if (it != ctx.params.end() && it->second == "me") return current_user(ctx).id;
+  auto id = ctx.param("user_id").uuid(true);
+  // Ids are stored lower-case; a UUID matches whatever its case.
+  return id ? lower(*id) : std::string();
+}
+
+Response patch_user(RequestContext& ctx, const std::string& user_id, BodyKind kind) {
+  UserBody b = read_user_body(ctx, kind);
+  ctx.validate();
+  if (kind == BodyKind::kClientPatch && b.patch.profile_image_url && *b.patch.profile_image_url &&
+      !(*b.patch.profile_image_url)->empty() &&
+      !is_client_profile_image(**b.patch.profile_image_url))
+    throw core::PlainError(400, "Invalid profile image URL");
+  auto u = core::update_user(*ctx.app.store, *ctx.app.clock, ctx.require_project(), user_id,
+                             b.patch, password_hasher(ctx));
+  return user_response(ctx, u);
+}
+
+Response get_me(RequestContext& ctx) {
+  const auto& u = current_user(ctx);
+  ctx.validate();
+  return user_response(ctx, u);
+}
+
+Response patch_me(RequestContext& ctx) {
+  std::string id = current_user(ctx).id;
+  return patch_user(ctx, id,
+                    ctx.is_server_or_admin() ? BodyKind::kServerPatch : BodyKind::kClientPatch);
+}
+
+Response delete_me(RequestContext& ctx) {
+  std::string id = current_user(ctx).id;
+  ctx.validate();
+  const auto& project = ctx.require_project();
+  if (!ctx.is_server_or_admin() &&
+      !(project.config.is_object() && project.config.value("client_user_deletion_enabled", false)))
+    throw core::PlainError(400, "Client user deletion is not enabled for this project");
+  core::delete_user(*ctx.app.store, project.id, id);
+  return success();
+}
+
+Response list_users(RequestContext& ctx) {
+  auto q = ctx.query_reader();
+  core::UserListRequest r;
+  r.limit = q.field("limit").integer(false, 1);
+  r.cursor = q.field("cursor").uuid(false);
+  q.field("order_by").one_of(false, {"signed_up_at"});  // the only order there is
+  r.desc = q.field("desc").boolean(false).value_or(false);
+  r.team_id = q.field("team_id").uuid(false);
+  r.query = q.field("query").string(false);
+  q.reject_unknown();
+  ctx.validate();
+  if (r.cursor) r.cursor = lower(*r.cursor);
+  auto page = core::list_users(*ctx.app.store, ctx.require_project().id, r);
+  Json items = Json::array();
+  for (const auto& u : page.items) items.push_back(core::user_view(u, true));
+  return Response::json(
+      200, Json{{"items", items},
+                {"is_paginated", true},
+                {"pagination",
+                 Json{{"next_cursor", page.next_cursor ? Json(*page.next_cursor) : Json()}}}});
+}
+
+Response create_user(RequestContext& ctx) {
+  UserBody b = read_user_body(ctx, BodyKind::kCreate);
+  ctx.validate();
+  const core::UserPatch& p = b.patch;
+  core::CreateUserRequest r;
+  core::NewUser& n = r.user;
+  if (p.display_name) n.display_name = *p.display_name;
+  if (p.profile_image_url) n.profile_image_url = *p.profile_image_url;
+  if (p.client_metadata) n.client_metadata = *p.client_metadata;
+  if (p.client_read_only_metadata) n.client_read_only_metadata = *p.client_read_only_metadata;
+  if (p.server_metadata) n.server_metadata = *p.server_metadata;
+  if (p.primary_email) n.primary_email = *p.primary_email;
+  n.primary_email_verified = p.primary_email_verified.value_or(false);
+  n.primary_email_auth_enabled = p.primary_email_auth_enabled.value_or(false);
+  if (p.password) r.password = *p.password;
+  n.password_hash = p.password_hash;
+  n.otp_auth_enabled = p.otp_auth_enabled.value_or(false);
+  // passkey_auth_enabled is accepted and ignored on create; a TOTP secret is
+  // stored without requiring MFA (quirk kept, users.md §3.2).
+  if (p.totp_secret) n.totp_secret = *p.totp_secret;
+  n.is_anonymous = b.is_anonymous;
+  r.oauth_providers = std::move(b.oauth_providers);
+  auto u = core::create_user_from_api(*ctx.app.store, *ctx.app.clock, ctx.require_project(),
+                                      std::move(r), password_hasher(ctx));
+  return user_response(ctx, u, 201);
+}
+
+Response get_user(RequestContext& ctx) {
+  std::string id = path_user_id(ctx);
+  ctx.validate();
+  auto u = ctx.app.store->users().get_user(ctx.require_project().id, id);
+  if (!u) throw e::user_not_found();
+  return user_response(ctx, *u);
+}
+
+Response patch_user_by_id(RequestContext& ctx) {
+  std::string id = path_user_id(ctx);
+  return patch_user(ctx, id, BodyKind::kServerPatch);
+}
+
+Response delete_user(RequestContext& ctx) {
+  std::string id = path_user_id(ctx);
+  ctx.validate();
+  core::delete_user(*ctx.app.store, ctx.require_project().id, id);
+  return success();
+}
+
+}  // namespace
+
+void register_user_routes(Router& r) {
+  r.add(Method::kGet, "/users/me", Access::client_plus(), get_me);
+  r.add(Method::kPatch, "/users/me", Access::client_plus(), patch_me);
+  r.add(Method::kDelete, "/users/me", Access::client_plus(), delete_me);
+  r.add(Method::kGet, "/users", Access::server_plus(), list_users);
+  r.add(Method::kPost, "/users", Access::server_plus(), create_user);
+  r.add(Method::kGet, "/users/{user_id}", Access::server_plus(), get_user);
+  r.add(Method::kPatch, "/users/{user_id}", Access::server_plus(), patch_user_by_id);
+  r.add(Method::kDelete, "/users/{user_id}", Access::server_plus(), delete_user);
+}
+
+}  // namespace latchkey::http

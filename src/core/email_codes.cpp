@@ -1,0 +1,32 @@
+#include "core/email_codes.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace latchkey::core {
+
+IssuedCode send_code_email(const EmailServices& s, const store::Project& project,
+                           const std::string& branch_id, CodeEmail e) {
+  if (!e.code.redirect_url) e.code.redirect_url = e.callback_url;
+  // The link must be buildable before anything is written.
+  auto probe = mail::build_code_link(e.callback_url, std::string(kCodeLength, '0'));
+  if (!probe) throw std::invalid_argument("callback URL is not an absolute URL");
+
+  IssuedCode issued = create_code(s.store, s.clock, project.id, branch_id, e.code);
+  e.vars[e.link_var] = *mail::build_code_link(e.callback_url, issued.code);
+  if (e.template_type == mail::TemplateType::kMagicLink) e.vars["otp"] = otp_of(issued.code);
+  mail::OutgoingEmail email{
+      e.recipient, mail::render_email(e.template_type, e.vars, e.legacy_magic_link), {issued.code}};
+  try {
+    s.mailer.send(project, email);
+  } catch (const mail::DeliveryError&) {
+    try {
+      s.store.verification_codes().delete_code(project.id, issued.row.id);
+    } catch (const std::exception& del) {
+      spdlog::error("could not delete the code of an undelivered e-mail: {}", del.what());
+    }
+    throw;
+  }
+  return issued;
+}
+
+}  // namespace latchkey::core

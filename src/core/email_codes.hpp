@@ -1,0 +1,39 @@
+// E-mails that carry a verification code (emails.md §1–§2): create the code,
+// build the link from the caller's callback URL, render the template and
+// deliver it — shared by OTP sign-in, password reset, e-mail verification
+// and team invitations.
+#pragma once
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/verification_codes.hpp"
+#include "mail/mailer.hpp"
+#include "mail/templates.hpp"
+#include "store/store.hpp"
+
+namespace latchkey::core {
+
+struct EmailServices {
+  store::Store& store;
+  const Clock& clock;
+  mail::Mailer& mailer;
+};
+
+struct CodeEmail {
+  NewCode code;  // redirect_url defaults to callback_url
+  mail::TemplateType template_type = mail::TemplateType::kEmailVerification;
+  mail::TemplateVars vars;  // everything but the link (and the OTP, added here)
+  std::string link_var;     // e.g. "magicLink"
+  std::string recipient;
+  std::string callback_url;  // already checked against the trusted domains
+  bool legacy_magic_link = false;
+};
+
+// Creates the code, then sends the e-mail. When delivery fails the code is
+// deleted again before mail::DeliveryError propagates, so a failed send
+// leaves no usable code behind (should the delete itself fail, the code is
+// 45 random characters nobody was shown: harmless, it expires).
+IssuedCode send_code_email(const EmailServices& s, const store::Project& project,
+                           const std::string& branch_id, CodeEmail e);
+
+}  // namespace latchkey::core

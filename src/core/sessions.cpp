@@ -1,0 +1,77 @@
+#include "core/sessions.hpp"
+
+#include "core/crypto.hpp"
+#include "core/errors.hpp"
+#include "core/verification_codes.hpp"
+
+namespace latchkey::core {
+
+bool anonymous_sign_up_enabled(const Json& config) {
+  if (!config.is_object()) return false;
+  auto it = config.find(kAnonymousSignUpEnabled);
+  return it != config.end() && it->is_boolean() && it->get<bool>();
+}
+
+IssuedSession create_session(const SessionServices& s, const std::string& project_id,
+                             const std::string& branch_id, const std::string& user_id,
+                             const SessionOptions& options, const ClientInfo& client) {
+  int64_t now = s.clock.now_millis();
+  IssuedSession out;
+  out.session_id = random_uuid();
+  out.refresh_token = random_secret45();
+
+  store::Session row;
+  row.id = out.session_id;
+  row.project_id = project_id;
+  row.user_id = user_id;
+  row.refresh_token_digest = sha256_hex(out.refresh_token);
+  row.created_at_millis = now;
+  row.expires_at_millis = now + options.expires_in_millis;
+  row.is_impersonation = options.is_impersonation;
+  if (!s.store.sessions().create_session(row)) throw errors::user_id_does_not_exist(user_id);
+
+  out.access_token = s.tokens.issue(project_id, user_id, branch_id, out.session_id);
+  s.store.sessions().record_session_use(project_id, out.session_id, now, client.ip,
+                                        client.user_agent);
+  return out;
+}
+
+IssuedSession sign_in(const SessionServices& s, const std::string& project_id,
+                      const std::string& branch_id, const store::User& user,
+                      const ClientInfo& client, bool is_new_user) {
+  if (user.requires_totp_mfa) {
+    // §0.3: no session yet; the client finishes with POST /auth/mfa/sign-in
+    // and this attempt code, which remembers who signed in.
+    NewCode attempt;
+    attempt.type = CodeType::kOneTimePassword;
+    attempt.data = Json{{"user_id", user.id}, {"is_new_user", is_new_user}};
+    attempt.lifetime_millis = kMfaAttemptCodeLifetimeMillis;
+    auto issued = create_code(s.store, s.clock, project_id, branch_id, attempt);
+    throw errors::multi_factor_authentication_required(issued.code);
+  }
+  return create_session(s, project_id, branch_id, user.id, SessionOptions{}, client);
+}
+
+std::optional<store::Session> find_live_session(const SessionServices& s,
+                                                const std::string& project_id,
+                                                std::string_view refresh_token) {
+  // The lookup is by digest: the token itself is never compared.
+  auto session = s.store.sessions().find_session_by_token_digest(sha256_hex(refresh_token));
+  if (!session || session->project_id != project_id) return std::nullopt;
+  if (session->expires_at_millis && *session->expires_at_millis < s.clock.now_millis())
+    return std::nullopt;
+  return session;
+}
+
+std::string refresh_access_token(const SessionServices& s, const std::string& project_id,
+                                 const std::string& branch_id, std::string_view refresh_token,
+                                 const ClientInfo& client) {
+  auto session = find_live_session(s, project_id, refresh_token);
+  if (!session) throw errors::refresh_token_not_found_or_expired();
+  std::string token = s.tokens.issue(project_id, session->user_id, branch_id, session->id);
+  s.store.sessions().record_session_use(project_id, session->id, s.clock.now_millis(), client.ip,
+                                        client.user_agent);
+  return token;
+}
+
+}  // namespace latchkey::core

@@ -1,0 +1,80 @@
+// Sessions (tokens.md §6–§7): the one place where a sign-in becomes a
+// refresh-token row plus an access token, and where refresh tokens are
+// exchanged for new access tokens. Every sign-in path (password, OTP, MFA,
+// passkey, OAuth, anonymous, POST /auth/sessions) goes through here.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/json.hpp"
+#include "core/tokens.hpp"
+#include "store/store.hpp"
+
+namespace latchkey::core {
+
+// Default refresh-token lifetime: 365 days.
+inline constexpr int64_t kRefreshTokenLifetimeMillis = 365LL * 24 * 3600 * 1000;
+
+// Latchkey's per-project switch for POST /auth/anonymous/sign-up, kept in the
+// project config document but not part of Stack's REST view (the reference
+// hard-codes the projects instead, auth-endpoints.md §7). Absent = off; the
+// internal project is seeded with it on.
+inline constexpr const char* kAnonymousSignUpEnabled = "anonymous_sign_up_enabled";
+bool anonymous_sign_up_enabled(const Json& project_config);
+
+// Who is using the session, recorded on every access-token issuance.
+struct ClientInfo {
+  std::string ip;
+  std::string user_agent;
+};
+
+struct SessionOptions {
+  int64_t expires_in_millis = kRefreshTokenLifetimeMillis;
+  bool is_impersonation = false;
+};
+
+struct IssuedSession {
+  std::string session_id;
+  std::string refresh_token;  // returned once; only its digest is stored
+  std::string access_token;
+};
+
+struct SessionServices {
+  store::Store& store;
+  const TokenService& tokens;
+  const Clock& clock;
+};
+
+// Creates a session for an existing user and issues its first access token
+// (refreshTokenId = the session id), recording the use. No MFA check: for
+// POST /auth/sessions and anonymous sign-up. Throws USER_ID_DOES_NOT_EXIST if
+// the user vanished.
+IssuedSession create_session(const SessionServices& s, const std::string& project_id,
+                             const std::string& branch_id, const std::string& user_id,
+                             const SessionOptions& options, const ClientInfo& client);
+
+// The end of every interactive sign-in (password sign-in and sign-up, OTP,
+// passkey, OAuth code exchange): the MFA trigger of auth-endpoints.md §0.3
+// (a user with requires_totp_mfa gets no session but an MFA attempt code,
+// thrown as MULTI_FACTOR_AUTHENTICATION_REQUIRED; `is_new_user` is carried in
+// the code to the MFA sign-in), then create_session with the default lifetime.
+IssuedSession sign_in(const SessionServices& s, const std::string& project_id,
+                      const std::string& branch_id, const store::User& user,
+                      const ClientInfo& client, bool is_new_user = false);
+
+// Looks up the session of `refresh_token`; nullopt when there is none in
+// `project_id` or it has expired (tokens.md §6).
+std::optional<store::Session> find_live_session(const SessionServices& s,
+                                                const std::string& project_id,
+                                                std::string_view refresh_token);
+
+// A new access token for the session of `refresh_token` (same session id; the
+// refresh token is not rotated), recording the use. Throws
+// REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED.
+std::string refresh_access_token(const SessionServices& s, const std::string& project_id,
+                                 const std::string& branch_id, std::string_view refresh_token,
+                                 const ClientInfo& client);
+
+}  // namespace latchkey::core

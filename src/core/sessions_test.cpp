@@ -1,0 +1,230 @@
+#include "core/sessions.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/crypto.hpp"
+#include "core/errors.hpp"
+#include "core/projects.hpp"
+#include "core/users.hpp"
+#include "core/verification_codes.hpp"
+
+namespace latchkey::core {
+namespace {
+
+constexpr const char* kSecret = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
+
+class Sessions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("latchkey-sessions-test-" + random_uuid());
+    std::filesystem::create_directories(dir_);
+    store_ = store::open_store((dir_ / "test.db").string());
+    store_->migrate();
+    tokens_ = std::make_unique<TokenService>(kSecret, "http://localhost:8102", 600, clock_);
+    NewProject np;
+    np.display_name = "test";
+    project_ = create_project(*store_, clock_, np).id;
+    other_project_ = create_project(*store_, clock_, np).id;
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  SessionServices services() { return {*store_, *tokens_, clock_}; }
+  store::User user(const std::string& project, bool requires_mfa = false) {
+    NewUser n;
+    n.display_name = "someone";
+    auto u = create_user(*store_, clock_, project, n);
+    if (requires_mfa) {
+      store::UserUpdate up;
+      up.totp_secret = std::optional<std::string>("0123456789abcdefghij");
+      EXPECT_EQ(store_->users().update_user(project, u.id, up), store::UpdateUserStatus::kUpdated);
+      u = *store_->users().get_user(project, u.id);
+      EXPECT_TRUE(u.requires_totp_mfa);
+    }
+    return u;
+  }
+  AccessTokenClaims claims(const std::string& token) {
+    auto v = tokens_->verify(token);
+    EXPECT_TRUE(std::holds_alternative<AccessTokenClaims>(v));
+    return std::get<AccessTokenClaims>(v);
+  }
+
+  std::filesystem::path dir_;
+  OffsetClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<TokenService> tokens_;
+  std::string project_, other_project_;
+};
+
+TEST_F(Sessions, SignInCreatesASessionBoundIntoTheAccessToken) {
+  auto u = user(project_);
+  clock_.advance(5000);
+  auto s = sign_in(services(), project_, "main", u, {"127.0.0.1", "test-agent"});
+  EXPECT_TRUE(is_uuid(s.session_id));
+  EXPECT_EQ(s.refresh_token.size(), 45u);
+  auto c = claims(s.access_token);
+  EXPECT_EQ(c.sub, u.id);
+  EXPECT_EQ(c.aud, project_);
+  EXPECT_EQ(c.refresh_token_id, s.session_id);
+
+  auto row = store_->sessions().get_session(project_, s.session_id);
+  ASSERT_TRUE(row);
+  // Only the digest is stored.
+  EXPECT_EQ(row->refresh_token_digest, sha256_hex(s.refresh_token));
+  EXPECT_EQ(*row->expires_at_millis - row->created_at_millis, kRefreshTokenLifetimeMillis);
+  EXPECT_EQ(row->last_used_at_millis, row->created_at_millis);
+  EXPECT_EQ(row->last_used_ip, "127.0.0.1");
+  EXPECT_EQ(row->last_used_user_agent, "test-agent");
+  EXPECT_EQ(store_->users().get_user(project_, u.id)->last_active_at_millis,
+            row->created_at_millis);
+}
+
+TEST_F(Sessions, RefreshIssuesATokenForTheSameSessionAndRecordsUse) {
+  auto u = user(project_);
+  auto s = sign_in(services(), project_, "main", u, {"127.0.0.1", ""});
+  clock_.advance(60000);
+  std::string fresh = refresh_access_token(services(), project_, "main", s.refresh_token,
+                                           {"10.0.0.7", "second-agent"});
+  auto c = claims(fresh);
+  EXPECT_EQ(c.refresh_token_id, s.session_id);
+  EXPECT_EQ(c.sub, u.id);
+  auto row = *store_->sessions().get_session(project_, s.session_id);
+  EXPECT_GE(*row.last_used_at_millis, row.created_at_millis + 60000);
+  EXPECT_EQ(row.last_used_ip, "10.0.0.7");
+  EXPECT_EQ(store_->users().get_user(project_, u.id)->last_active_at_millis,
+            *row.last_used_at_millis);
+  // Not rotated: the refresh token still works.
+  EXPECT_NO_THROW(refresh_access_token(services(), project_, "main", s.refresh_token, {}));
+}
+
+TEST_F(Sessions, RefreshRefusesUnknownForeignExpiredAndDeletedSessions) {
+  auto u = user(project_);
+  auto expect_refused = [&](const std::string& project, const std::string& token) {
+    try {
+      refresh_access_token(services(), project, "main", token, {});
+      ADD_FAILURE() << "refresh succeeded";
+    } catch (const KnownError& e) {
+      EXPECT_EQ(e.code(), "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+      EXPECT_EQ(e.status(), 401);
+    }
+  };
+  expect_refused(project_, random_secret45());
+  expect_refused(project_, "");
+
+  auto s = sign_in(services(), project_, "main", u, {});
+  expect_refused(other_project_, s.refresh_token);
+
+  SessionOptions short_lived;
+  short_lived.expires_in_millis = 1000;
+  auto brief = create_session(services(), project_, "main", u.id, short_lived, {});
+  EXPECT_NO_THROW(refresh_access_token(services(), project_, "main", brief.refresh_token, {}));
+  clock_.advance(1001);
+  expect_refused(project_, brief.refresh_token);
+
+  ASSERT_TRUE(store_->sessions().delete_session(project_, s.session_id));
+  expect_refused(project_, s.refresh_token);
+}
+
+TEST_F(Sessions, CreateSessionForAMissingUserIsUserIdDoesNotExist) {
+  try {
+    create_session(services(), project_, "main", random_uuid(), {}, {});
+    FAIL() << "expected USER_ID_DOES_NOT_EXIST";
+  } catch (const KnownError& e) {
+    EXPECT_EQ(e.code(), "USER_ID_DOES_NOT_EXIST");
+  }
+  auto u = user(other_project_);
+  EXPECT_THROW(create_session(services(), project_, "main", u.id, {}, {}), KnownError);
+}
+
+TEST_F(Sessions, ImpersonationFlagAndLifetimeAreStored) {
+  auto u = user(project_);
+  SessionOptions o;
+  o.expires_in_millis = 42000;
+  o.is_impersonation = true;
+  auto s = create_session(services(), project_, "main", u.id, o, {});
+  auto row = *store_->sessions().get_session(project_, s.session_id);
+  EXPECT_TRUE(row.is_impersonation);
+  EXPECT_EQ(*row.expires_at_millis - row.created_at_millis, 42000);
+}
+
+// A user who needs MFA must never get a session from an interactive
+// sign-in (auth-endpoints.md §0.3); create_session itself has no MFA check
+// (POST /auth/sessions, anonymous sign-up).
+TEST_F(Sessions, SignInOfAnMfaUserGetsAnAttemptCodeAndNoSession) {
+  auto u = user(project_, /*requires_mfa=*/true);
+  std::string attempt_code;
+  try {
+    sign_in(services(), project_, "main", u, {}, /*is_new_user=*/true);
+    FAIL() << "expected MULTI_FACTOR_AUTHENTICATION_REQUIRED";
+  } catch (const KnownError& e) {
+    EXPECT_EQ(e.code(), "MULTI_FACTOR_AUTHENTICATION_REQUIRED");
+    EXPECT_EQ(e.status(), 400);
+    attempt_code = e.details().at("attempt_code").get<std::string>();
+  }
+  EXPECT_TRUE(store_->sessions().list_sessions(project_, u.id).empty());
+  // The attempt code is a one-time-password code naming the user, valid 5 min.
+  ASSERT_EQ(attempt_code.size(), kCodeLength);
+  auto row =
+      check_code(*store_, clock_, project_, "main", CodeType::kOneTimePassword, attempt_code);
+  EXPECT_EQ(row.data, (Json{{"user_id", u.id}, {"is_new_user", true}}));
+  EXPECT_EQ(row.expires_at_millis - row.created_at_millis, kMfaAttemptCodeLifetimeMillis);
+  EXPECT_NO_THROW(create_session(services(), project_, "main", u.id, {}, {}));
+  EXPECT_EQ(store_->sessions().list_sessions(project_, u.id).size(), 1u);
+}
+
+TEST_F(Sessions, PasswordChangeRevokesOtherSessionsAtomically) {
+  auto u = user(project_);
+  ASSERT_TRUE(store_->sessions().compare_and_set_password(project_, u.id, std::nullopt, "h1", false,
+                                                          std::nullopt));
+  auto a = sign_in(services(), project_, "main", u, {});
+  auto b = sign_in(services(), project_, "main", u, {});
+  auto c = sign_in(services(), project_, "main", u, {});
+  auto other = sign_in(services(), project_, "main", user(project_), {});
+  // Wrong expected hash: nothing changes, no session is deleted.
+  EXPECT_FALSE(store_->sessions().compare_and_set_password(project_, u.id, std::string("nope"),
+                                                           "h2", true, std::nullopt));
+  EXPECT_EQ(store_->sessions().list_sessions(project_, u.id).size(), 3u);
+
+  EXPECT_TRUE(store_->sessions().compare_and_set_password(project_, u.id, std::string("h1"), "h2",
+                                                          true, b.session_id));
+  auto left = store_->sessions().list_sessions(project_, u.id);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].id, b.session_id);
+  EXPECT_EQ(*store_->users().get_user(project_, u.id)->password_hash, "h2");
+  EXPECT_TRUE(store_->sessions().get_session(project_, other.session_id));
+
+  EXPECT_TRUE(store_->sessions().compare_and_set_password(project_, u.id, std::string("h2"), "h3",
+                                                          true, std::nullopt));
+  EXPECT_TRUE(store_->sessions().list_sessions(project_, u.id).empty());
+  (void)a;
+  (void)c;
+}
+
+TEST_F(Sessions, ListIsOldestFirstAndScopedToUserAndProject) {
+  auto u = user(project_);
+  auto first = sign_in(services(), project_, "main", u, {});
+  clock_.advance(10);
+  auto second = sign_in(services(), project_, "main", u, {});
+  sign_in(services(), project_, "main", user(project_), {});
+  auto list = store_->sessions().list_sessions(project_, u.id);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, first.session_id);
+  EXPECT_EQ(list[1].id, second.session_id);
+  EXPECT_TRUE(store_->sessions().list_sessions(other_project_, u.id).empty());
+  EXPECT_FALSE(store_->sessions().get_session(other_project_, first.session_id));
+  EXPECT_FALSE(store_->sessions().delete_session(other_project_, first.session_id));
+}
+
+TEST(AnonymousSignUpSwitch, OffUnlessExplicitlyTrue) {
+  EXPECT_FALSE(anonymous_sign_up_enabled(Json()));
+  EXPECT_FALSE(anonymous_sign_up_enabled(Json::object()));
+  EXPECT_FALSE(anonymous_sign_up_enabled(Json{{"anonymous_sign_up_enabled", "true"}}));
+  EXPECT_FALSE(anonymous_sign_up_enabled(Json{{"anonymous_sign_up_enabled", false}}));
+  EXPECT_TRUE(anonymous_sign_up_enabled(Json{{"anonymous_sign_up_enabled", true}}));
+}
+
+}  // namespace
+}  // namespace latchkey::core

@@ -1,0 +1,90 @@
+// Delivers the server's e-mails (emails.md §4): through the deployment's
+// shared SMTP server (STACK_EMAIL_*) or the project's own (`email_config`
+// of type standard), or — with no SMTP configured — into the log. Every
+// attempt is recorded in the sent-e-mail log.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "mail/smtp.hpp"
+#include "mail/templates.hpp"
+#include "store/store.hpp"
+
+namespace latchkey::mail {
+
+// The shared server from the environment (emails.md §4.2).
+struct SharedSmtpSettings {
+  std::optional<std::string> host;    // STACK_EMAIL_HOST; unset = log only
+  std::optional<int> port;            // STACK_EMAIL_PORT
+  std::string username;               // STACK_EMAIL_USERNAME
+  std::string password;               // STACK_EMAIL_PASSWORD
+  std::optional<std::string> sender;  // STACK_EMAIL_SENDER
+  std::vector<std::string> problems;  // missing or invalid variables
+
+  static SharedSmtpSettings from_env();
+  bool log_only() const { return !host; }
+};
+
+// A send that failed: the request answers 500 and the cause goes to the log.
+class DeliveryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct OutgoingEmail {
+  std::string to;
+  RenderedEmail content;
+  // Secrets in the bodies (a verification code): replaced by "[redacted]" in
+  // the stored sent-e-mail log, which must not hold usable codes.
+  std::vector<std::string> redact;
+};
+
+class Mailer {
+ public:
+  Mailer(SharedSmtpSettings shared, store::Store& store, const core::Clock& clock,
+         size_t max_background_jobs = 256);
+  ~Mailer();
+  Mailer(const Mailer&) = delete;
+  Mailer& operator=(const Mailer&) = delete;
+
+  // One log line at start saying how mail will be delivered.
+  void log_configuration() const;
+
+  // Delivers `email` for `project` (its email_config decides the server),
+  // retrying transient failures within a bounded time (at most ~20 s in
+  // all). Blocking: call it from a worker thread. Throws DeliveryError.
+  void send(const store::Project& project, const OutgoingEmail& email);
+
+  // Runs `job` on the mailer's own thread, for sends that must neither delay
+  // nor fail a response (the sign-up verification e-mail). A full queue
+  // drops the job with a log line; jobs still queued at shutdown are dropped.
+  void run_in_background(std::function<void()> job);
+
+  const SharedSmtpSettings& shared() const { return shared_; }
+
+ private:
+  void record(const store::Project& project, const OutgoingEmail& email, const Json& sender_config,
+              const Json& error);
+  void background_loop();
+
+  SharedSmtpSettings shared_;
+  store::Store& store_;
+  const core::Clock& clock_;
+  size_t max_jobs_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace latchkey::mail

@@ -1,0 +1,48 @@
+#include "store/read_cache.hpp"
+
+namespace latchkey::store {
+
+namespace {
+constexpr size_t kMaxEntries = 100000;
+}
+
+template <typename V, typename Load>
+V ReadCache::cached(Map<V>& map, const std::string& key, Load load) {
+  if (ttl_.count() == 0) return load();
+  auto now = std::chrono::steady_clock::now();
+  uint64_t generation = store_.write_generation();
+  {
+    std::lock_guard lock(map.mutex);
+    auto it = map.entries.find(key);
+    if (it != map.entries.end() && it->second.generation == generation &&
+        now - it->second.loaded < ttl_)
+      return it->second.value;
+  }
+  // Read the generation before loading: a write that lands meanwhile moves
+  // it, so the entry is not trusted later.
+  V value = load();
+  std::lock_guard lock(map.mutex);
+  if (map.entries.size() >= kMaxEntries) map.entries.clear();
+  map.entries.insert_or_assign(key, Entry<V>{value, generation, now});
+  return value;
+}
+
+std::optional<Project> ReadCache::get_project(const std::string& id) {
+  return cached(projects_, id, [&] { return store_.projects().get_project(id); });
+}
+
+bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind,
+                             const std::string& digest, int64_t now_millis) {
+  std::string key = project_id + '\n' + std::to_string(static_cast<int>(kind)) + '\n' + digest;
+  auto expires = cached(keys_, key, [&]() -> std::optional<int64_t> {
+    return store_.projects().valid_key_expiry(project_id, kind, digest);
+  });
+  return expires && *expires > now_millis;
+}
+
+std::optional<User> ReadCache::get_user(const std::string& project_id, const std::string& id) {
+  return cached(users_, project_id + '\n' + id,
+                [&] { return store_.users().get_user(project_id, id); });
+}
+
+}  // namespace latchkey::store
