@@ -73,6 +73,14 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--io-threads", config.io_threads, "I/O threads")->capture_default_str();
   serve_cmd->add_option("--worker-threads", config.worker_threads, "Worker threads")
       ->capture_default_str();
+  serve_cmd->add_option("--read-timeout-seconds", config.read_timeout_seconds,
+                        "A client must send a whole request (and read a response) within this "
+                        "many seconds, or the connection is closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  serve_cmd->add_option("--max-body-bytes", config.max_body_bytes,
+                        "Largest request body accepted (larger: 413)")
+      ->capture_default_str();
   serve_cmd->add_option("--cache-ttl-ms", config.cache_ttl_millis,
                         "How long project, key and user reads may be served from memory when "
                         "another instance may have written (0 disables)")

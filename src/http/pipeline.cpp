@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "http/auth.hpp"
@@ -262,6 +265,17 @@ Response Pipeline::handle_other(const Request& req) const {
       return Response::text(400, "body must be {\"millis\": <integer>}");
     app_.clock->advance(body["millis"].get<int64_t>());
     return Response::json(200, Json{{"offset_millis", app_.clock->offset()}});
+  }
+  if (app_.config.test_mode && req.path == "/latchkey-test/sleep" &&
+      req.method == Method::kPost) {
+    // A request that stays in flight for a while (runs on a worker): lets the
+    // tests check that SIGTERM drains in-flight requests.
+    Json body = Json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("millis") || !body["millis"].is_number_integer() ||
+        body["millis"].get<int64_t>() < 0 || body["millis"].get<int64_t>() > 10000)
+      return Response::text(400, "body must be {\"millis\": <0..10000>}");
+    std::this_thread::sleep_for(std::chrono::milliseconds(body["millis"].get<int64_t>()));
+    return Response::json(200, Json{{"slept_millis", body["millis"]}});
   }
   Response r = Response::text(404, "Not found");
   add_static_headers(r);

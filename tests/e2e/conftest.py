@@ -67,8 +67,9 @@ def _server_env() -> dict:
 
 
 class Server:
-    def __init__(self, binary: Path, workdir: Path, database: str):
+    def __init__(self, binary: Path, workdir: Path, database: str, extra_args: tuple = ()):
         self.binary = binary
+        self.extra_args = list(extra_args)
         self.workdir = workdir
         self.database = database
         self.env = _server_env()
@@ -96,6 +97,7 @@ class Server:
                 "--database", self.database,
                 "--public-url", self.base_url,
                 "--test-mode",
+                *self.extra_args,
             ]
             with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
                 self.process = subprocess.Popen(args, stdout=out, stderr=err, env=self.env,
