@@ -8,6 +8,7 @@
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "http/auth.hpp"
+#include "mail/mailer.hpp"
 #include "store/store.hpp"
 
 namespace latchkey::http {
@@ -233,6 +234,14 @@ Response Pipeline::handle_api(const Request& req, std::string_view rest,
     res = Response::text(err.status(), err.message());
     // 503s are overload (e.g. the password-hashing queue is full): retryable.
     if (err.status() == 503) res.set_header("Retry-After", "1");
+  } catch (const mail::DeliveryError& err) {
+    // Stack answers a bare 500 here; say what failed (the SMTP details stay
+    // in the log, under the same request id).
+    spdlog::error("[{}] {} {}: {}", request_id, req.method_text, req.path, err.what());
+    res = Response::text(500,
+                         "The e-mail could not be sent: the mail server did not accept it. "
+                         "Nothing was changed; please try again later.\n\nRequest ID: " +
+                             request_id);
   } catch (const store::StoreUnavailable& err) {
     spdlog::error("[{}] database unavailable: {}", request_id, err.what());
     res = Response::text(503, "The database is unavailable. Please try again shortly.");
@@ -246,6 +255,7 @@ Response Pipeline::handle_api(const Request& req, std::string_view rest,
                              request_id);
   }
   spdlog::debug("[{}] {} {} -> {}", request_id, req.method_text, req.path, res.status);
+  for (auto& [name, value] : ctx.response_headers) res.set_header(name, value);
   res.set_header("x-stack-request-id", request_id);
   res.set_header("cache-control", "no-store, max-age=0");
   if (res.status >= 400 && req.headers.get("x-stack-override-error-status")) {

@@ -73,7 +73,8 @@ bool is_strict_email(std::string_view s) {
 }
 
 bool is_valid_url(std::string_view s) {
-  auto r = boost::urls::parse_absolute_uri(s);
+  // WHATWG URLs may carry a fragment, which RFC 3986's absolute-URI excludes.
+  auto r = boost::urls::parse_uri(s);
   return r.has_value() && !r->scheme().empty();
 }
 

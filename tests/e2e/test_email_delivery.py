@@ -69,12 +69,13 @@ def emails(api, project) -> list:
 
 
 def assert_send_failed(r):
-    """The answer to a failed delivery: a plain 500 carrying only the request
-    id (the SMTP error is in the server log)."""
+    """The answer to a failed delivery: a plain 500 that says the e-mail could
+    not be sent, with the request id (the SMTP error is in the server log)."""
     assert r.status_code == 500, f"{r.status_code}: {r.text!r}"
     rid = r.headers.get("x-stack-request-id")
     assert rid and REQUEST_ID_RE.match(rid)
-    assert r.text == ("Something went wrong. Please make sure the data you entered is correct."
+    assert r.text == ("The e-mail could not be sent: the mail server did not accept it. "
+                      "Nothing was changed; please try again later."
                       f"\n\nRequest ID: {rid}")
     return rid
 
