@@ -10,7 +10,9 @@
 #   scenario...   names of bench/<name>.lua; default: all, in SCENARIOS order
 # Environment: C (connections, 32), DURATION (wrk -d, 10s), LOG_LEVEL (server
 # --log-level, warn), FLOOR_SH (path of floor.sh), LATCHKEY_BIN (a server
-# binary to use instead of building build/latchkey).
+# binary to use instead of building build/latchkey), BENCH_DATABASE (sqlite,
+# the default, or postgres: a throw-away cluster from scripts/pg.sh with
+# Debian's default durability settings, removed afterwards).
 #
 # The server runs on a free loopback port with a temporary database and the
 # fixed internal-project keys below. Adding a scenario:
@@ -90,12 +92,14 @@ fi
 
 work=$(mktemp -d -t latchkey-bench.XXXXXX)
 server_pid=
+pg_started=0
 cleanup() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$server_pid" 2>/dev/null || true
   fi
+  if [ "$pg_started" -eq 1 ]; then bash scripts/pg.sh stop || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -104,7 +108,18 @@ trap 'exit 130' INT TERM
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export BENCH_URL=http://127.0.0.1:$port
 export NEXT_PUBLIC_STACK_API_URL=$BENCH_URL
-"$bin" serve --host 127.0.0.1 --port "$port" --database "$work/bench.db" \
+case "${BENCH_DATABASE:-sqlite}" in
+  sqlite) database=$work/bench.db ;;
+  postgres)
+    chmod 755 "$work"
+    export LATCHKEY_PG_DIR=$work/pg
+    pg_started=1
+    database=$(bash scripts/pg.sh start) || die "could not start PostgreSQL"
+    ;;
+  *) die "BENCH_DATABASE must be sqlite or postgres" ;;
+esac
+log "database: ${BENCH_DATABASE:-sqlite}"
+"$bin" serve --host 127.0.0.1 --port "$port" --database "$database" \
   --log-level "${LOG_LEVEL:-warn}" >"$work/server.log" 2>&1 &
 server_pid=$!
 

@@ -3,10 +3,11 @@
 # installed are skipped, and `apt-get update` runs once, only when something
 # is missing.
 #
-# Usage: scripts/deps.sh [--build] [--test] [--bench]
+# Usage: scripts/deps.sh [--build] [--test] [--bench] [--pg]
 #   --build  compilers and libraries (enough for scripts/build.sh and serve.sh)
 #   --test   --build plus what the unit and e2e suites need
 #   --bench  --build plus what bench/run.sh needs
+#   --pg     only the PostgreSQL server (scripts/pg.sh)
 #   (none)   everything
 set -euo pipefail
 
@@ -18,23 +19,48 @@ BUILD_PKGS=(
 )
 TEST_PKGS=(
   python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-aiosmtpd
-  postgresql sqlite3
+  python3-psycopg2 postgresql sqlite3
 )
+PG_PKGS=(postgresql)
 BENCH_PKGS=(wrk nginx curl python3)
 
 want=("${BUILD_PKGS[@]}")
+node_deps=0  # the OAuth e2e tests' OpenID provider (tests/oidc, npm)
 if [ $# -eq 0 ]; then
   want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}")
+  node_deps=1
 fi
 for arg in "$@"; do
   case "$arg" in
     --build) ;;
-    --test) want+=("${TEST_PKGS[@]}") ;;
+    --test) want+=("${TEST_PKGS[@]}"); node_deps=1 ;;
     --bench) want+=("${BENCH_PKGS[@]}") ;;
+    --pg) want+=("${PG_PKGS[@]}") ;;
     -h | --help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;
     *) echo "deps.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
+
+[ "$*" = --pg ] && want=("${PG_PKGS[@]}")
+
+# Node and npm may come from outside Debian (any node >= 18 works); Debian's
+# are installed only when there is none.
+if [ "$node_deps" = 1 ] && ! { command -v node && command -v npm; } >/dev/null; then
+  want+=(nodejs npm)
+fi
+
+# npm ci from the committed lock file, skipped while the installed tree
+# matches it.
+install_node_deps() {
+  [ "$node_deps" = 1 ] || return 0
+  local dir stamp sum
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/oidc"
+  stamp="$dir/node_modules/.latchkey-lock-sha256"
+  sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && return 0
+  echo "deps.sh: npm ci in tests/oidc" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) && echo "$sum" >"$stamp"
+}
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -42,7 +68,10 @@ for pkg in "${want[@]}"; do
     missing+=("$pkg")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  install_node_deps
+  exit
+fi
 
 echo "deps.sh: installing ${missing[*]}" >&2
 sudo=()
@@ -53,3 +82,4 @@ fi
 apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q)
 "${apt[@]}" update
 "${apt[@]}" install -y "${missing[@]}"
+install_node_deps

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Latchkey and runs every test: the GoogleTest unit tests (CTest),
-# then the pytest e2e suite against a live server on SQLite. Exits non-zero
+# then the pytest e2e suite against a live server on SQLite, then again on
+# PostgreSQL (a throw-away cluster from scripts/pg.sh). Exits non-zero
 # if anything fails, including "no tests found".
 # Environment: E2E_TIMEOUT (seconds, default 1800) bounds each e2e run;
 # extra arguments go to pytest, e.g. scripts/test.sh -k sign_up -x
@@ -41,9 +42,19 @@ run_e2e() {
 }
 
 run_e2e sqlite
-# PostgreSQL: the same suite against a PostgreSQL store goes here, once the
-# store supports it: start a throw-away cluster (Debian's postgresql), then
-#   run_e2e postgres LATCHKEY_TEST_DATABASE_URL=postgresql://...
+# PostgreSQL: the same suite again, against a throw-away cluster
+# (scripts/pg.sh; each server start gets a fresh database of its own), plus
+# the scale-out and restart tests that only run there.
+pg_dir=$(mktemp -d -t latchkey-pg.XXXXXX)
+chmod 755 "$pg_dir"
+export LATCHKEY_PG_DIR=$pg_dir/cluster
+trap 'bash scripts/pg.sh stop; rm -rf "$pg_dir"' EXIT
+if pg_url=$(PG_FAST=1 bash scripts/pg.sh start); then
+  run_e2e postgres LATCHKEY_TEST_DATABASE_URL="$pg_url" LATCHKEY_PG_DIR="$LATCHKEY_PG_DIR"
+else
+  echo "test.sh: could not start PostgreSQL"
+  record e2e-postgres 1
+fi
 
 if [ ${#failed[@]} -eq 0 ]; then
   echo "test.sh: PASSED (${passed[*]})"

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/crypto.hpp"
+#include "core/oauth/runtime.hpp"
 #include "core/projects.hpp"
 #include "core/sessions.hpp"
 
@@ -86,7 +87,7 @@ std::unique_ptr<App> make_app(Config config) {
                             .value_or("http://localhost:" + std::to_string(config.port));
   app->config = config;
   app->clock = std::make_unique<core::OffsetClock>();
-  app->store = store::open_store(config.database);
+  app->store = store::open_store(config.database, config.store_options);
   app->store->migrate();
   app->cache = std::make_unique<store::ReadCache>(
       *app->store, std::chrono::milliseconds(config.cache_ttl_millis));
@@ -113,6 +114,11 @@ std::unique_ptr<App> make_app(Config config) {
   app->hasher = std::make_unique<core::PasswordHasher>();
   app->mailer = std::make_unique<mail::Mailer>(mail::SharedSmtpSettings::from_env(), *app->store,
                                                *app->clock);
+  app->oauth = core::oauth::make_runtime(
+      config.public_url, *secret,
+      core::oauth::provider_environment([](const std::string& name) { return env(name.c_str()); },
+                                        config.test_mode,
+                                        [](const std::string& w) { spdlog::warn("{}", w); }));
   seed_internal_project(*app);
   return app;
 }

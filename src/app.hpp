@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/clock.hpp"
+#include "core/oauth/runtime.hpp"
 #include "core/passwords.hpp"
 #include "core/tokens.hpp"
 #include "mail/mailer.hpp"
@@ -28,6 +29,8 @@ struct Config {
   // How long the per-request reads (project, key, user) may be served from
   // memory when another instance may have written (0 = no cache).
   int cache_ttl_millis = 1000;
+  // Connection pool and timeouts of a PostgreSQL database.
+  store::StoreOptions store_options;
 };
 
 struct App {
@@ -38,6 +41,8 @@ struct App {
   std::unique_ptr<core::TokenService> tokens;
   // argon2id/bcrypt on its own bounded pool (one thread per core).
   std::unique_ptr<core::PasswordHasher> hasher;
+  // OAuth providers, outbound HTTPS and the provider-token cipher.
+  std::unique_ptr<core::oauth::Runtime> oauth;
   // Outbound e-mail. Declared last so it is destroyed first: its background
   // thread uses the store and clock above.
   std::unique_ptr<mail::Mailer> mailer;

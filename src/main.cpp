@@ -16,6 +16,17 @@ using namespace latchkey;
 
 namespace {
 
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  try {
+    return std::stoi(v);
+  } catch (const std::exception&) {
+    std::cerr << "latchkey: environment variable " << name << " must be an integer" << std::endl;
+    std::exit(2);
+  }
+}
+
 std::string default_database() {
   const char* v = std::getenv("STACK_DATABASE_CONNECTION_STRING");
   return v && *v ? v : "./latchkey.db";
@@ -32,6 +43,12 @@ http::Router make_router() {
   http::register_password_reset_routes(r);
   http::register_contact_channel_routes(r);
   http::register_email_routes(r);
+  http::register_oauth_routes(r);
+  http::register_mfa_routes(r);
+  http::register_passkey_routes(r);
+  http::register_team_routes(r);
+  http::register_team_permission_routes(r);
+  http::register_team_invitation_routes(r);
   return r;
 }
 
@@ -43,7 +60,7 @@ int serve(Config config) {
   http::Server server(*app, pipeline);
   int port = server.listen();
   spdlog::info("latchkey listening on http://{}:{} (public URL {}, database {})", config.host,
-               port, app->config.public_url, config.database);
+               port, app->config.public_url, store::redact_database(config.database));
   std::cout << "listening on http://" << config.host << ":" << port << std::endl;
   server.run();
   return 0;
@@ -66,8 +83,9 @@ int main(int argc, char** argv) {
                         "Public base URL (token issuer, e-mail links); env "
                         "NEXT_PUBLIC_STACK_API_URL, default http://localhost:PORT");
   serve_cmd->add_option("--database", config.database,
-                        "SQLite file path (env STACK_DATABASE_CONNECTION_STRING)")
-      ->capture_default_str();
+                        "SQLite file path, or a postgres:// or postgresql:// URL (env "
+                        "STACK_DATABASE_CONNECTION_STRING)")
+      ->default_str(store::redact_database(config.database));
   serve_cmd->add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   serve_cmd->add_option("--io-threads", config.io_threads, "I/O threads")->capture_default_str();
@@ -81,6 +99,31 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-body-bytes", config.max_body_bytes,
                         "Largest request body accepted (larger: 413)")
       ->capture_default_str();
+  auto& db = config.store_options;
+  db.pool_size = env_int("LATCHKEY_DB_POOL_SIZE", db.pool_size);
+  db.pool_timeout_millis = env_int("LATCHKEY_DB_POOL_TIMEOUT_MS", db.pool_timeout_millis);
+  db.connect_timeout_seconds = env_int("LATCHKEY_DB_CONNECT_TIMEOUT", db.connect_timeout_seconds);
+  db.statement_timeout_millis =
+      env_int("LATCHKEY_DB_STATEMENT_TIMEOUT_MS", db.statement_timeout_millis);
+  serve_cmd->add_option("--db-pool-size", db.pool_size,
+                        "PostgreSQL: most connections open at once (env LATCHKEY_DB_POOL_SIZE)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  serve_cmd->add_option("--db-pool-timeout-ms", db.pool_timeout_millis,
+                        "PostgreSQL: how long a request waits for a free connection before "
+                        "answering 503 (env LATCHKEY_DB_POOL_TIMEOUT_MS)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve_cmd->add_option("--db-connect-timeout", db.connect_timeout_seconds,
+                        "PostgreSQL: connect timeout in seconds, unless the URL sets "
+                        "connect_timeout (env LATCHKEY_DB_CONNECT_TIMEOUT)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve_cmd->add_option("--db-statement-timeout-ms", db.statement_timeout_millis,
+                        "PostgreSQL: statement_timeout of every connection; 0 disables (env "
+                        "LATCHKEY_DB_STATEMENT_TIMEOUT_MS)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   serve_cmd->add_option("--cache-ttl-ms", config.cache_ttl_millis,
                         "How long project, key and user reads may be served from memory when "
                         "another instance may have written (0 disables)")
@@ -89,7 +132,7 @@ int main(int argc, char** argv) {
                       "Enable test-only routes (/latchkey-test/clock/advance). Never in production.");
 
   auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations and exit");
-  migrate_cmd->add_option("--database", config.database, "SQLite file path")->capture_default_str();
+  migrate_cmd->add_option("--database", config.database, "SQLite file path or postgres:// URL");
 
   auto* project_cmd = cli.add_subcommand("project", "Manage projects");
   project_cmd->require_subcommand(1);
@@ -98,10 +141,10 @@ int main(int argc, char** argv) {
   auto* create_cmd = project_cmd->add_subcommand("create", "Create a project and its first keys");
   create_cmd->add_option("--name", name, "Display name")->required();
   create_cmd->add_flag("--json", json_out, "Print JSON");
-  create_cmd->add_option("--database", config.database, "SQLite file path")->capture_default_str();
+  create_cmd->add_option("--database", config.database, "SQLite file path or postgres:// URL");
   auto* list_cmd = project_cmd->add_subcommand("list", "List projects");
   list_cmd->add_flag("--json", json_out, "Print JSON");
-  list_cmd->add_option("--database", config.database, "SQLite file path")->capture_default_str();
+  list_cmd->add_option("--database", config.database, "SQLite file path or postgres:// URL");
   std::string anon_project, anon_state;
   auto* anon_cmd = project_cmd->add_subcommand(
       "anonymous-sign-up", "Turn POST /auth/anonymous/sign-up on or off for a project");
@@ -109,7 +152,7 @@ int main(int argc, char** argv) {
   anon_cmd->add_option("state", anon_state, "on or off")
       ->required()
       ->check(CLI::IsMember({"on", "off"}));
-  anon_cmd->add_option("--database", config.database, "SQLite file path")->capture_default_str();
+  anon_cmd->add_option("--database", config.database, "SQLite file path or postgres:// URL");
 
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
@@ -119,7 +162,7 @@ int main(int argc, char** argv) {
     if (*serve_cmd) return serve(config);
     auto app = make_app(config);  // migrates and seeds
     if (*migrate_cmd) {
-      std::cout << "migrations applied to " << config.database << std::endl;
+      std::cout << "migrations applied to " << store::redact_database(config.database) << std::endl;
       return 0;
     }
     if (*create_cmd) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/auth_oauth.hpp"
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/sessions.hpp"
@@ -252,12 +253,7 @@ Response oauth_token(RequestContext& ctx) {
   auto client_secret = body.field("client_secret").string(false);
   auto refresh_token = body.field("refresh_token").string(false);
   ctx.validate();
-  if (*grant_type == "authorization_code") {
-    // The outer OAuth flow (authorize, callback, code exchange) is the OAuth
-    // issue's; until it lands this grant is refused plainly.
-    throw core::PlainError(501,
-                           "The authorization_code grant is not supported by this server yet.");
-  }
+  if (*grant_type == "authorization_code") return oauth_authorization_code_grant(ctx);
   return oauth_refresh_grant(ctx, client_id, client_secret, refresh_token);
 }
 

@@ -57,6 +57,17 @@ void read_config(ObjectReader& cfg, Json& config) {
       auto client_secret = p.field("client_secret").string(standard, 0, standard);
       auto fb = p.field("facebook_config_id").string(false);
       auto ms = p.field("microsoft_tenant_id").string(false);
+      // Latchkey's own fields (README, OAuth): Apple's key identifiers (the
+      // .p8 key itself goes in client_secret) and the generic OIDC
+      // provider's discovery document.
+      auto apple_team = p.field("apple_team_id").string(false);
+      auto apple_key = p.field("apple_key_id").string(false);
+      Field discovery_field = p.field("discovery_url");
+      auto discovery = discovery_field.url(standard && id && *id == "oidc");
+      if (discovery && discovery->rfind("http://", 0) != 0 && discovery->rfind("https://", 0) != 0) {
+        discovery_field.add_error("must start with http:// or https://");
+        discovery.reset();
+      }
       p.reject_unknown();
       if (!id || !type) continue;
       Json entry{{"id", *id}, {"type", *type}};
@@ -64,6 +75,9 @@ void read_config(ObjectReader& cfg, Json& config) {
       if (client_secret) entry["client_secret"] = *client_secret;
       if (fb) entry["facebook_config_id"] = *fb;
       if (ms) entry["microsoft_tenant_id"] = *ms;
+      if (apple_team) entry["apple_team_id"] = *apple_team;
+      if (apple_key) entry["apple_key_id"] = *apple_key;
+      if (discovery) entry["discovery_url"] = *discovery;
       // A repeated id keeps the last entry.
       for (auto it = out.begin(); it != out.end(); ++it)
         if ((*it)["id"] == *id) {

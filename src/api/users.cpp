@@ -5,6 +5,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "api/profile_image.hpp"
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "http/router.hpp"
@@ -46,16 +47,6 @@ bool is_standard_base64(std::string_view s) {
   size_t pad = 0;
   while (pad < 2 && pad < s.size() && s[s.size() - 1 - pad] == '=') ++pad;
   for (size_t i = 0; i < s.size() - pad; ++i)
-    if (!is_base64_char(s[i])) return false;
-  return true;
-}
-
-// [A-Za-z0-9+/]+ followed by up to two '=' (the client image rule).
-bool is_loose_base64(std::string_view s) {
-  size_t end = s.size();
-  for (int k = 0; k < 2 && end > 0 && s[end - 1] == '='; ++k) --end;
-  if (end == 0) return false;
-  for (size_t i = 0; i < end; ++i)
     if (!is_base64_char(s[i])) return false;
   return true;
 }
@@ -170,16 +161,6 @@ UserBody read_user_body(RequestContext& ctx, BodyKind kind) {
     b.oauth_providers = read_oauth_providers(body.field("oauth_providers"), ctx.schema);
   body.reject_unknown();
   return b;
-}
-
-// users.md §3.1: what a client may store as its profile image: a base64
-// data URL of a common image type, or bare base64.
-bool is_client_profile_image(std::string_view url) {
-  for (std::string_view type : {"png", "jpg", "jpeg", "gif", "bmp", "webp"}) {
-    std::string prefix = "data:image/" + std::string(type) + ";base64,";
-    if (url.substr(0, prefix.size()) == prefix) return is_loose_base64(url.substr(prefix.size()));
-  }
-  return is_loose_base64(url);
 }
 
 // Hashing blocks this worker on the hashing pool; a full queue is a 503.

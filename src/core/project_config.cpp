@@ -69,9 +69,11 @@ Json client_config_view(const Json& c) {
 }
 
 const std::vector<std::string>& oauth_provider_ids() {
-  static const std::vector<std::string> ids = {"google",    "github", "microsoft", "spotify",
-                                               "facebook",  "discord", "gitlab",   "bitbucket",
-                                               "linkedin",  "apple",  "x"};
+  // Stack's eleven, plus Latchkey's twitch and oidc (a generic OpenID
+  // Connect provider configured by its discovery_url).
+  static const std::vector<std::string> ids = {
+      "google", "github",   "microsoft", "spotify", "facebook", "discord", "gitlab",
+      "bitbucket", "linkedin", "apple",     "x",       "twitch",   "oidc"};
   return ids;
 }
 

@@ -5,13 +5,13 @@
 
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
+#include "core/teams.hpp"
 
 namespace latchkey::core {
 
 Json user_view(const store::User& u, bool server_shape) {
   auto opt = [](const std::optional<std::string>& s) { return s ? Json(*s) : Json(); };
   bool has_password = u.password_hash.has_value();
-  bool passkey_auth_enabled = false;  // passkeys land with the MFA/passkey issue
   Json j;
   j["id"] = u.id;
   j["display_name"] = opt(u.display_name);
@@ -29,12 +29,15 @@ Json user_view(const store::User& u, bool server_shape) {
   if (server_shape) j["server_metadata"] = u.server_metadata;
   j["has_password"] = has_password;
   j["otp_auth_enabled"] = u.otp_auth_enabled;
-  j["passkey_auth_enabled"] = passkey_auth_enabled;
+  j["passkey_auth_enabled"] = u.passkey_auth_enabled;
   j["auth_with_email"] = has_password || u.otp_auth_enabled;
   j["requires_totp_mfa"] = u.requires_totp_mfa;
-  j["oauth_providers"] = Json::array();
+  Json oauth = Json::array();
+  for (const auto& o : u.oauth_providers)
+    oauth.push_back(Json{{"id", o.provider_id}, {"account_id", o.account_id}, {"email", opt(o.email)}});
+  j["oauth_providers"] = oauth;
   j["selected_team_id"] = opt(u.selected_team_id);
-  j["selected_team"] = Json();  // teams land with the teams issue
+  j["selected_team"] = u.selected_team ? team_view(*u.selected_team, server_shape) : Json();
   return j;
 }
 
@@ -66,10 +69,33 @@ store::User create_user(store::Store& store, const Clock& clock, const std::stri
   u.client_read_only_metadata = n.client_read_only_metadata;
   u.server_metadata = n.server_metadata;
   u.totp_secret = n.totp_secret;
+  u.oauth_providers = n.oauth_providers;
   u.created_at_millis = clock.now_millis();
   u.last_active_at_millis = u.created_at_millis;
-  if (store.users().create_user(u) == store::CreateUserStatus::kEmailInUse)
-    throw errors::user_email_already_exists(*u.primary_email);
+  // Default project permissions and the personal team (users.md §7 steps
+  // 7–8) are written with the user, in one transaction.
+  store::NewUserExtras extras;
+  if (auto project = store.projects().get_project(project_id))
+    extras = new_user_extras(store, *project, u);
+  if (extras.personal_team) {
+    // The reference answers with the user as read before the team existed
+    // (selected_team null, quirk); Latchkey shows the selection right away.
+    store::Team t;
+    t.id = extras.personal_team->id;
+    t.project_id = project_id;
+    t.display_name = extras.personal_team->display_name;
+    t.created_at_millis = u.created_at_millis;
+    u.selected_team_id = t.id;
+    u.selected_team = t;
+  }
+  switch (store.users().create_user(u, extras)) {
+    case store::CreateUserStatus::kCreated:
+      break;
+    case store::CreateUserStatus::kEmailInUse:
+      throw errors::user_email_already_exists(*u.primary_email);
+    case store::CreateUserStatus::kOAuthAccountInUse:
+      throw errors::oauth_connection_already_connected_to_another_user();
+  }
   return u;
 }
 
@@ -133,10 +159,10 @@ store::User create_user_from_api(store::Store& store, const Clock& clock,
         if (p.is_object() && p.value("id", "") == link.id) configured = true;
     if (!configured) bad_request("OAuth provider " + link.id + " not found");
   }
-  if (!r.oauth_providers.empty())
-    // The OAuth account store does not exist yet; refuse rather than drop
-    // the links silently.
-    throw PlainError(501, "Linking OAuth accounts on user creation is not supported yet.");
+  // Each becomes an OAuth account that signs in (and serves connected
+  // accounts), written with the user.
+  for (const auto& link : r.oauth_providers)
+    n.oauth_providers.push_back(store::UserOAuthProvider{link.id, link.account_id, link.email});
   if ((r.password || n.password_hash) && !config_flag(project, "credential_enabled", true))
     bad_request("Password auth not enabled in the project");
   if (n.otp_auth_enabled && !config_flag(project, "magic_link_enabled", false))
@@ -151,8 +177,9 @@ store::User update_user(store::Store& store, const Clock& clock, const store::Pr
   check_password_fields(p.password.has_value(), p.password_hash);
   auto current = store.users().get_user(project.id, user_id);
   if (!current) throw errors::user_not_found();
-  // Teams do not exist yet, so the user is a member of no team.
-  if (p.selected_team_id && *p.selected_team_id)
+  // Checked again by the store, in the transaction that selects the team.
+  if (p.selected_team_id && *p.selected_team_id &&
+      !store.teams().get_member(project.id, **p.selected_team_id, user_id))
     throw errors::team_membership_not_found(**p.selected_team_id, user_id);
 
   // E-mail and auth consistency (users.md §3.2), on the values this PATCH
@@ -213,8 +240,8 @@ store::User update_user(store::Store& store, const Clock& clock, const store::Pr
     up.primary_email_auth_enabled = p.primary_email_auth_enabled;
   }
   up.otp_auth_enabled = p.otp_auth_enabled;
-  // passkey_auth_enabled: false deletes the passkey; passkeys are not stored
-  // yet, so there is none to delete.
+  // passkey_auth_enabled: false deletes the user's passkey (users.md §3.2).
+  up.delete_passkey = p.passkey_auth_enabled == false;
   up.totp_secret = p.totp_secret;
   up.is_anonymous = p.is_anonymous;
   up.selected_team_id = p.selected_team_id;
@@ -235,6 +262,8 @@ store::User update_user(store::Store& store, const Clock& clock, const store::Pr
       throw errors::user_email_already_exists(*email);
     case store::UpdateUserStatus::kContactChannelExists:
       bad_request("Contact channel already exists");
+    case store::UpdateUserStatus::kNotTeamMember:
+      throw errors::team_membership_not_found(**p.selected_team_id, user_id);
   }
   auto fresh = store.users().get_user(project.id, user_id);
   if (!fresh) throw errors::user_not_found();  // deleted concurrently

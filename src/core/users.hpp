@@ -30,6 +30,8 @@ struct NewUser {
   bool is_anonymous = false;
   Json client_metadata, client_read_only_metadata, server_metadata;
   std::optional<std::string> totp_secret;
+  // OAuth accounts linked in the user's creation transaction.
+  std::vector<store::UserOAuthProvider> oauth_providers;
 };
 
 // Creates the user with its side effects. Throws USER_EMAIL_ALREADY_EXISTS

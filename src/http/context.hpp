@@ -37,6 +37,9 @@ struct RequestContext {
   std::string branch_id = "main";
   std::optional<store::User> user;
   std::optional<std::string> session_id;  // refreshTokenId of the access token
+  // Headers the pipeline adds to the response whatever it is, errors
+  // included (e.g. the OAuth callback always clears its cookie).
+  std::vector<std::pair<std::string, std::string>> response_headers;
 
   bool is_server_or_admin() const {
     return access_type == AccessType::kServer || access_type == AccessType::kAdmin;

@@ -12,9 +12,14 @@
 
 #include "core/json.hpp"
 #include "store/contact_channel_store.hpp"
+#include "store/oauth_store.hpp"
+#include "store/passkey_store.hpp"
+#include "store/permission_store.hpp"
 #include "store/project_store.hpp"
 #include "store/sent_email_store.hpp"
 #include "store/session_store.hpp"
+#include "store/team_store.hpp"
+#include "store/totp_store.hpp"
 #include "store/user_store.hpp"
 #include "store/verification_code_store.hpp"
 
@@ -64,10 +69,26 @@ class Store {
   virtual ContactChannelStore& contact_channels() = 0;
   virtual VerificationCodeStore& verification_codes() = 0;
   virtual SentEmailStore& sent_emails() = 0;
+  virtual OAuthStore& oauth() = 0;
+  virtual PasskeyStore& passkeys() = 0;
+  virtual TotpStore& totp_steps() = 0;
+  virtual TeamStore& teams() = 0;
+  virtual PermissionStore& permissions() = 0;
 };
 
-// Opens the store named by `database`: a file path (SQLite), or a
-// postgres:// URL (not supported yet: throws std::runtime_error).
-std::unique_ptr<Store> open_store(const std::string& database);
+// Settings of a client/server engine (PostgreSQL); SQLite ignores them.
+struct StoreOptions {
+  int pool_size = 16;                 // most connections open at once
+  int pool_timeout_millis = 5000;     // wait for a free connection, then 503
+  int connect_timeout_seconds = 5;    // unless the connection string sets one
+  int statement_timeout_millis = 15000;
+};
+
+// Opens the store named by `database`: a postgres:// or postgresql:// URL
+// (PostgreSQL), otherwise a file path (SQLite).
+std::unique_ptr<Store> open_store(const std::string& database, const StoreOptions& options = {});
+
+// `database` fit for logs: a URL's password is replaced by "***".
+std::string redact_database(const std::string& database);
 
 }  // namespace latchkey::store

@@ -6,8 +6,16 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "store/team_store.hpp"
 
 namespace latchkey::store {
+
+// One OAuth account of a user (OAuthStore holds the rest of it).
+struct UserOAuthProvider {
+  std::string provider_id;  // e.g. "github"
+  std::string account_id;   // the provider's id of the account
+  std::optional<std::string> email;
+};
 
 struct User {
   std::string id;
@@ -28,10 +36,34 @@ struct User {
   bool primary_email_verified = false;
   bool primary_email_auth_enabled = false;
   bool otp_auth_enabled = false;
+  // The selected team (teams.md §9), read only while the user is a member.
   std::optional<std::string> selected_team_id;
+  std::optional<Team> selected_team;
+  bool passkey_auth_enabled = false;  // the user has a passkey (PasskeyStore)
+  // The OAuth accounts linked to the user (users.md §2: oauth_providers),
+  // oldest first. On create_user, the accounts to link with the new user.
+  std::vector<UserOAuthProvider> oauth_providers;
 };
 
-enum class CreateUserStatus { kCreated, kEmailInUse };
+enum class CreateUserStatus {
+  kCreated,
+  kEmailInUse,
+  kOAuthAccountInUse,  // an oauth_providers entry is already linked to a user
+};
+
+// Written in the same transaction as a new user (users.md §7 steps 7–8).
+struct NewUserExtras {
+  // Direct project permissions (the project's user_default_permissions).
+  std::vector<std::string> project_permission_ids;
+  // create_team_on_sign_up: a team with the user as its creator, holding
+  // these direct team permissions, selected for the user.
+  struct PersonalTeam {
+    std::string id;
+    std::string display_name;
+    std::vector<std::string> creator_permission_ids;
+  };
+  std::optional<PersonalTeam> personal_team;
+};
 
 // A change to one user (users.md §6 PATCH): each set member is written, an
 // unset one is left alone. An inner nullopt clears the value.
@@ -46,6 +78,7 @@ struct UserUpdate {
   std::optional<bool> primary_email_auth_enabled;  // needs a primary channel
   std::optional<std::optional<std::string>> password_hash;
   std::optional<bool> otp_auth_enabled;
+  bool delete_passkey = false;  // PATCH passkey_auth_enabled: false
   // Also sets requires_totp_mfa to whether a secret is set.
   std::optional<std::optional<std::string>> totp_secret;
   std::optional<bool> is_anonymous;
@@ -59,6 +92,7 @@ enum class UpdateUserStatus {
   kNotFound,
   kEmailInUse,            // the address is used for auth by another channel
   kContactChannelExists,  // the user already has a non-primary channel with it
+  kNotTeamMember,         // selected_team_id names a team the user is not in
 };
 
 // GET /users (users.md §5): ordered by (created_at, id).
@@ -75,10 +109,10 @@ class UserStore {
  public:
   virtual ~UserStore() = default;
   // Inserts the user and, when primary_email is set, its primary e-mail
-  // channel, in one transaction. kEmailInUse (nothing written) when
-  // primary_email_auth_enabled and another user of the project already signs
-  // in with that address.
-  virtual CreateUserStatus create_user(const User& u) = 0;
+  // channel, and `extras`, in one transaction. kEmailInUse (nothing written)
+  // when primary_email_auth_enabled and another user of the project already
+  // signs in with that address.
+  virtual CreateUserStatus create_user(const User& u, const NewUserExtras& extras) = 0;
   virtual std::optional<User> get_user(const std::string& project_id, const std::string& id) = 0;
   // The user whose e-mail channel `email` is used for auth in the project.
   virtual std::optional<User> find_user_by_auth_email(const std::string& project_id,

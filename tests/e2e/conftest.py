@@ -2,13 +2,15 @@
 
 Binary: $LATCHKEY_BIN (the binary, or a build directory containing
 `latchkey`), else <repo>/build/latchkey.
-Database: $LATCHKEY_TEST_DATABASE_URL when set (e.g. a PostgreSQL URL; the
-same suite then runs against that store), else a fresh SQLite file in a
+Database: $LATCHKEY_TEST_DATABASE_URL when set (a PostgreSQL server URL: the
+same suite then runs against that store, on a fresh database created for
+each server start and dropped afterwards), else a fresh SQLite file in a
 temporary directory. The CLI (`latchkey project create`) is pointed at the
 same database.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -16,6 +18,7 @@ import socket
 import subprocess
 import time
 import uuid
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -66,6 +69,34 @@ def _server_env() -> dict:
     return env
 
 
+def is_postgres_url(database: str) -> bool:
+    return database.startswith(("postgres://", "postgresql://"))
+
+
+@contextlib.contextmanager
+def fresh_database(server_url: str):
+    """Yields the URL of a new, empty database on the PostgreSQL server of
+    `server_url` (whose own database is only used to connect); drops it
+    afterwards."""
+    import psycopg2  # Debian's python3-psycopg2; needed only for PostgreSQL runs
+
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = psycopg2.connect(server_url, connect_timeout=10)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        parts = urllib.parse.urlsplit(server_url)
+        yield urllib.parse.urlunsplit(parts._replace(path="/" + name))
+    finally:
+        try:
+            with admin.cursor() as cur:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg2.Error:
+            pass  # the server is down (a restart test failed): the cluster goes anyway
+        admin.close()
+
+
 class Server:
     def __init__(self, binary: Path, workdir: Path, database: str, extra_args: tuple = ()):
         self.binary = binary
@@ -74,6 +105,9 @@ class Server:
         self.database = database
         self.env = _server_env()
         self.port = 0
+        # Instances behind one load balancer share one public URL (the token
+        # issuer); None: this server's own address.
+        self.public_url: str | None = None
         self.process: subprocess.Popen | None = None
         self.stdout_path = workdir / "server.stdout.log"
         self.stderr_path = workdir / "server.stderr.log"
@@ -95,7 +129,7 @@ class Server:
                 "--host", "127.0.0.1",
                 "--port", str(self.port),
                 "--database", self.database,
-                "--public-url", self.base_url,
+                "--public-url", self.public_url or self.base_url,
                 "--test-mode",
                 *self.extra_args,
             ]
@@ -176,12 +210,17 @@ def _parse_json_output(stdout: str):
 def server(tmp_path_factory):
     binary = _binary()
     workdir = tmp_path_factory.mktemp("latchkey")
-    database = os.environ.get("LATCHKEY_TEST_DATABASE_URL") or str(workdir / "latchkey.db")
-    srv = Server(binary, workdir, database)
-    srv.start()
-    yield srv
-    rc = srv.stop()
-    assert rc == 0, f"latchkey exited with {rc} after SIGTERM\n{srv.logs()}"
+    configured = os.environ.get("LATCHKEY_TEST_DATABASE_URL")
+    with contextlib.ExitStack() as stack:
+        if configured and is_postgres_url(configured):
+            database = stack.enter_context(fresh_database(configured))
+        else:
+            database = configured or str(workdir / "latchkey.db")
+        srv = Server(binary, workdir, database)
+        srv.start()
+        yield srv
+        rc = srv.stop()
+        assert rc == 0, f"latchkey exited with {rc} after SIGTERM\n{srv.logs()}"
 
 
 @pytest.fixture(scope="session")

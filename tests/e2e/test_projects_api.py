@@ -384,7 +384,7 @@ PATCH_ERRORS_CONTAIN = [
      ["body.config.oauth_providers[0].client_secret must not be empty"]),
     ({"config": {"oauth_providers": [{"id": "myspace", "type": "shared"}]}},
      ["body.config.oauth_providers[0].id must be one of the following values: google, github, microsoft, "
-      "spotify, facebook, discord, gitlab, bitbucket, linkedin, apple, x"]),
+      "spotify, facebook, discord, gitlab, bitbucket, linkedin, apple, x, twitch, oidc"]),
     ({"config": {"oauth_providers": [{"id": "google"}]}},
      ["body.config.oauth_providers[0].type must be defined"]),
     ({"config": {"email_theme": "neon"}}, []),

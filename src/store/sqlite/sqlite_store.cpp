@@ -34,7 +34,12 @@ class SqliteStore final : public Store {
         sessions_(sqlite::make_session_store(pool_)),
         contact_channels_(sqlite::make_contact_channel_store(pool_)),
         verification_codes_(sqlite::make_verification_code_store(pool_)),
-        sent_emails_(sqlite::make_sent_email_store(pool_)) {}
+        sent_emails_(sqlite::make_sent_email_store(pool_)),
+        oauth_(sqlite::make_oauth_store(pool_)),
+        passkeys_(sqlite::make_passkey_store(pool_)),
+        totp_steps_(sqlite::make_totp_store(pool_)),
+        teams_(sqlite::make_team_store(pool_)),
+        permissions_(sqlite::make_permission_store(pool_)) {}
 
   void migrate() override {
     auto c = pool_.acquire();
@@ -77,6 +82,11 @@ class SqliteStore final : public Store {
   ContactChannelStore& contact_channels() override { return *contact_channels_; }
   VerificationCodeStore& verification_codes() override { return *verification_codes_; }
   SentEmailStore& sent_emails() override { return *sent_emails_; }
+  OAuthStore& oauth() override { return *oauth_; }
+  PasskeyStore& passkeys() override { return *passkeys_; }
+  TotpStore& totp_steps() override { return *totp_steps_; }
+  TeamStore& teams() override { return *teams_; }
+  PermissionStore& permissions() override { return *permissions_; }
 
  private:
   sqlite::Pool pool_;
@@ -86,19 +96,17 @@ class SqliteStore final : public Store {
   std::unique_ptr<ContactChannelStore> contact_channels_;
   std::unique_ptr<VerificationCodeStore> verification_codes_;
   std::unique_ptr<SentEmailStore> sent_emails_;
+  std::unique_ptr<OAuthStore> oauth_;
+  std::unique_ptr<PasskeyStore> passkeys_;
+  std::unique_ptr<TotpStore> totp_steps_;
+  std::unique_ptr<TeamStore> teams_;
+  std::unique_ptr<PermissionStore> permissions_;
 };
 
 }  // namespace
 
 std::unique_ptr<Store> make_sqlite_store(const std::string& path) {
   return std::make_unique<SqliteStore>(path);
-}
-
-std::unique_ptr<Store> open_store(const std::string& database) {
-  if (database.rfind("postgres://", 0) == 0 || database.rfind("postgresql://", 0) == 0)
-    throw std::runtime_error(
-        "PostgreSQL is not supported yet: use a SQLite file path for --database");
-  return make_sqlite_store(database);
 }
 
 }  // namespace latchkey::store

@@ -14,7 +14,7 @@ class SqliteUserStore final : public UserStore {
  public:
   explicit SqliteUserStore(Pool& pool) : pool_(pool) {}
 
-  CreateUserStatus create_user(const User& u) override {
+  CreateUserStatus create_user(const User& u, const NewUserExtras& extras) override {
     auto c = pool_.acquire();
     Transaction tx(*c);
     if (u.primary_email && u.primary_email_auth_enabled) {
@@ -63,6 +63,23 @@ class SqliteUserStore final : public UserStore {
         return CreateUserStatus::kEmailInUse;
       }
     }
+    for (const auto& o : u.oauth_providers) {
+      try {
+        c->prepare(
+             "INSERT INTO oauth_accounts (project_id, provider_id, provider_account_id, user_id, "
+             "email, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(1, u.project_id)
+            .bind(2, o.provider_id)
+            .bind(3, o.account_id)
+            .bind(4, u.id)
+            .bind(5, o.email)
+            .bind(6, u.created_at_millis)
+            .exec();
+      } catch (const ConstraintError&) {
+        return CreateUserStatus::kOAuthAccountInUse;  // rolls the user back too
+      }
+    }
+    write_new_user_extras(*c, u, extras);
     tx.commit();
     return CreateUserStatus::kCreated;
   }
@@ -71,9 +88,15 @@ class SqliteUserStore final : public UserStore {
   "SELECT u.id, u.project_id, u.display_name, u.profile_image_url, u.client_metadata, "   \
   "u.client_read_only_metadata, u.server_metadata, u.requires_totp_mfa, u.totp_secret, "  \
   "u.is_anonymous, u.created_at, u.last_active_at, u.password_hash, u.otp_auth_enabled, " \
-  "u.selected_team_id, cc.value, cc.is_verified, cc.used_for_auth "                       \
+  "u.selected_team_id, cc.value, cc.is_verified, cc.used_for_auth, "                      \
+  "EXISTS (SELECT 1 FROM passkeys pk WHERE pk.project_id = u.project_id AND "             \
+  "pk.user_id = u.id), " LK_SELECTED_TEAM_COLUMNS                                          \
+  ", (SELECT json_group_array(json_object('id', o.provider_id, 'account_id', "             \
+  "o.provider_account_id, 'email', o.email)) FROM (SELECT * FROM oauth_accounts o "        \
+  "WHERE o.project_id = u.project_id AND o.user_id = u.id "                                \
+  "ORDER BY o.created_at, o.provider_id, o.provider_account_id) o) "                       \
   "FROM users u LEFT JOIN contact_channels cc ON cc.project_id = u.project_id AND "       \
-  "cc.user_id = u.id AND cc.type = 'email' AND cc.is_primary = 1 "
+  "cc.user_id = u.id AND cc.type = 'email' AND cc.is_primary = 1 " LK_SELECTED_TEAM_JOIN
 
   static User read_user(Stmt& s) {
     User u;
@@ -95,6 +118,23 @@ class SqliteUserStore final : public UserStore {
     u.primary_email = s.opt_text(15);
     u.primary_email_verified = !s.is_null(16) && s.boolean(16);
     u.primary_email_auth_enabled = !s.is_null(17) && s.boolean(17);
+    u.passkey_auth_enabled = s.boolean(18);
+    // The selected team counts only while the user is a member of it.
+    if (!s.is_null(19)) {
+      u.selected_team = read_team_row(s, 19);
+      u.selected_team_id = u.selected_team->id;
+    } else {
+      u.selected_team_id.reset();
+    }
+    // Column 27: the OAuth accounts as a JSON array (after the 8 team columns).
+    Json oauth = parse_json_or_null(s.opt_text(27));
+    if (oauth.is_array())
+      for (const auto& o : oauth)
+        u.oauth_providers.push_back(UserOAuthProvider{
+            o.value("id", ""), o.value("account_id", ""),
+            o.contains("email") && o["email"].is_string()
+                ? std::optional<std::string>(o["email"].get<std::string>())
+                : std::nullopt});
     return u;
   }
 
@@ -169,6 +209,12 @@ class SqliteUserStore final : public UserStore {
       s.bind(1, project_id).bind(2, id);
       if (s.step()) channel_id = s.text(0);
     }
+    if (up.selected_team_id && *up.selected_team_id) {
+      auto s = c->prepare(
+          "SELECT 1 FROM team_members WHERE project_id = ? AND team_id = ? AND user_id = ?");
+      s.bind(1, project_id).bind(2, **up.selected_team_id).bind(3, id);
+      if (!s.step()) return UpdateUserStatus::kNotTeamMember;
+    }
 
     try {
       if (up.primary_email && !*up.primary_email) {
@@ -225,6 +271,11 @@ class SqliteUserStore final : public UserStore {
       return UpdateUserStatus::kEmailInUse;
     }
 
+    if (up.delete_passkey)
+      c->prepare("DELETE FROM passkeys WHERE project_id = ? AND user_id = ?")
+          .bind(1, project_id)
+          .bind(2, id)
+          .exec();
     if (up.delete_sessions)
       c->prepare("DELETE FROM sessions WHERE project_id = ? AND user_id = ?")
           .bind(1, project_id)
@@ -243,8 +294,6 @@ class SqliteUserStore final : public UserStore {
   }
 
   std::vector<User> list_users(const std::string& project_id, const ListUsersQuery& q) override {
-    // Team memberships do not exist yet, so no user is in any team.
-    if (q.team_id) return {};
       // The cursor row's (created_at, id) bounds the page; an unknown cursor
       // compares as NULL and matches nothing. Ties in created_at are broken by
       // id so that pages never overlap.
@@ -252,7 +301,9 @@ class SqliteUserStore final : public UserStore {
   "WHERE u.project_id = ?1 "                                                                    \
   "AND (?3 IS NULL OR instr(lower(coalesce(u.display_name, '')), lower(?3)) > 0 "               \
   "OR u.id = ?4 OR EXISTS (SELECT 1 FROM contact_channels x WHERE x.project_id = u.project_id " \
-  "AND x.user_id = u.id AND instr(lower(x.value), lower(?3)) > 0)) "
+  "AND x.user_id = u.id AND instr(lower(x.value), lower(?3)) > 0)) "                          \
+  "AND (?6 IS NULL OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = u.project_id " \
+  "AND tm.team_id = ?6 AND tm.user_id = u.id)) "
     static const char* const kAsc = LK_USER_SELECT LK_USER_LIST_WHERE
         "AND (?2 IS NULL OR (u.created_at, u.id) >= "
         "(SELECT created_at, id FROM users WHERE project_id = ?1 AND id = ?2)) "
@@ -268,7 +319,8 @@ class SqliteUserStore final : public UserStore {
         .bind(2, q.cursor)
         .bind(3, q.text)
         .bind(4, q.text_id)
-        .bind(5, q.limit ? std::min<int64_t>(*q.limit, INT64_MAX - 1) + 1 : int64_t{-1});
+        .bind(5, q.limit ? std::min<int64_t>(*q.limit, INT64_MAX - 1) + 1 : int64_t{-1})
+        .bind(6, q.team_id);
     std::vector<User> out;
     while (s.step()) out.push_back(read_user(s));
     return out;

@@ -1,0 +1,37 @@
+// MFA sign-in: POST /auth/mfa/sign-in (auth-endpoints.md §4), which turns an
+// MFA attempt code and a TOTP code into a session.
+#include "api/code_body.hpp"
+#include "core/mfa.hpp"
+#include "http/router.hpp"
+
+namespace latchkey::http {
+
+namespace {
+
+Response sign_in(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
+  auto code = read_code(body);
+  body.field("type").one_of(true, {"totp"});
+  auto totp = body.field("totp").string(true);
+  body.reject_unknown();
+  ctx.validate();
+
+  auto ua = ctx.req.headers.get("user-agent");
+  core::ClientInfo client{ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
+  auto done =
+      core::complete_mfa_sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock},
+                                 ctx.require_project().id, ctx.branch_id, *code, *totp, client);
+  return Response::json(200, Json{{"access_token", done.session.access_token},
+                                  {"refresh_token", done.session.refresh_token},
+                                  {"user_id", done.user_id},
+                                  {"is_new_user", done.is_new_user}});
+}
+
+}  // namespace
+
+void register_mfa_routes(Router& r) {
+  r.add(Method::kPost, "/auth/mfa/sign-in", Access::client_plus(), sign_in);
+}
+
+}  // namespace latchkey::http

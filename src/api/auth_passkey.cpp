@@ -1,0 +1,146 @@
+// Passkeys: /auth/passkey/initiate-passkey-registration, register,
+// initiate-passkey-authentication and sign-in (auth-endpoints.md §5). The
+// WebAuthn response objects are read into typed structs here; everything
+// else happens in core/passkeys.
+#include "core/passkeys.hpp"
+#include "core/sessions.hpp"
+#include "http/router.hpp"
+
+namespace latchkey::http {
+
+namespace {
+
+// An array of strings under `f` (absent is fine); bad items are reported.
+std::vector<std::string> read_strings(Field f, SchemaErrors& errors) {
+  std::vector<std::string> out;
+  auto arr = f.array(false);
+  if (!arr) return out;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    Field item(f.path() + "[" + std::to_string(i) + "]", &(*arr)[i], errors);
+    if (auto s = item.string(true)) out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+// The members every PublicKeyCredential JSON has. Other members
+// (authenticatorAttachment, clientExtensionResults, …) are allowed and
+// ignored, as browsers and SDKs add them.
+struct CredentialReader {
+  Json credential;
+  Json response;
+  std::optional<std::string> id, raw_id, type;
+  bool ok = false;
+};
+
+// `reader` outlives the ObjectReaders it feeds: the JSON copies live in it.
+std::optional<ObjectReader> read_credential(Field f, CredentialReader& reader,
+                                            SchemaErrors& errors) {
+  auto obj = f.object(true);
+  if (!obj) return std::nullopt;
+  reader.credential = std::move(*obj);
+  ObjectReader c(f.path(), &reader.credential, errors);
+  reader.id = c.field("id").string(true);
+  reader.raw_id = c.field("rawId").string(true);
+  reader.type = c.field("type").string(true);
+  auto response = c.field("response").object(true);
+  if (!response) return std::nullopt;
+  reader.response = std::move(*response);
+  return ObjectReader(f.path() + ".response", &reader.response, errors);
+}
+
+core::ClientInfo client_info(const RequestContext& ctx) {
+  auto ua = ctx.req.headers.get("user-agent");
+  return {ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
+}
+
+Response challenge_response(const core::PasskeyChallenge& c) {
+  return Response::json(200, Json{{"options_json", c.options_json}, {"code", c.code}});
+}
+
+// §5.1
+Response initiate_registration(RequestContext& ctx) {
+  ctx.require_user_schema();
+  ctx.validate();
+  return challenge_response(core::initiate_passkey_registration(
+      *ctx.app.store, *ctx.app.clock, ctx.require_project(), ctx.branch_id, *ctx.user));
+}
+
+// §5.2
+Response register_passkey(RequestContext& ctx) {
+  ctx.require_user_schema();
+  auto body = ctx.body_reader();
+  if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
+  CredentialReader reader;
+  core::webauthn::RegistrationResponse cred;
+  if (auto response = read_credential(body.field("credential"), reader, ctx.schema)) {
+    auto cdj = response->field("clientDataJSON").string(true);
+    auto att = response->field("attestationObject").string(true);
+    cred.transports = read_strings(response->field("transports"), ctx.schema);
+    if (cdj) cred.client_data_json = *cdj;
+    if (att) cred.attestation_object = *att;
+  }
+  auto code = body.field("code").string(true);
+  body.reject_unknown();
+  ctx.validate();
+  cred.id = *reader.id;
+  cred.raw_id = *reader.raw_id;
+  cred.type = *reader.type;
+
+  auto credential_id = core::register_passkey(*ctx.app.store, *ctx.app.clock, ctx.require_project(),
+                                              ctx.branch_id, *ctx.user, *code, cred);
+  return Response::json(200, Json{{"user_handle", credential_id}});
+}
+
+// §5.3
+Response initiate_authentication(RequestContext& ctx) {
+  ctx.validate();
+  return challenge_response(core::initiate_passkey_authentication(
+      *ctx.app.store, *ctx.app.clock, ctx.require_project(), ctx.branch_id));
+}
+
+// §5.4
+Response sign_in(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
+  CredentialReader reader;
+  core::webauthn::AuthenticationResponse auth;
+  if (auto response = read_credential(body.field("authentication_response"), reader, ctx.schema)) {
+    auto cdj = response->field("clientDataJSON").string(true);
+    auto data = response->field("authenticatorData").string(true);
+    auto sig = response->field("signature").string(true);
+    auto handle = response->field("userHandle").nullable_string();
+    if (cdj) auth.client_data_json = *cdj;
+    if (data) auth.authenticator_data = *data;
+    if (sig) auth.signature = *sig;
+    auth.user_handle = handle.value;
+  }
+  auto code = body.field("code").string(true);
+  body.reject_unknown();
+  ctx.validate();
+  auth.id = *reader.id;
+  auth.raw_id = *reader.raw_id;
+  auth.type = *reader.type;
+
+  const auto& project = ctx.require_project();
+  store::User user = core::authenticate_with_passkey(*ctx.app.store, *ctx.app.clock, project,
+                                                     ctx.branch_id, *code, auth);
+  auto session = core::sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock}, project.id,
+                               ctx.branch_id, user, client_info(ctx), /*is_new_user=*/false);
+  return Response::json(200, Json{{"access_token", session.access_token},
+                                  {"refresh_token", session.refresh_token},
+                                  {"user_id", user.id},
+                                  {"is_new_user", false}});
+}
+
+}  // namespace
+
+void register_passkey_routes(Router& r) {
+  r.add(Method::kPost, "/auth/passkey/initiate-passkey-registration", Access::client_plus(),
+        initiate_registration);
+  r.add(Method::kPost, "/auth/passkey/register", Access::client_plus(), register_passkey);
+  r.add(Method::kPost, "/auth/passkey/initiate-passkey-authentication", Access::client_plus(),
+        initiate_authentication);
+  r.add(Method::kPost, "/auth/passkey/sign-in", Access::client_plus(), sign_in);
+}
+
+}  // namespace latchkey::http

@@ -1,0 +1,54 @@
+// Outbound HTTP(S) for OAuth: token exchanges, user-info calls, OpenID
+// discovery and key sets. An interface so provider code can be unit-tested
+// against canned responses; the real client is libcurl, blocking, and only
+// ever called from worker threads.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace latchkey::core::oauth {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+// The request did not produce an HTTP response: DNS, connection, TLS,
+// timeout, or a response larger than the limit.
+class HttpError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Never follows redirects. Throws HttpError.
+  virtual HttpResponse send(const HttpRequest& request) = 0;
+};
+
+struct HttpClientOptions {
+  int64_t connect_timeout_millis = 5000;
+  int64_t total_timeout_millis = 15000;
+  size_t max_response_bytes = 1 << 20;
+};
+
+std::unique_ptr<HttpClient> make_curl_http_client(const HttpClientOptions& options = {});
+
+// application/x-www-form-urlencoded (RFC 6749 appendix B: space as '+').
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
+std::string form_component(std::string_view s);
+
+}  // namespace latchkey::core::oauth

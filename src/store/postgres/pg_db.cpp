@@ -1,0 +1,367 @@
+#include "store/postgres/pg_db.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace latchkey::store::postgres {
+namespace {
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// PostgreSQL text can hold neither NUL nor invalid UTF-8 (SQLite stores
+// any bytes). Such input can only come from request headers or odd JSON
+// strings; it is stored with U+FFFD in place of each bad byte rather than
+// failing the request.
+bool valid_utf8_without_nul(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // Continuation bytes after a lead byte; overlong forms, surrogates and
+    // values past U+10FFFF are invalid.
+    size_t n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : 0;
+    if (n == 0 || c > 0xF4 || i + n >= s.size()) return false;
+    auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
+        (c == 0xF4 && c1 > 0x8F))
+      return false;
+    for (size_t k = 1; k <= n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+std::string sanitize_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t len = 1;
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (i + len <= s.size() && valid_utf8_without_nul(s.substr(i, len))) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string error_field(const PGresult* r, int field) {
+  const char* v = r ? PQresultErrorField(r, field) : nullptr;
+  return v ? v : "";
+}
+
+// A FATAL message while the connection was idle (e.g. the server shutting
+// down) means the connection is about to close: mark it broken.
+void on_notice(void* arg, const PGresult* r) {
+  std::string severity = error_field(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (severity == "FATAL" || severity == "PANIC") *static_cast<bool*>(arg) = true;
+  spdlog::debug("PostgreSQL: {}", PQresultErrorMessage(r));
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+ErrorKind classify_sqlstate(std::string_view s) {
+  if (s.empty()) return ErrorKind::kUnavailable;  // no answer from the server
+  if (starts_with(s, "23")) return ErrorKind::kConstraint;
+  // Connection exceptions, shutdown/crash/startup, statement timeout,
+  // insufficient resources, system errors, and the transient concurrency
+  // failures (serialization, deadlock, lock timeout): worth retrying later.
+  if (starts_with(s, "08") || starts_with(s, "53") || starts_with(s, "58") || s == "57P01" ||
+      s == "57P02" || s == "57P03" || s == "57014" || s == "40001" || s == "40P01" ||
+      s == "55P03" || s == "25P03")
+    return ErrorKind::kUnavailable;
+  return ErrorKind::kOther;
+}
+
+int Result::affected() const {
+  const char* n = PQcmdTuples(r_.get());
+  int v = 0;
+  if (n && *n) std::from_chars(n, n + std::strlen(n), v);
+  return v;
+}
+
+std::string Result::text(int row, int col) const {
+  return std::string(PQgetvalue(r_.get(), row, col),
+                     static_cast<size_t>(PQgetlength(r_.get(), row, col)));
+}
+
+std::optional<std::string> Result::opt_text(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  return text(row, col);
+}
+
+int64_t Result::int64(int row, int col) const {
+  const char* v = PQgetvalue(r_.get(), row, col);
+  int64_t out = 0;
+  auto [_, ec] = std::from_chars(v, v + PQgetlength(r_.get(), row, col), out);
+  if (ec != std::errc()) throw std::runtime_error("PostgreSQL: not an integer column");
+  return out;
+}
+
+std::optional<int64_t> Result::opt_int64(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  return int64(row, col);
+}
+
+bool Result::boolean(int row, int col) const {
+  return !is_null(row, col) && PQgetvalue(r_.get(), row, col)[0] == 't';
+}
+
+std::optional<std::string> Result::opt_bytea(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  std::string_view v(PQgetvalue(r_.get(), row, col),
+                     static_cast<size_t>(PQgetlength(r_.get(), row, col)));
+  // bytea_output is set to hex for every connection.
+  if (!starts_with(v, "\\x") || v.size() % 2 != 0)
+    throw std::runtime_error("PostgreSQL: unexpected bytea format");
+  std::string out;
+  out.reserve(v.size() / 2 - 1);
+  for (size_t i = 2; i < v.size(); i += 2) {
+    int hi = hex_digit(v[i]), lo = hex_digit(v[i + 1]);
+    if (hi < 0 || lo < 0) throw std::runtime_error("PostgreSQL: unexpected bytea format");
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+Query& Query::bind(std::string_view v) {
+  values_.emplace_back(valid_utf8_without_nul(v) ? std::string(v) : sanitize_utf8(v));
+  nulls_.push_back(false);
+  formats_.push_back(0);
+  return *this;
+}
+
+Query& Query::bind(int64_t v) {
+  values_.emplace_back(std::to_string(v));
+  nulls_.push_back(false);
+  formats_.push_back(0);
+  return *this;
+}
+
+Query& Query::bind(bool v) {
+  values_.emplace_back(v ? "t" : "f");
+  nulls_.push_back(false);
+  formats_.push_back(0);
+  return *this;
+}
+
+Query& Query::bind_null() {
+  values_.emplace_back();
+  nulls_.push_back(true);
+  formats_.push_back(0);
+  return *this;
+}
+
+Query& Query::bind_bytea(const std::optional<std::string>& v) {
+  values_.emplace_back(v.value_or(std::string()));
+  nulls_.push_back(!v);
+  formats_.push_back(1);
+  return *this;
+}
+
+Result Query::run() { return c_.execute(sql_, values_, nulls_, formats_); }
+
+Connection::Connection(const PoolOptions& o, std::atomic<uint64_t>* writes) : writes_(writes) {
+  const std::string timeout = std::to_string(o.connect_timeout_seconds);
+  // dbname comes last: with expand_dbname, what the connection string sets
+  // overrides these defaults.
+  const char* keys[] = {
+      "connect_timeout",     "application_name", "client_encoding", "keepalives_idle",
+      "keepalives_interval", "keepalives_count", "dbname",          nullptr};
+  const char* values[] = {timeout.c_str(),    "latchkey", "UTF8", "30", "10", "3",
+                          o.conninfo.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keys, values, 1);
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+    std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw StoreUnavailable("cannot connect to PostgreSQL: " + msg);
+  }
+  PQsetNoticeReceiver(conn_, &on_notice, &broken_);
+  try {
+    exec_script("SET statement_timeout = " + std::to_string(o.statement_timeout_millis) +
+                "; SET idle_in_transaction_session_timeout = " +
+                std::to_string(o.statement_timeout_millis * 2) +
+                "; SET bytea_output = 'hex'; SET client_min_messages = warning");
+  } catch (...) {
+    PQfinish(conn_);
+    throw;
+  }
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+void Connection::fail(PGresult* r, const char* what) {
+  std::string state = error_field(r, PG_DIAG_SQLSTATE);
+  std::string constraint = error_field(r, PG_DIAG_CONSTRAINT_NAME);
+  std::string msg = r ? PQresultErrorMessage(r) : "";
+  if (msg.empty()) msg = PQerrorMessage(conn_);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  PQclear(r);
+  msg = std::string("PostgreSQL ") + what + ": " + msg;
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    broken_ = true;
+    throw StoreUnavailable(msg);
+  }
+  switch (classify_sqlstate(state)) {
+    case ErrorKind::kConstraint:
+      throw ConstraintError(msg, constraint);
+    case ErrorKind::kUnavailable:
+      if (state.empty() || starts_with(state, "08") || starts_with(state, "57P")) broken_ = true;
+      throw StoreUnavailable(msg);
+    case ErrorKind::kOther:
+      break;
+  }
+  throw std::runtime_error(msg + " (SQLSTATE " + state + ")");
+}
+
+Result Connection::execute(const char* sql, const std::vector<std::string>& values,
+                           const std::vector<bool>& nulls, const std::vector<int>& formats) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = "lk" + std::to_string(prepared_.size() + 1);
+    PGresult* r = PQprepare(conn_, name.c_str(), sql, 0, nullptr);
+    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "prepare");
+    PQclear(r);
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  const int n = static_cast<int>(values.size());
+  std::vector<const char*> ptrs(values.size());
+  std::vector<int> lengths(values.size());
+  for (int i = 0; i < n; ++i) {
+    ptrs[i] = nulls[i] ? nullptr : values[i].c_str();
+    lengths[i] = static_cast<int>(values[i].size());
+  }
+  PGresult* r =
+      PQexecPrepared(conn_, it->second.c_str(), n, ptrs.data(), lengths.data(), formats.data(), 0);
+  auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(r, "query");
+  std::string_view tag = PQcmdStatus(r);
+  if (starts_with(tag, "INSERT") || starts_with(tag, "UPDATE") || starts_with(tag, "DELETE"))
+    note_write();
+  return Result(r);
+}
+
+void Connection::exec_script(const std::string& sql) { exec_command(sql.c_str()); }
+
+std::string Connection::exec_command(const char* sql) {
+  PGresult* r = PQexec(conn_, sql);
+  auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(r, "statement");
+  std::string tag = PQcmdStatus(r);
+  PQclear(r);
+  return tag;
+}
+
+bool Connection::alive() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
+
+bool Connection::healthy() {
+  if (broken_ || PQstatus(conn_) != CONNECTION_OK) return false;
+  // Reads (without blocking) whatever the server sent while the connection
+  // sat idle: a shutdown notice, or the end of the stream once the server
+  // closed it. Twice, because the notice and the close can arrive apart.
+  for (int i = 0; i < 2; ++i) {
+    if (!PQconsumeInput(conn_)) return false;
+    PQisBusy(conn_);  // parses what was read; a FATAL notice sets broken_
+  }
+  return !broken_ && PQstatus(conn_) == CONNECTION_OK;
+}
+
+bool Connection::reusable() const {
+  return !broken_ && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+}
+
+Pool::Lease Pool::acquire() {
+  if (on_non_blocking_thread()) throw NeedsWorker();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_millis);
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    while (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      lock.unlock();
+      if (c->healthy()) return Lease(*this, std::move(c));
+      c.reset();  // closed outside the lock
+      lock.lock();
+      --open_;
+    }
+    if (open_ < options_.max_connections) {
+      ++open_;
+      lock.unlock();
+      try {
+        return Lease(*this, std::make_unique<Connection>(options_, &writes_));
+      } catch (...) {
+        lock.lock();
+        --open_;
+        freed_.notify_one();
+        throw;
+      }
+    }
+    if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= options_.max_connections)
+      throw StoreUnavailable("no free PostgreSQL connection within " +
+                             std::to_string(options_.acquire_timeout_millis) + " ms (all " +
+                             std::to_string(options_.max_connections) + " in use)");
+  }
+}
+
+void Pool::release(std::unique_ptr<Connection> c) {
+  if (!c->reusable()) {
+    c.reset();
+    std::lock_guard lock(mutex_);
+    --open_;
+  } else {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(c));
+  }
+  freed_.notify_one();
+}
+
+Transaction::Transaction(Connection& c) : c_(c) { c_.exec_script("BEGIN"); }
+
+Transaction::~Transaction() {
+  if (done_ || !c_.alive()) return;
+  try {
+    c_.exec_script("ROLLBACK");
+  } catch (...) {
+    // The connection is marked broken and will be dropped by the pool.
+  }
+}
+
+void Transaction::commit() {
+  // A transaction that failed earlier answers COMMIT with ROLLBACK: never
+  // report that as written.
+  if (c_.exec_command("COMMIT") != "COMMIT") {
+    done_ = true;
+    throw std::runtime_error("PostgreSQL: the transaction was rolled back");
+  }
+  done_ = true;
+  // Readers may have cached what they saw while this transaction was open:
+  // moving the generation after the commit makes those entries stale.
+  c_.note_write();
+}
+
+}  // namespace latchkey::store::postgres
