@@ -19,13 +19,15 @@ BUILD_PKGS=(
 )
 TEST_PKGS=(
   python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-aiosmtpd
-  python3-psycopg2 postgresql sqlite3
+  python3-psycopg2 postgresql sqlite3 chromium
 )
 PG_PKGS=(postgresql)
 BENCH_PKGS=(wrk nginx curl python3)
 
 want=("${BUILD_PKGS[@]}")
-node_deps=0  # the OAuth e2e tests' OpenID provider (tests/oidc, npm)
+# npm packages: the OAuth e2e tests' OpenID provider (tests/oidc) and
+# playwright-core for the browser tests (tests/browser).
+node_deps=0
 if [ $# -eq 0 ]; then
   want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}")
   node_deps=1
@@ -49,17 +51,22 @@ if [ "$node_deps" = 1 ] && ! { command -v node && command -v npm; } >/dev/null; 
   want+=(nodejs npm)
 fi
 
-# npm ci from the committed lock file, skipped while the installed tree
-# matches it.
+# npm ci from the committed lock files, skipped while an installed tree
+# matches its lock file. Never downloads a browser: the browser tests use
+# Debian's chromium.
 install_node_deps() {
   [ "$node_deps" = 1 ] || return 0
-  local dir stamp sum
-  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/oidc"
-  stamp="$dir/node_modules/.latchkey-lock-sha256"
-  sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
-  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && return 0
-  echo "deps.sh: npm ci in tests/oidc" >&2
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) && echo "$sum" >"$stamp"
+  local root dir stamp sum
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  for dir in "$root/tests/oidc" "$root/tests/browser"; do
+    stamp="$dir/node_modules/.latchkey-lock-sha256"
+    sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && continue
+    echo "deps.sh: npm ci in ${dir#"$root"/}" >&2
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) ||
+      return 1
+    echo "$sum" >"$stamp"
+  done
 }
 
 missing=()

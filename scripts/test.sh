@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Latchkey and runs every test: the GoogleTest unit tests (CTest),
-# then the pytest e2e suite against a live server on SQLite, then again on
+# then the pytest e2e suite against a live server on SQLite, the browser
+# tests (tests/browser), then the e2e suite again on
 # PostgreSQL (a throw-away cluster from scripts/pg.sh). Exits non-zero
 # if anything fails, including "no tests found".
 # Environment: E2E_TIMEOUT (seconds, default 1800) bounds each e2e run;
@@ -42,6 +43,20 @@ run_e2e() {
 }
 
 run_e2e sqlite
+
+# Browser: passkeys in Debian's Chromium with a virtual authenticator
+# (tests/browser, node's test runner; deps.sh installed chromium and
+# playwright-core). A run that finds no tests is a failure.
+echo "== browser tests"
+browser_log=$(mktemp -t latchkey-browser.XXXXXX)
+latchkey_bin="$PWD/build/latchkey"
+(cd tests/browser && env LATCHKEY_BIN="$latchkey_bin" \
+  timeout --kill-after=30 600 node --test --test-reporter=tap) 2>&1 | tee "$browser_log"
+status=${PIPESTATUS[0]}
+grep -q '^# tests [1-9]' "$browser_log" || { echo "test.sh: no browser tests ran"; status=1; }
+rm -f "$browser_log"
+record browser "$status"
+
 # PostgreSQL: the same suite again, against a throw-away cluster
 # (scripts/pg.sh; each server start gets a fresh database of its own), plus
 # the scale-out and restart tests that only run there.

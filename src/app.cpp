@@ -37,9 +37,14 @@ void seed_internal_project(App& app) {
     np.id = "internal";
     np.display_name = "Stack Dashboard";
     np.description = "Stack's admin dashboard";
-    core::create_project(store, *app.clock, np);
+    try {
+      core::create_project(store, *app.clock, np);
+      spdlog::info("created the internal project");
+    } catch (const std::exception&) {
+      // Another instance sharing the database created it at the same moment.
+      if (!store.projects().get_project("internal")) throw;
+    }
     existing = store.projects().get_project("internal");
-    spdlog::info("created the internal project");
   }
   auto p = *existing;
   p.config["allow_localhost"] = env_flag("STACK_SEED_INTERNAL_PROJECT_ALLOW_LOCALHOST", true);

@@ -72,7 +72,8 @@ std::optional<std::string> cookie(const RequestContext& ctx, const std::string& 
 
 // "<project>[#<branch>]": the project, if it exists on a branch with a
 // tenancy (only main).
-std::optional<store::Project> oauth_client_project(RequestContext& ctx, const std::string& client_id,
+std::optional<store::Project> oauth_client_project(RequestContext& ctx,
+                                                   const std::string& client_id,
                                                    std::string* branch_out) {
   auto hash = client_id.find('#');
   std::string project_id = client_id.substr(0, hash);
@@ -158,7 +159,12 @@ Response authorize(RequestContext& ctx) {
                   "=true; Path=/; Expires=" + http_date(start.expires_at_millis) +
                   "; Max-Age=" + std::to_string(oauth::kOuterStateLifetimeMillis / 1000) +
                   "; HttpOnly";
-  if (secure_cookies(ctx)) c += "; Secure";
+  if (secure_cookies(ctx)) {
+    c += "; Secure";
+    // Apple's answer is a cross-site POST, which browsers send no Lax
+    // cookie with (and cookies without SameSite default to Lax).
+    if (start.form_post) c += "; SameSite=None";
+  }
   r.set_header("Set-Cookie", c);
   return r;
 }
@@ -226,14 +232,14 @@ Response connected_account_token(RequestContext& ctx, std::optional<std::string>
     if (!ctx.user) throw e::cannot_get_own_user_without_user();
     uid = ctx.user->id;
   }
-  std::transform(uid.begin(), uid.end(), uid.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(uid.begin(), uid.end(), uid.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (ctx.access_type == AccessType::kClient && (!ctx.user || ctx.user->id != uid))
     throw core::PlainError(403, "Client can only access its own connected accounts");
   const auto& project = ctx.require_project();
   if (!ctx.app.store->users().get_user(project.id, uid)) throw e::user_not_found();
   auto svc = services(ctx);
-  std::string token =
-      oauth::connected_account_access_token(svc, project, uid, *provider_id, scope);
+  std::string token = oauth::connected_account_access_token(svc, project, uid, *provider_id, scope);
   return Response::json(201, Json{{"access_token", token}});
 }
 
@@ -273,8 +279,8 @@ Response oauth_authorization_code_grant(RequestContext& ctx) {
   } catch (const oauth::OAuthRequestError& err) {
     return oauth_request_error(err.what());
   }
-  Json after = result.after_callback_redirect_url ? Json(*result.after_callback_redirect_url)
-                                                  : Json();
+  Json after =
+      result.after_callback_redirect_url ? Json(*result.after_callback_redirect_url) : Json();
   Response r = Response::json(200, Json{{"access_token", result.session.access_token},
                                         {"token_type", "Bearer"},
                                         // The OAuth library's nominal hour,

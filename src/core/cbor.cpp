@@ -55,7 +55,8 @@ void on_bool(void* ctx, bool) { on_leaf(ctx); }
 void on_array(void* ctx, size_t n) { start_container(state(ctx), n); }
 void on_map(void* ctx, size_t n) {
   // Two items (key and value) per entry.
-  start_container(state(ctx), n > std::numeric_limits<uint64_t>::max() / 2 ? n : uint64_t(n) * 2);
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  start_container(state(ctx), n > kMax / 2 ? kMax : uint64_t(n) * 2);
 }
 void on_refused(void* ctx) { state(ctx).failed = true; }
 void on_refused_tag(void* ctx, uint64_t) { state(ctx).failed = true; }

@@ -112,8 +112,10 @@ std::shared_ptr<EVP_PKEY> okp_key(const cbor_item_t* m) {
   auto crv = cbor::as_int(cbor::map_get(m, kCrv));
   auto x = cbor::as_bytes(cbor::map_get(m, kX));
   if (crv != kCrvEd25519 || !x || x->size() != 32) return nullptr;
-  return own(EVP_PKEY_new_raw_public_key(
+  auto key = own(EVP_PKEY_new_raw_public_key(
       EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x->data()), x->size()));
+  if (!key) ERR_clear_error();
+  return key;
 }
 
 }  // namespace

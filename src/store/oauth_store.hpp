@@ -19,9 +19,9 @@ struct OAuthOuterState {
   std::string project_id;
   std::string branch_id;
   std::string provider_id;
-  std::string code_verifier;        // the inner PKCE verifier (sent to the provider)
-  std::optional<std::string> nonce; // OpenID nonce sent to the provider, if any
-  Json info;                        // the client's (outer) request, see core/oauth/flow
+  std::string code_verifier;         // the inner PKCE verifier (sent to the provider)
+  std::optional<std::string> nonce;  // OpenID nonce sent to the provider, if any
+  Json info;                         // the client's (outer) request, see core/oauth/flow
   int64_t created_at_millis = 0;
   int64_t expires_at_millis = 0;
 };
@@ -87,9 +87,9 @@ class OAuthStore {
   // Deletes and returns the state (single use); nullopt when there is none.
   virtual std::optional<OAuthOuterState> take_outer_state(const std::string& state_digest) = 0;
 
-  virtual std::optional<OAuthAccount> find_oauth_account(const std::string& project_id,
-                                                         const std::string& provider_id,
-                                                         const std::string& provider_account_id) = 0;
+  virtual std::optional<OAuthAccount> find_oauth_account(
+      const std::string& project_id, const std::string& provider_id,
+      const std::string& provider_account_id) = 0;
   // Oldest first.
   virtual std::vector<OAuthAccount> list_user_oauth_accounts(const std::string& project_id,
                                                              const std::string& user_id) = 0;
@@ -97,9 +97,9 @@ class OAuthStore {
   // One transaction: links `account` to account.user_id and adds `tokens`
   // (which must name that account). With `exclusive`, a user who already
   // has a different account of the same provider is refused.
-  virtual LinkOAuthAccountStatus link_oauth_account(
-      const OAuthAccount& account, bool exclusive, const std::vector<OAuthProviderToken>& tokens,
-      int64_t now_millis) = 0;
+  virtual LinkOAuthAccountStatus link_oauth_account(const OAuthAccount& account, bool exclusive,
+                                                    const std::vector<OAuthProviderToken>& tokens,
+                                                    int64_t now_millis) = 0;
 
   // Adds tokens of existing accounts; in the same transaction removes the
   // accounts' access tokens that expired before `now_millis`. Tokens whose

@@ -14,7 +14,13 @@ from auth_helpers import (
     sign_in as password_sign_in,
     signed_up,
 )
-from email_fixtures import mail_api, mail_project, mail_server, smtp_sink  # noqa: F401 (fixtures)
+from email_fixtures import (  # noqa: F401 (fixtures)
+    mail_api,
+    mail_project,
+    mail_server,
+    make_mail_project,
+    smtp_sink,
+)
 from latchkey_e2e import (
     ANY,
     assert_json,

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from auth_helpers import check_header_auth_matrix
+from latchkey_e2e import assert_insufficient_access_type
 from team_helpers import (
     INVITATIONS,
     MEMBERSHIPS,
@@ -74,7 +75,6 @@ def test_header_auth_on_every_endpoint(api, project):
     ("DELETE", PROJECT_PERMS + "/{u}/x"),
 ])
 def test_server_only_endpoints_refuse_clients(api, project, method, path):
-    from latchkey_e2e import assert_insufficient_access_type
     t = Teams(api, project)
     alice = t.user()
     team = t.team_with_creator(alice)

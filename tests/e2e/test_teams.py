@@ -99,6 +99,9 @@ def test_team_schema_errors(t):
     assert_schema_error_contains(r, "POST", TEAMS, ["body.profile_image_url is not a valid URL"])
     r = t.post(TEAMS, {"display_name": "x", "creator_user_id": "nope"})
     assert_schema_error(r, "POST", TEAMS, ["body.creator_user_id must be a valid UUID"])
+    r = t.post(TEAMS, {"display_name": "x", "creator_user_id": {}})
+    assert_schema_error(r, "POST", TEAMS,
+                        ["body.creator_user_id must be a `string` type, but the final value was: `{}`."])
     r = t.post(TEAMS, {"display_name": None})
     assert_schema_error(r, "POST", TEAMS, ["body.display_name cannot be null"])
     r = t.post(TEAMS, {"display_name": "x"}, params={"add_current_user": "yes"})

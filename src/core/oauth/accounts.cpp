@@ -70,8 +70,8 @@ ResolvedAccount authenticate_identity(FlowServices& s, const store::Project& pro
   // link it between our read and our write; the second round then finds it.
   for (int round = 0; round < 2; ++round) {
     int64_t now = s.clock.now_millis();
-    if (auto existing = s.store.oauth().find_oauth_account(project.id, id.provider_id,
-                                                           info.account_id)) {
+    if (auto existing =
+            s.store.oauth().find_oauth_account(project.id, id.provider_id, info.account_id)) {
       // Signing in again does not touch the profile (§6.7).
       s.store.oauth().add_provider_tokens(id.tokens, now);
       return {existing->user_id, false};
@@ -82,15 +82,16 @@ ResolvedAccount authenticate_identity(FlowServices& s, const store::Project& pro
     if (info.email) email = normalize_email(*info.email);
     bool email_signs_in = email.has_value();
     if (email) {
-      if (auto channel = s.store.contact_channels().find_auth_channel(project.id, "email", *email)) {
+      if (auto channel =
+              s.store.contact_channels().find_auth_channel(project.id, "email", *email)) {
         std::string strategy = merge_strategy(project);
         if (strategy == "allow_duplicates") {
           email_signs_in = false;  // a second user, whose address does not sign in
         } else if (strategy == "link_method" && channel->is_verified && info.email_verified) {
-          store::OAuthAccount account{project.id, id.provider_id, info.account_id,
-                                      channel->user_id, email, now};
-          auto status = s.store.oauth().link_oauth_account(account, /*exclusive=*/false,
-                                                           id.tokens, now);
+          store::OAuthAccount account{project.id,       id.provider_id, info.account_id,
+                                      channel->user_id, email,          now};
+          auto status =
+              s.store.oauth().link_oauth_account(account, /*exclusive=*/false, id.tokens, now);
           if (status == store::LinkOAuthAccountStatus::kLinked ||
               status == store::LinkOAuthAccountStatus::kAlreadyLinked)
             return {channel->user_id, false};

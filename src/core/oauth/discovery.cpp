@@ -17,7 +17,8 @@ bool is_web_url(const std::string& s) {
 
 std::optional<std::string> url_member(const Json& doc, const char* key) {
   auto it = doc.find(key);
-  if (it == doc.end() || !it->is_string() || !is_web_url(it->get<std::string>())) return std::nullopt;
+  if (it == doc.end() || !it->is_string() || !is_web_url(it->get<std::string>()))
+    return std::nullopt;
   return it->get<std::string>();
 }
 
@@ -67,7 +68,8 @@ Json OidcDirectory::fetch_json(const std::string& url, const char* what) {
   try {
     res = http_.send(req);
   } catch (const HttpError& e) {
-    throw ProviderError(ProviderFailure::kFailed, std::string("could not fetch the ") + what + ": " + e.what());
+    throw ProviderError(ProviderFailure::kFailed,
+                        std::string("could not fetch the ") + what + ": " + e.what());
   }
   if (res.status != 200)
     throw ProviderError(ProviderFailure::kFailed, std::string("the ") + what + " answered HTTP " +
@@ -140,7 +142,8 @@ Json validate_id_token(OidcDirectory& directory, const std::string& jwks_uri,
   }
   if (!aud_ok) fail("wrong audience");
   auto exp = c.find("exp");
-  if (exp == c.end() || !exp->is_number() || exp->get<double>() + kClockSkewSeconds < double(expect.now_seconds))
+  if (exp == c.end() || !exp->is_number() ||
+      exp->get<double>() + kClockSkewSeconds < double(expect.now_seconds))
     fail("expired");
   if (auto iat = c.find("iat"); iat != c.end() && iat->is_number() &&
                                 iat->get<double>() > double(expect.now_seconds + kClockSkewSeconds))

@@ -162,8 +162,8 @@ bool pkce_matches(std::string_view method, std::string_view challenge, std::stri
 }
 
 AuthorizationStart start_authorization(FlowServices& s, const store::Project& project,
-                                       const std::string& branch_id,
-                                       const std::string& provider_id, const OuterRequest& outer) {
+                                       const std::string& branch_id, const std::string& provider_id,
+                                       const OuterRequest& outer) {
   auto config = find_provider_config(project.config, provider_id);
   if (!config) throw errors::oauth_provider_not_found_or_not_enabled();
   ResolvedProvider p = resolve_or_throw(s, *config);
@@ -194,7 +194,8 @@ AuthorizationStart start_authorization(FlowServices& s, const store::Project& pr
       std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
   a.nonce = nonce;
   a.extra_scope = outer.provider_scope;
-  return {s.runtime.providers->authorization_url(p, a), inner_state, st.expires_at_millis};
+  return {s.runtime.providers->authorization_url(p, a), inner_state, st.expires_at_millis,
+          p.form_post};
 }
 
 std::optional<store::OAuthOuterState> take_outer_state(store::Store& store,
@@ -233,8 +234,8 @@ std::string complete_callback(FlowServices& s, const store::OAuthOuterState& st,
 
   const std::string pid(provider_id);
   if (auto error = opt_string(params, "error"))
-    throw_provider_error(pid, provider_error(pid, *error,
-                                             opt_string(params, "error_description").value_or("")));
+    throw_provider_error(
+        pid, provider_error(pid, *error, opt_string(params, "error_description").value_or("")));
   auto code = opt_string(params, "code");
   if (!code || code->empty())
     throw PlainError(400, "The OAuth provider did not send an authorization code.");
@@ -243,8 +244,8 @@ std::string complete_callback(FlowServices& s, const store::OAuthOuterState& st,
   TokenSet tokens;
   UserInfo info;
   try {
-    tokens = s.runtime.providers->exchange_code(p, *code, st.code_verifier,
-                                                s.runtime.callback_url(pid));
+    tokens =
+        s.runtime.providers->exchange_code(p, *code, st.code_verifier, s.runtime.callback_url(pid));
     info = s.runtime.providers->user_info(p, tokens, params, st.nonce);
   } catch (const ProviderError& e) {
     throw_provider_error(pid, e);
@@ -253,10 +254,9 @@ std::string complete_callback(FlowServices& s, const store::OAuthOuterState& st,
   Identity identity;
   identity.provider_id = pid;
   identity.info = info;
-  identity.tokens =
-      provider_token_rows(s, project->id, pid, info.account_id, tokens,
-                          merge_scopes(p.base_scope, outer.provider_scope),
-                          p.default_token_lifetime_seconds);
+  identity.tokens = provider_token_rows(s, project->id, pid, info.account_id, tokens,
+                                        merge_scopes(p.base_scope, outer.provider_scope),
+                                        p.default_token_lifetime_seconds);
   ResolvedAccount account = outer.link_user_id
                                 ? link_identity(s, *project, identity, *outer.link_user_id)
                                 : authenticate_identity(s, *project, identity);
@@ -289,7 +289,8 @@ ExchangeResult exchange_authorization_code(FlowServices& s, const CodeExchange& 
     throw errors::invalid_authorization_code();
   // Consumed before the remaining checks (§6.4); losing the race to a
   // concurrent exchange means the code was already used.
-  if (!s.store.oauth().delete_authorization_code(digest)) throw errors::invalid_authorization_code();
+  if (!s.store.oauth().delete_authorization_code(digest))
+    throw errors::invalid_authorization_code();
   if (!x.redirect_uri || !boost::urls::parse_uri(*x.redirect_uri))
     throw OAuthRequestError("Invalid request: `redirect_uri` is not a valid URI");
   if (*x.redirect_uri != row->redirect_uri) throw errors::redirect_url_not_whitelisted();
@@ -321,8 +322,8 @@ std::string connected_account_access_token(FlowServices& s, const store::Project
   // A stored access token that covers the scopes and lives long enough.
   for (const auto& a : accounts) {
     std::string context = token_context(project.id, provider_id, a.provider_account_id);
-    for (const auto& t : s.store.oauth().list_provider_tokens(project.id, provider_id,
-                                                              a.provider_account_id)) {
+    for (const auto& t :
+         s.store.oauth().list_provider_tokens(project.id, provider_id, a.provider_account_id)) {
       if (t.kind != store::OAuthTokenKind::kAccess || !covers(t.scopes, wanted)) continue;
       if (!t.expires_at_millis || *t.expires_at_millis < now + kAccessTokenMinRemainingMillis)
         continue;
@@ -332,8 +333,8 @@ std::string connected_account_access_token(FlowServices& s, const store::Project
   // Otherwise a refresh token that covers them, refreshed at the provider.
   for (const auto& a : accounts) {
     std::string context = token_context(project.id, provider_id, a.provider_account_id);
-    for (const auto& t : s.store.oauth().list_provider_tokens(project.id, provider_id,
-                                                              a.provider_account_id)) {
+    for (const auto& t :
+         s.store.oauth().list_provider_tokens(project.id, provider_id, a.provider_account_id)) {
       if (t.kind != store::OAuthTokenKind::kRefresh || !covers(t.scopes, wanted)) continue;
       auto refresh_token = cipher.open(t.token, context);
       if (!refresh_token) continue;

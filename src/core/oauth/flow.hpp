@@ -54,14 +54,15 @@ struct AuthorizationStart {
   std::string location;     // the provider's authorization URL
   std::string inner_state;  // names the inner-state cookie
   int64_t expires_at_millis = 0;
+  bool form_post = false;  // the provider calls back with a cross-site POST (Apple)
 };
 
 // §6.2 effects: resolves the provider (a configuration that cannot work is
 // a plain-text 400), stores the outer request under a new inner state and
 // PKCE verifier, and builds the provider URL.
 AuthorizationStart start_authorization(FlowServices& s, const store::Project& project,
-                                       const std::string& branch_id,
-                                       const std::string& provider_id, const OuterRequest& outer);
+                                       const std::string& branch_id, const std::string& provider_id,
+                                       const OuterRequest& outer);
 
 // §6.3 step 2: the outer state of `inner_state`, consumed (single use).
 std::optional<store::OAuthOuterState> take_outer_state(store::Store& store,

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <mutex>
 
+#include "store/store.hpp"
+
 namespace latchkey::core::oauth {
 namespace {
 
@@ -40,6 +42,9 @@ class CurlHttpClient final : public HttpClient {
   }
 
   HttpResponse send(const HttpRequest& r) override {
+    // GETs are first tried on an I/O thread, serving from memory; a call to
+    // a provider must not block it, so such a request moves to a worker.
+    if (store::on_non_blocking_thread()) throw store::NeedsWorker();
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     if (!curl) throw HttpError("curl_easy_init failed");
     CURL* c = curl.get();
@@ -59,7 +64,8 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // worker threads: no SIGALRM
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_millis));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options_.connect_timeout_millis));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout_millis));
     curl_easy_setopt(c, CURLOPT_USERAGENT, "latchkey");
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
@@ -78,8 +84,8 @@ class CurlHttpClient final : public HttpClient {
     CURLcode rc = curl_easy_perform(c);
     if (sink.overflow) throw HttpError("response from " + host_of(r.url) + " is too large");
     if (rc != CURLE_OK)
-      throw HttpError("request to " + host_of(r.url) + " failed: " +
-                      (error[0] ? std::string(error) : curl_easy_strerror(rc)));
+      throw HttpError("request to " + host_of(r.url) +
+                      " failed: " + (error[0] ? std::string(error) : curl_easy_strerror(rc)));
     HttpResponse out;
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

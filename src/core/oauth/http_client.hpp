@@ -35,7 +35,8 @@ class HttpError : public std::runtime_error {
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
-  // Never follows redirects. Throws HttpError.
+  // Never follows redirects. Throws HttpError; throws store::NeedsWorker on
+  // a thread that must not block.
   virtual HttpResponse send(const HttpRequest& request) = 0;
 };
 

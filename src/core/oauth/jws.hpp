@@ -12,8 +12,8 @@
 namespace latchkey::core::oauth {
 
 struct Jwt {
-  Json header;   // object
-  Json claims;   // object
+  Json header;                // object
+  Json claims;                // object
   std::string signing_input;  // "<header>.<payload>" as received
   std::string signature;      // raw bytes
 };

@@ -11,81 +11,6 @@
 namespace latchkey::core::oauth {
 namespace {
 
-// One row per provider: its endpoints, base scope and quirks (§6.6).
-struct Spec {
-  const char* id;
-  const char* authorize;
-  const char* token;
-  const char* userinfo;  // nullptr: the user comes from elsewhere (Apple: the ID token)
-  const char* emails;    // a second call for the verified address
-  const char* jwks;
-  const char* issuer;
-  const char* scope;
-  ClientAuth auth;
-  bool pkce;
-  bool form_post;
-  int64_t lifetime_seconds;  // when the token answer has no expires_in
-  std::vector<std::pair<std::string, std::string>> extra;
-};
-
-const std::vector<Spec>& specs() {
-  static const std::vector<Spec> table = {
-      {"google", "https://accounts.google.com/o/oauth2/v2/auth", "https://oauth2.googleapis.com/token",
-       "https://openidconnect.googleapis.com/v1/userinfo", nullptr, nullptr, nullptr,
-       "https://www.googleapis.com/auth/userinfo.email "
-       "https://www.googleapis.com/auth/userinfo.profile",
-       ClientAuth::kBasic, true, false, 3600,
-       {{"prompt", "consent"}, {"include_granted_scopes", "true"}}},
-      {"github", "https://github.com/login/oauth/authorize",
-       "https://github.com/login/oauth/access_token", "https://api.github.com/user",
-       "https://api.github.com/user/emails", nullptr, nullptr, "user:email", ClientAuth::kPost, true,
-       false, 8 * 3600, {}},
-      {"microsoft", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
-       "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
-       "https://graph.microsoft.com/v1.0/me", nullptr, nullptr, nullptr, "User.Read openid",
-       ClientAuth::kPost, true, false, 3600, {}},
-      {"spotify", "https://accounts.spotify.com/authorize", "https://accounts.spotify.com/api/token",
-       "https://api.spotify.com/v1/me", nullptr, nullptr, nullptr,
-       "user-read-email user-read-private", ClientAuth::kBasic, true, false, 3600, {}},
-      {"facebook", "https://www.facebook.com/v20.0/dialog/oauth",
-       "https://graph.facebook.com/v20.0/oauth/access_token",
-       "https://graph.facebook.com/v20.0/me?fields=id,name,email,picture", nullptr, nullptr,
-       nullptr, "openid public_profile email", ClientAuth::kPost, true, false, 3600, {}},
-      {"discord", "https://discord.com/oauth2/authorize", "https://discord.com/api/oauth2/token",
-       "https://discord.com/api/users/@me", nullptr, nullptr, nullptr, "identify email",
-       ClientAuth::kBasic, true, false, 3600, {}},
-      {"gitlab", "https://gitlab.com/oauth/authorize", "https://gitlab.com/oauth/token",
-       "https://gitlab.com/api/v4/user", "https://gitlab.com/api/v4/user/emails", nullptr, nullptr,
-       "read_user", ClientAuth::kBasic, true, false, 3600, {}},
-      {"bitbucket", "https://bitbucket.org/site/oauth2/authorize",
-       "https://bitbucket.org/site/oauth2/access_token", "https://api.bitbucket.org/2.0/user",
-       "https://api.bitbucket.org/2.0/user/emails", nullptr, nullptr, "account email",
-       ClientAuth::kBasic, true, false, 3600, {}},
-      // LinkedIn supports no PKCE for web apps and wants the secret in the body.
-      {"linkedin", "https://www.linkedin.com/oauth/v2/authorization",
-       "https://www.linkedin.com/oauth/v2/accessToken", "https://api.linkedin.com/v2/userinfo",
-       nullptr, nullptr, nullptr, "openid profile email", ClientAuth::kPost, false, false, 3600, {}},
-      {"apple", "https://appleid.apple.com/auth/authorize", "https://appleid.apple.com/auth/token",
-       nullptr, nullptr, "https://appleid.apple.com/auth/keys", "https://appleid.apple.com",
-       "name email", ClientAuth::kPost, true, true, 3600, {{"response_mode", "form_post"}}},
-      {"x", "https://twitter.com/i/oauth2/authorize", "https://api.x.com/2/oauth2/token",
-       "https://api.x.com/2/users/me?user.fields=id,name,username,profile_image_url", nullptr,
-       nullptr, nullptr, "users.read offline.access tweet.read", ClientAuth::kBasic, true, false,
-       7200, {}},
-      // Twitch documents neither PKCE nor Basic client authentication.
-      {"twitch", "https://id.twitch.tv/oauth2/authorize", "https://id.twitch.tv/oauth2/token",
-       "https://api.twitch.tv/helix/users", nullptr, nullptr, nullptr, "user:read:email",
-       ClientAuth::kPost, false, false, 3600, {}},
-  };
-  return table;
-}
-
-const Spec* find_spec(std::string_view id) {
-  for (const auto& s : specs())
-    if (id == s.id) return &s;
-  return nullptr;
-}
-
 // RFC 3986 unreserved characters stay; everything else is %-encoded (spaces
 // as %20, which every provider reads as a space in a query).
 std::string query_component(std::string_view s) {
@@ -119,7 +44,8 @@ std::optional<int64_t> opt_seconds(const Json& o, const char* key) {
   }
   if (it->is_string()) {
     const auto& s = it->get_ref<const std::string&>();
-    if (s.empty() || s.size() > 12 || !std::all_of(s.begin(), s.end(), ::isdigit)) return std::nullopt;
+    if (s.empty() || s.size() > 12 || !std::all_of(s.begin(), s.end(), ::isdigit))
+      return std::nullopt;
     return std::stoll(s);
   }
   return std::nullopt;
@@ -136,7 +62,8 @@ std::optional<std::string> scope_of(const Json& o) {
     if (!joined.empty()) joined += ' ';
     joined += s;
   };
-  if (it->is_string()) add(it->get<std::string>());
+  if (it->is_string())
+    add(it->get<std::string>());
   else if (it->is_array())
     for (const auto& s : *it)
       if (s.is_string()) add(s.get<std::string>());
@@ -154,12 +81,14 @@ Json parse_form(std::string_view body) {
     auto decode = [](std::string_view s) {
       std::string r;
       for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') r.push_back(' ');
+        if (s[i] == '+')
+          r.push_back(' ');
         else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit((unsigned char)s[i + 1]) &&
                  std::isxdigit((unsigned char)s[i + 2])) {
           r.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
           i += 2;
-        } else r.push_back(s[i]);
+        } else
+          r.push_back(s[i]);
       }
       return r;
     };
@@ -272,9 +201,10 @@ ResolvedProvider Providers::resolve(const ProviderConfig& c) {
     try {
       oc = directory_.configuration(*c.discovery_url);
     } catch (const ProviderConfigError& e) {
-      throw ProviderConfigError("The OpenID discovery document of the OAuth provider \"oidc\" "
-                                "cannot be used: " +
-                                std::string(e.what()));
+      throw ProviderConfigError(
+          "The OpenID discovery document of the OAuth provider \"oidc\" "
+          "cannot be used: " +
+          std::string(e.what()));
     }
     p.authorization_endpoint = oc.authorization_endpoint;
     p.token_endpoint = oc.token_endpoint;
@@ -285,12 +215,13 @@ ResolvedProvider Providers::resolve(const ProviderConfig& c) {
     p.client_auth = oc.supports_client_secret_basic ? ClientAuth::kBasic : ClientAuth::kPost;
     p.uses_nonce = true;
     if (!p.userinfo_endpoint && !p.jwks_uri)
-      throw ProviderConfigError("The OpenID discovery document of the OAuth provider \"oidc\" "
-                                "has neither a userinfo_endpoint nor a jwks_uri.");
+      throw ProviderConfigError(
+          "The OpenID discovery document of the OAuth provider \"oidc\" "
+          "has neither a userinfo_endpoint nor a jwks_uri.");
     return p;
   }
 
-  const Spec* s = find_spec(c.id);
+  const ProviderSpec* s = find_provider_spec(c.id);
   if (!s) throw ProviderConfigError("Unknown OAuth provider \"" + c.id + "\".");
   auto url = [&](const char* u) -> std::string {
     std::string v = u;
@@ -351,12 +282,9 @@ std::string Providers::client_secret_for_request(const ResolvedProvider& p) cons
 std::string Providers::authorization_url(const ResolvedProvider& p,
                                          const AuthorizationParams& a) const {
   std::vector<std::pair<std::string, std::string>> q = {
-      {"client_id", p.client_id},
-      {"redirect_uri", a.redirect_uri},
-      {"response_type", "code"},
-      {"scope", merge_scopes(p.base_scope, a.extra_scope)},
-      {"state", a.state},
-      {"access_type", "offline"},
+      {"client_id", p.client_id}, {"redirect_uri", a.redirect_uri},
+      {"response_type", "code"},  {"scope", merge_scopes(p.base_scope, a.extra_scope)},
+      {"state", a.state},         {"access_type", "offline"},
   };
   if (p.pkce) {
     q.emplace_back("code_challenge", a.code_challenge);
@@ -410,7 +338,8 @@ TokenSet Providers::token_request(const ResolvedProvider& p,
   TokenSet t;
   auto access = opt_string(body, "access_token");
   if (!access || access->empty())
-    throw ProviderError(ProviderFailure::kFailed, p.id + " token endpoint returned no access token");
+    throw ProviderError(ProviderFailure::kFailed,
+                        p.id + " token endpoint returned no access token");
   t.access_token = *access;
   t.refresh_token = opt_string(body, "refresh_token");
   if (t.refresh_token && t.refresh_token->empty()) t.refresh_token.reset();
@@ -431,8 +360,8 @@ TokenSet Providers::exchange_code(const ResolvedProvider& p, const std::string& 
 
 TokenSet Providers::refresh(const ResolvedProvider& p, const std::string& refresh_token,
                             const std::optional<std::string>& scope) {
-  std::vector<std::pair<std::string, std::string>> fields = {
-      {"grant_type", "refresh_token"}, {"refresh_token", refresh_token}};
+  std::vector<std::pair<std::string, std::string>> fields = {{"grant_type", "refresh_token"},
+                                                             {"refresh_token", refresh_token}};
   if (scope && !scope->empty()) fields.emplace_back("scope", *scope);
   return token_request(p, std::move(fields));
 }
@@ -451,8 +380,9 @@ Json Providers::get_json(const ResolvedProvider& p, const std::string& url,
     throw ProviderError(ProviderFailure::kFailed, e.what());
   }
   if (res.status < 200 || res.status >= 300)
-    throw ProviderError(ProviderFailure::kFailed, p.id + " user information request answered HTTP " +
-                                                      std::to_string(res.status));
+    throw ProviderError(
+        ProviderFailure::kFailed,
+        p.id + " user information request answered HTTP " + std::to_string(res.status));
   Json body = Json::parse(res.body, nullptr, false);
   if (body.is_discarded())
     throw ProviderError(ProviderFailure::kFailed, p.id + " user information is not JSON");
@@ -460,7 +390,8 @@ Json Providers::get_json(const ResolvedProvider& p, const std::string& url,
 }
 
 UserInfo Providers::user_info(const ResolvedProvider& p, const TokenSet& t,
-                              const Json& callback_params, const std::optional<std::string>& nonce) {
+                              const Json& callback_params,
+                              const std::optional<std::string>& nonce) {
   const std::string& at = t.access_token;
   // The e-mail lists are a second call that some account types refuse
   // (e.g. without the e-mail permission): then there is no verified address.
@@ -474,8 +405,8 @@ UserInfo Providers::user_info(const ResolvedProvider& p, const TokenSet& t,
     }
   };
   if (p.id == "github") {
-    std::vector<std::pair<std::string, std::string>> h = {
-        {"Accept", "application/vnd.github+json"}, {"X-GitHub-Api-Version", "2022-11-28"}};
+    std::vector<std::pair<std::string, std::string>> h = {{"Accept", "application/vnd.github+json"},
+                                                          {"X-GitHub-Api-Version", "2022-11-28"}};
     Json user = get_json(p, *p.userinfo_endpoint, at, h);
     return map_github(user, optional_json(p.emails_endpoint, h));
   }

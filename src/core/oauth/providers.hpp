@@ -15,11 +15,10 @@
 #include "core/json.hpp"
 #include "core/oauth/discovery.hpp"
 #include "core/oauth/http_client.hpp"
+#include "core/oauth/provider_table.hpp"
 #include "core/oauth/types.hpp"
 
 namespace latchkey::core::oauth {
-
-enum class ClientAuth { kBasic, kPost };  // client_secret_basic / client_secret_post
 
 // What a project configures for one provider (project-config.md §3.1, plus
 // Latchkey's apple_team_id / apple_key_id / discovery_url).

@@ -88,7 +88,9 @@ struct ProvidersTest : ::testing::Test {
   ProviderEnvironment env;
   std::unique_ptr<Providers> providers;
   void SetUp() override { providers = std::make_unique<Providers>(http, env, clock); }
-  void reset_env(ProviderEnvironment e) { providers = std::make_unique<Providers>(http, std::move(e), clock); }
+  void reset_env(ProviderEnvironment e) {
+    providers = std::make_unique<Providers>(http, std::move(e), clock);
+  }
 };
 
 struct Expected {
@@ -141,7 +143,8 @@ TEST_F(ProvidersTest, AuthorizationUrlsOfEveryProvider) {
 }
 
 TEST_F(ProvidersTest, ProviderSpecificAuthorizeParameters) {
-  std::string google = providers->authorization_url(providers->resolve(standard("google")), authz());
+  std::string google =
+      providers->authorization_url(providers->resolve(standard("google")), authz());
   EXPECT_EQ(param(google, "prompt"), "consent");
   EXPECT_EQ(param(google, "include_granted_scopes"), "true");
   std::string apple = providers->authorization_url(providers->resolve(standard("apple")), authz());
@@ -206,7 +209,8 @@ TEST(ProviderEnvironment, TestUrlsOnlyInTestMode) {
     return std::nullopt;
   };
   std::vector<std::string> warnings;
-  auto prod = provider_environment(lookup, false, [&](const std::string& w) { warnings.push_back(w); });
+  auto prod =
+      provider_environment(lookup, false, [&](const std::string& w) { warnings.push_back(w); });
   EXPECT_TRUE(prod.test_base_urls.empty());
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("LATCHKEY_OAUTH_TEST_BASE_URL_GOOGLE"), std::string::npos);
@@ -223,7 +227,8 @@ TEST_F(ProvidersTest, ExchangeUsesBasicOrPostClientAuthentication) {
               "refresh_token": "1//0g", "id_token": "x.y.z"})");
   auto g = standard("google");
   g.client_secret = "s&cret:+";
-  auto t = providers->exchange_code(providers->resolve(g), "the-code", "the-verifier", "https://cb");
+  auto t =
+      providers->exchange_code(providers->resolve(g), "the-code", "the-verifier", "https://cb");
   EXPECT_EQ(t.access_token, "ya29.a0");
   EXPECT_EQ(t.refresh_token, "1//0g");
   EXPECT_EQ(t.expires_in_seconds, 3599);
@@ -240,7 +245,8 @@ TEST_F(ProvidersTest, ExchangeUsesBasicOrPostClientAuthentication) {
 
   http.on("https://github.com/login/oauth/access_token", 200,
           R"({"access_token": "gho_abc", "token_type": "bearer", "scope": "repo,user:email"})");
-  auto gh = providers->exchange_code(providers->resolve(standard("github")), "c", "v", "https://cb");
+  auto gh =
+      providers->exchange_code(providers->resolve(standard("github")), "c", "v", "https://cb");
   EXPECT_EQ(gh.scope, "repo user:email");  // GitHub separates with commas
   EXPECT_FALSE(gh.expires_in_seconds);
   EXPECT_EQ(http.header(1, "Authorization"), "");
@@ -251,7 +257,8 @@ TEST_F(ProvidersTest, ExchangeUsesBasicOrPostClientAuthentication) {
   // LinkedIn: no PKCE verifier; Twitch's scope array; a form-encoded answer.
   http.on("https://www.linkedin.com/oauth/v2/accessToken", 200,
           "access_token=AQX&expires_in=5184000", "application/x-www-form-urlencoded");
-  auto li = providers->exchange_code(providers->resolve(standard("linkedin")), "c", "v", "https://cb");
+  auto li =
+      providers->exchange_code(providers->resolve(standard("linkedin")), "c", "v", "https://cb");
   EXPECT_EQ(li.access_token, "AQX");
   EXPECT_EQ(li.expires_in_seconds, 5184000);
   EXPECT_EQ(http.requests[2].body.find("code_verifier"), std::string::npos);
@@ -280,8 +287,9 @@ TEST_F(ProvidersTest, TokenErrorsAreMapped) {
   EXPECT_EQ(failure_of(exchange), ProviderFailure::kInvalidGrant);
 
   auto github = providers->resolve(standard("github"));
-  http.on("https://github.com/login/oauth/access_token", 200,
-          R"({"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired."})");
+  http.on(
+      "https://github.com/login/oauth/access_token", 200,
+      R"({"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired."})");
   EXPECT_EQ(failure_of([&] { providers->exchange_code(github, "c", "v", "u"); }),
             ProviderFailure::kInvalidGrant);
 
@@ -344,7 +352,8 @@ TEST_F(ProvidersTest, GitHubUserInfoUsesBothEndpointsAndApiVersion) {
               "avatar_url": "https://avatars.githubusercontent.com/u/1"})");
   TokenSet t;
   t.access_token = "gho_abc";
-  auto u = providers->user_info(providers->resolve(standard("github")), t, Json::object(), std::nullopt);
+  auto u =
+      providers->user_info(providers->resolve(standard("github")), t, Json::object(), std::nullopt);
   EXPECT_EQ(u.account_id, "1");
   EXPECT_EQ(u.email, "octocat@github.com");
   EXPECT_TRUE(u.email_verified);
@@ -363,18 +372,21 @@ TEST_F(ProvidersTest, UserInfoCallsOfTheOtherProviders) {
   http.on("https://api.twitch.tv/helix/users", 200,
           R"({"data": [{"id": "141981764", "login": "twitchdev", "display_name": "TwitchDev",
               "email": "not-real@email.com"}]})");
-  auto tw = providers->user_info(providers->resolve(standard("twitch")), t, Json::object(), std::nullopt);
+  auto tw =
+      providers->user_info(providers->resolve(standard("twitch")), t, Json::object(), std::nullopt);
   EXPECT_EQ(tw.account_id, "141981764");
   EXPECT_EQ(http.header(0, "Client-Id"), "client-twitch");
 
   http.on("https://gitlab.com/api/v4/user/emails", 403, R"({"message": "403 Forbidden"})");
   http.on("https://gitlab.com/api/v4/user", 200,
           R"({"id": 7, "username": "jo", "email": "jo@example.com"})");
-  auto gl = providers->user_info(providers->resolve(standard("gitlab")), t, Json::object(), std::nullopt);
+  auto gl =
+      providers->user_info(providers->resolve(standard("gitlab")), t, Json::object(), std::nullopt);
   EXPECT_EQ(gl.account_id, "7");
   EXPECT_FALSE(gl.email_verified);  // the e-mail list was refused
 
-  http.on("https://graph.microsoft.com/v1.0/me", 401, R"({"error": {"code": "InvalidAuthenticationToken"}})");
+  http.on("https://graph.microsoft.com/v1.0/me", 401,
+          R"({"error": {"code": "InvalidAuthenticationToken"}})");
   EXPECT_EQ(failure_of([&] {
               providers->user_info(providers->resolve(standard("microsoft")), t, Json::object(),
                                    std::nullopt);
@@ -394,14 +406,20 @@ TEST_F(ProvidersTest, AppleSignsItsClientSecretAndReadsTheIdToken) {
   auto p = providers->resolve(cfg);
 
   int64_t now = clock.now_seconds();
-  std::string id_token = apple_key.rs256(
-      Json{{"alg", "RS256"}, {"kid", "apple-1"}},
-      Json{{"iss", "https://appleid.apple.com"}, {"aud", "com.example.web"}, {"exp", now + 600},
-           {"iat", now}, {"sub", "001234.abc.1234"}, {"email", "abc@privaterelay.appleid.com"},
-           {"email_verified", "true"}});
+  std::string id_token = apple_key.rs256(Json{{"alg", "RS256"}, {"kid", "apple-1"}},
+                                         Json{{"iss", "https://appleid.apple.com"},
+                                              {"aud", "com.example.web"},
+                                              {"exp", now + 600},
+                                              {"iat", now},
+                                              {"sub", "001234.abc.1234"},
+                                              {"email", "abc@privaterelay.appleid.com"},
+                                              {"email_verified", "true"}});
   http.on("https://appleid.apple.com/auth/token", 200,
-          Json{{"access_token", "a"}, {"token_type", "Bearer"}, {"expires_in", 3600},
-               {"refresh_token", "r"}, {"id_token", id_token}}
+          Json{{"access_token", "a"},
+               {"token_type", "Bearer"},
+               {"expires_in", 3600},
+               {"refresh_token", "r"},
+               {"id_token", id_token}}
               .dump());
   http.on("https://appleid.apple.com/auth/keys", 200,
           Json{{"keys", Json::array({apple_key.jwk("apple-1")})}}.dump());
@@ -428,8 +446,10 @@ TEST_F(ProvidersTest, AppleSignsItsClientSecretAndReadsTheIdToken) {
 
   // A token for another audience is refused.
   t.id_token = apple_key.rs256(Json{{"alg", "RS256"}, {"kid", "apple-1"}},
-                               Json{{"iss", "https://appleid.apple.com"}, {"aud", "other"},
-                                    {"exp", now + 600}, {"sub", "x"}});
+                               Json{{"iss", "https://appleid.apple.com"},
+                                    {"aud", "other"},
+                                    {"exp", now + 600},
+                                    {"sub", "x"}});
   EXPECT_EQ(failure_of([&] { providers->user_info(p, t, params, std::nullopt); }),
             ProviderFailure::kFailed);
   // A pre-made client secret (not a PEM key) is sent as it is.
@@ -460,9 +480,12 @@ struct OidcProviderTest : ProvidersTest {
   std::string id_token(const std::string& nonce, const std::string& sub = "user-1",
                        int64_t exp_offset = 600) {
     int64_t now = clock.now_seconds();
-    return key.rs256(Json{{"alg", "RS256"}, {"kid", "k"}},
-                     Json{{"iss", "https://idp.example.com"}, {"aud", "client-oidc"},
-                          {"exp", now + exp_offset}, {"iat", now}, {"sub", sub}, {"nonce", nonce}});
+    return key.rs256(Json{{"alg", "RS256"}, {"kid", "k"}}, Json{{"iss", "https://idp.example.com"},
+                                                                {"aud", "client-oidc"},
+                                                                {"exp", now + exp_offset},
+                                                                {"iat", now},
+                                                                {"sub", sub},
+                                                                {"nonce", nonce}});
   }
 };
 
@@ -498,8 +521,10 @@ TEST_F(OidcProviderTest, IdTokenAndUserinfoAreChecked) {
   EXPECT_EQ(failure_of([&] { providers->user_info(p, t, Json::object(), std::string("n1")); }),
             ProviderFailure::kFailed);
   t.id_token = TestKey::rsa().rs256(Json{{"alg", "RS256"}, {"kid", "k"}},
-                                    Json{{"iss", "https://idp.example.com"}, {"aud", "client-oidc"},
-                                         {"exp", clock.now_seconds() + 60}, {"sub", "user-1"},
+                                    Json{{"iss", "https://idp.example.com"},
+                                         {"aud", "client-oidc"},
+                                         {"exp", clock.now_seconds() + 60},
+                                         {"sub", "user-1"},
                                          {"nonce", "n1"}});
   EXPECT_EQ(failure_of([&] { providers->user_info(p, t, Json::object(), std::string("n1")); }),
             ProviderFailure::kFailed);

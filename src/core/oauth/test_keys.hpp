@@ -46,10 +46,16 @@ struct TestKey {
 
   Json jwk(const std::string& kid) const {
     if (EVP_PKEY_is_a(pkey, "EC"))
-      return Json{{"kty", "EC"}, {"crv", "P-256"}, {"kid", kid}, {"use", "sig"},
+      return Json{{"kty", "EC"},
+                  {"crv", "P-256"},
+                  {"kid", kid},
+                  {"use", "sig"},
                   {"x", bn_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32)},
                   {"y", bn_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32)}};
-    return Json{{"kty", "RSA"}, {"kid", kid}, {"use", "sig"}, {"alg", "RS256"},
+    return Json{{"kty", "RSA"},
+                {"kid", kid},
+                {"use", "sig"},
+                {"alg", "RS256"},
                 {"n", bn_b64(pkey, OSSL_PKEY_PARAM_RSA_N, 0)},
                 {"e", bn_b64(pkey, OSSL_PKEY_PARAM_RSA_E, 0)}};
   }

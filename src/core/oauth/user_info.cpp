@@ -20,7 +20,8 @@ std::optional<std::string> str(const Json& o, const char* key) {
 // Account ids arrive as strings or (GitHub, GitLab) as numbers.
 std::string account_id(const Json& o, const char* key, const char* provider) {
   const Json* v = member(o, key);
-  if (v && v->is_string() && !v->get_ref<const std::string&>().empty()) return v->get<std::string>();
+  if (v && v->is_string() && !v->get_ref<const std::string&>().empty())
+    return v->get<std::string>();
   if (v && v->is_number_integer()) return v->dump();
   if (v && v->is_number_float() && std::floor(v->get<double>()) == v->get<double>())
     return std::to_string(static_cast<long long>(v->get<double>()));
@@ -74,7 +75,8 @@ UserInfo map_openid_claims(const Json& c) {
     full = *given;
     if (auto family = str(c, "family_name")) *full += " " + *family;
   }
-  u.display_name = first_of({str(c, "name"), full, str(c, "preferred_username"), str(c, "nickname")});
+  u.display_name =
+      first_of({str(c, "name"), full, str(c, "preferred_username"), str(c, "nickname")});
   u.profile_image_url = picture(str(c, "picture"));
   return u;
 }
@@ -175,7 +177,8 @@ UserInfo map_bitbucket(const Json& user, const Json& emails) {
   u.account_id = account_id(user, "account_id", "Bitbucket");
   u.display_name = first_of({str(user, "display_name"), str(user, "nickname")});
   if (const Json* links = member(user, "links"))
-    if (const Json* avatar = member(*links, "avatar")) u.profile_image_url = picture(str(*avatar, "href"));
+    if (const Json* avatar = member(*links, "avatar"))
+      u.profile_image_url = picture(str(*avatar, "href"));
   const Json* values = member(emails, "values");
   if (values && values->is_array() && !values->empty()) {
     const Json* chosen = &(*values)[0];

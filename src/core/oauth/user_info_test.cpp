@@ -45,8 +45,8 @@ TEST(UserInfoMapping, GitHubTakesThePrimaryAddressFromEmails) {
 TEST(UserInfoMapping, GitHubHidesUnverifiedPrimaryAndFallsBack) {
   Json user = j(R"({"login": "octocat", "id": 583231, "name": null, "email": null,
     "avatar_url": "https://avatars.githubusercontent.com/u/583231"})");
-  auto unverified = map_github(
-      user, j(R"([{"email": "octo@example.com", "verified": false, "primary": true}])"));
+  auto unverified =
+      map_github(user, j(R"([{"email": "octo@example.com", "verified": false, "primary": true}])"));
   EXPECT_EQ(unverified.email, "octo@example.com");
   EXPECT_FALSE(unverified.email_verified);
   EXPECT_EQ(unverified.display_name, "octocat");  // login when there is no name
@@ -109,7 +109,8 @@ TEST(UserInfoMapping, Spotify) {
   EXPECT_EQ(u.email, "email@example.com");
   EXPECT_FALSE(u.email_verified);
   EXPECT_EQ(u.display_name, "JM Wizzler");
-  EXPECT_EQ(u.profile_image_url, "https://i.scdn.co/image/ab67616d00001e02ff9ca10b55ce82ae553c8228");
+  EXPECT_EQ(u.profile_image_url,
+            "https://i.scdn.co/image/ab67616d00001e02ff9ca10b55ce82ae553c8228");
   EXPECT_FALSE(map_spotify(j(R"({"id": "a", "images": []})")).profile_image_url.has_value());
 }
 

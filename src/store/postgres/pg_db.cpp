@@ -280,12 +280,10 @@ bool Connection::alive() const { return !broken_ && PQstatus(conn_) == CONNECTIO
 bool Connection::healthy() {
   if (broken_ || PQstatus(conn_) != CONNECTION_OK) return false;
   // Reads (without blocking) whatever the server sent while the connection
-  // sat idle: a shutdown notice, or the end of the stream once the server
-  // closed it. Twice, because the notice and the close can arrive apart.
-  for (int i = 0; i < 2; ++i) {
-    if (!PQconsumeInput(conn_)) return false;
-    PQisBusy(conn_);  // parses what was read; a FATAL notice sets broken_
-  }
+  // sat idle: a server that shut down sent a FATAL notice (on_notice marks
+  // the connection broken) or closed the stream (libpq marks it bad).
+  if (!PQconsumeInput(conn_)) return false;
+  PQisBusy(conn_);  // parses what was read
   return !broken_ && PQstatus(conn_) == CONNECTION_OK;
 }
 

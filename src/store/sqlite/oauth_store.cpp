@@ -24,18 +24,20 @@ std::vector<std::string> split_scopes(const std::string& text) {
   return out;
 }
 
-const char* kind_name(OAuthTokenKind k) { return k == OAuthTokenKind::kAccess ? "access" : "refresh"; }
+const char* kind_name(OAuthTokenKind k) {
+  return k == OAuthTokenKind::kAccess ? "access" : "refresh";
+}
 
-#define LK_OUTER_COLUMNS                                                                    \
+#define LK_OUTER_COLUMNS                                                                       \
   "state_digest, project_id, branch_id, provider_id, code_verifier, nonce, info, created_at, " \
   "expires_at"
 #define LK_ACCOUNT_COLUMNS \
   "project_id, provider_id, provider_account_id, user_id, email, created_at"
-#define LK_TOKEN_COLUMNS                                                                      \
+#define LK_TOKEN_COLUMNS                                                                \
   "id, project_id, provider_id, provider_account_id, kind, token, scopes, expires_at, " \
   "created_at"
-#define LK_CODE_COLUMNS                                                                      \
-  "code_digest, project_id, branch_id, user_id, redirect_uri, code_challenge, "              \
+#define LK_CODE_COLUMNS                                                         \
+  "code_digest, project_id, branch_id, user_id, redirect_uri, code_challenge, " \
   "code_challenge_method, new_user, after_callback_redirect_url, created_at, expires_at"
 
 class SqliteOAuthStore final : public OAuthStore {
@@ -66,8 +68,8 @@ class SqliteOAuthStore final : public OAuthStore {
     Transaction tx(*c);
     std::optional<OAuthOuterState> out;
     {
-      auto s = c->prepare("SELECT " LK_OUTER_COLUMNS
-                          " FROM oauth_outer_states WHERE state_digest = ?");
+      auto s =
+          c->prepare("SELECT " LK_OUTER_COLUMNS " FROM oauth_outer_states WHERE state_digest = ?");
       s.bind(1, digest);
       if (!s.step()) return std::nullopt;
       OAuthOuterState o;
@@ -136,8 +138,10 @@ class SqliteOAuthStore final : public OAuthStore {
       auto s = c->prepare(
           "SELECT 1 FROM oauth_accounts WHERE project_id = ? AND user_id = ? AND "
           "provider_id = ? AND provider_account_id <> ?");
-      s.bind(1, a.project_id).bind(2, a.user_id).bind(3, a.provider_id).bind(4,
-                                                                            a.provider_account_id);
+      s.bind(1, a.project_id)
+          .bind(2, a.user_id)
+          .bind(3, a.provider_id)
+          .bind(4, a.provider_account_id);
       if (s.step()) return LinkOAuthAccountStatus::kUserHasAnotherAccount;
     }
     auto existing = find_account(*c, a.project_id, a.provider_id, a.provider_account_id);
