@@ -22,31 +22,44 @@ std::vector<std::string> read_strings(Field f, SchemaErrors& errors) {
   return out;
 }
 
-// The members every PublicKeyCredential JSON has. Other members
-// (authenticatorAttachment, clientExtensionResults, …) are allowed and
-// ignored, as browsers and SDKs add them.
-struct CredentialReader {
-  Json credential;
-  Json response;
-  std::optional<std::string> id, raw_id, type;
-  bool ok = false;
-};
+// A PublicKeyCredential JSON object (body.credential or
+// body.authentication_response): the members both kinds have, and a reader
+// for its `response` object. Other members (authenticatorAttachment,
+// clientExtensionResults, …) are allowed and ignored, as browsers and SDKs
+// add them.
+class CredentialJson {
+ public:
+  CredentialJson(Field f, SchemaErrors& errors) : errors_(errors), path_(f.path() + ".response") {
+    auto obj = f.object(true);
+    if (!obj) return;
+    credential_ = std::move(*obj);
+    ObjectReader c(f.path(), &credential_, errors);
+    id = c.field("id").string(true);
+    raw_id = c.field("rawId").string(true);
+    type = c.field("type").string(true);
+    if (auto r = c.field("response").object(true)) {
+      response_ = std::move(*r);
+      has_response_ = true;
+    }
+  }
+  // Readers point into this object.
+  CredentialJson(const CredentialJson&) = delete;
+  CredentialJson& operator=(const CredentialJson&) = delete;
 
-// `reader` outlives the ObjectReaders it feeds: the JSON copies live in it.
-std::optional<ObjectReader> read_credential(Field f, CredentialReader& reader,
-                                            SchemaErrors& errors) {
-  auto obj = f.object(true);
-  if (!obj) return std::nullopt;
-  reader.credential = std::move(*obj);
-  ObjectReader c(f.path(), &reader.credential, errors);
-  reader.id = c.field("id").string(true);
-  reader.raw_id = c.field("rawId").string(true);
-  reader.type = c.field("type").string(true);
-  auto response = c.field("response").object(true);
-  if (!response) return std::nullopt;
-  reader.response = std::move(*response);
-  return ObjectReader(f.path() + ".response", &reader.response, errors);
-}
+  // nullopt when there is no response object (a problem already recorded).
+  std::optional<ObjectReader> response() {
+    if (!has_response_) return std::nullopt;
+    return ObjectReader(path_, &response_, errors_);
+  }
+
+  std::optional<std::string> id, raw_id, type;
+
+ private:
+  SchemaErrors& errors_;
+  std::string path_;
+  Json credential_, response_;
+  bool has_response_ = false;
+};
 
 core::ClientInfo client_info(const RequestContext& ctx) {
   auto ua = ctx.req.headers.get("user-agent");
@@ -70,9 +83,9 @@ Response register_passkey(RequestContext& ctx) {
   ctx.require_user_schema();
   auto body = ctx.body_reader();
   if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
-  CredentialReader reader;
+  CredentialJson reader(body.field("credential"), ctx.schema);
   core::webauthn::RegistrationResponse cred;
-  if (auto response = read_credential(body.field("credential"), reader, ctx.schema)) {
+  if (auto response = reader.response()) {
     auto cdj = response->field("clientDataJSON").string(true);
     auto att = response->field("attestationObject").string(true);
     cred.transports = read_strings(response->field("transports"), ctx.schema);
@@ -102,9 +115,9 @@ Response initiate_authentication(RequestContext& ctx) {
 Response sign_in(RequestContext& ctx) {
   auto body = ctx.body_reader();
   if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
-  CredentialReader reader;
+  CredentialJson reader(body.field("authentication_response"), ctx.schema);
   core::webauthn::AuthenticationResponse auth;
-  if (auto response = read_credential(body.field("authentication_response"), reader, ctx.schema)) {
+  if (auto response = reader.response()) {
     auto cdj = response->field("clientDataJSON").string(true);
     auto data = response->field("authenticatorData").string(true);
     auto sig = response->field("signature").string(true);

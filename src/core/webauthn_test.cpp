@@ -9,6 +9,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include <memory>
 
@@ -170,6 +171,9 @@ struct MakeCredential {
   std::string trailing;    // bytes appended to authData
   std::optional<std::string> cose_override;
   std::optional<std::string> attested_id_override;
+  // packed with x5c: this key signs, this certificate is sent.
+  EVP_PKEY* attestation_key = nullptr;
+  std::string attestation_cert;
 };
 
 std::string auth_data_for_registration(SoftAuthenticator& a, const MakeCredential& m) {
@@ -187,7 +191,13 @@ RegistrationResponse make_credential(SoftAuthenticator& a, const MakeCredential&
   std::string cdj = client_data(m.type, m.challenge, m.origin);
   std::string auth = auth_data_for_registration(a, m);
   std::string stmt = cbor_map({});
-  if (m.fmt == "packed") {
+  if (m.fmt == "packed" && m.attestation_key) {
+    std::string sig = sign(m.attestation_key, cose::kEs256, auth + hash(cdj));
+    if (m.break_sig) sig[sig.size() / 2] ^= 0x01;
+    stmt = cbor_map({{cbor_text("alg"), cbor_int(m.packed_alg ? m.packed_alg : cose::kEs256)},
+                     {cbor_text("sig"), cbor_bytes(sig)},
+                     {cbor_text("x5c"), head(4, 1) + cbor_bytes(m.attestation_cert)}});
+  } else if (m.fmt == "packed") {
     std::string sig = sign(a.key.get(), a.alg, auth + hash(cdj));
     if (m.break_sig) sig[sig.size() / 2] ^= 0x01;
     stmt = cbor_map({{cbor_text("alg"), cbor_int(m.packed_alg ? m.packed_alg : a.alg)},
@@ -415,6 +425,57 @@ TEST(Registration, NoneAttestationWithStatementIsRefused) {
                 {cbor_text("attStmt"), cbor_map({{cbor_text("alg"), cbor_int(-7)}})},
                 {cbor_text("authData"), cbor_bytes(auth)}}));
   EXPECT_EQ(verify_registration(r, expect(m.challenge)).failure, Failure::kAttestationStatement);
+}
+
+// A self-signed certificate for `key` (DER), as an attestation CA would issue.
+std::string certificate_der(EVP_PKEY* key) {
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("Test Attestation"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509_sign(x, key, EVP_sha256());
+  std::string der(static_cast<size_t>(i2d_X509(x, nullptr)), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(der.data());
+  i2d_X509(x, &p);
+  X509_free(x);
+  return der;
+}
+
+TEST(Registration, PackedWithCertificate) {
+  SoftAuthenticator a(cose::kEdDsa);  // the credential key differs from the attestation key
+  Pkey attestation = generate(cose::kEs256);
+  MakeCredential m;
+  m.fmt = "packed";
+  m.attestation_key = attestation.get();
+  m.attestation_cert = certificate_der(attestation.get());
+  auto reg = verify_registration(make_credential(a, m), expect(m.challenge));
+  ASSERT_TRUE(reg.ok()) << failure_name(reg.failure);
+  EXPECT_EQ(reg.value->algorithm, cose::kEdDsa);
+
+  m.break_sig = true;
+  EXPECT_EQ(verify_registration(make_credential(a, m), expect(m.challenge)).failure,
+            Failure::kAttestationSignature);
+  m.break_sig = false;
+  // The certificate's key must be the one that signed.
+  Pkey stranger = generate(cose::kEs256);
+  m.attestation_cert = certificate_der(stranger.get());
+  EXPECT_EQ(verify_registration(make_credential(a, m), expect(m.challenge)).failure,
+            Failure::kAttestationSignature);
+  // An alg that does not fit the certificate's key, or a broken certificate.
+  m.attestation_cert = certificate_der(attestation.get());
+  m.packed_alg = cose::kRs256;
+  EXPECT_EQ(verify_registration(make_credential(a, m), expect(m.challenge)).failure,
+            Failure::kAttestationStatement);
+  m.packed_alg = 0;
+  m.attestation_cert = "not DER";
+  EXPECT_EQ(verify_registration(make_credential(a, m), expect(m.challenge)).failure,
+            Failure::kAttestationStatement);
 }
 
 TEST(Registration, BackupFlagsGiveTheDeviceType) {

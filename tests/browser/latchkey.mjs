@@ -3,6 +3,7 @@
 // CLI, and a tiny static server for the test pages on http://localhost.
 import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,9 @@ const run = promisify(execFile);
 export function latchkeyBinary() {
   const configured = process.env.LATCHKEY_BIN;
   if (!configured) return path.join(repo, 'build', 'latchkey');
-  return configured.endsWith('latchkey') ? configured : path.join(configured, 'latchkey');
+  return statSync(configured, { throwIfNoEntry: false })?.isDirectory()
+    ? path.join(configured, 'latchkey')
+    : configured;
 }
 
 // Only what the test sets: no STACK_* from the caller's environment.
@@ -40,18 +43,36 @@ export async function startLatchkey() {
                             '--test-mode'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr.on('data', (d) => { output += d; });
-  const baseUrl = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`latchkey did not start:\n${output}`)), 20000);
-    child.stdout.on('data', (d) => {
-      output += d;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+  child.stdout.on('data', (d) => { output += d; });
+  const stop = async () => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  let baseUrl;
+  let project;
+  try {
+    baseUrl = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`latchkey did not start:\n${output}`)), 20000);
+      child.stdout.on('data', () => {
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (m) { clearTimeout(timer); resolve(m[1]); }
+      });
+      child.on('error', (e) => { clearTimeout(timer); reject(e); });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`latchkey exited (${code}):\n${output}`));
+      });
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`latchkey exited (${code}):\n${output}`)); });
-  });
-  const { stdout } = await run(bin, ['project', 'create', '--name', 'Browser test', '--json',
-                                     '--database', database], { env, cwd: dir });
-  const project = JSON.parse(stdout.split('\n').find((l) => l.trim().startsWith('{')));
+    const { stdout } = await run(bin, ['project', 'create', '--name', 'Browser test', '--json',
+                                       '--database', database], { env, cwd: dir });
+    project = JSON.parse(stdout.split('\n').find((l) => l.trim().startsWith('{')));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 
   return {
     baseUrl,
@@ -72,13 +93,7 @@ export async function startLatchkey() {
       if (!r.ok) throw new Error(`${method} ${route}: ${r.status} ${text}`);
       return JSON.parse(text);
     },
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 

@@ -12,9 +12,11 @@ import { chromium } from 'playwright-core';
 import { startLatchkey, startPageServer } from './latchkey.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+// Root in CI needs --no-sandbox; containers often have a tiny /dev/shm.
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage',
 ];
 
 let latchkey;

@@ -276,3 +276,31 @@ def test_refresh_after_sign_out_through_the_other_is_refused_without_waiting(cac
     r = pair.a.post(REFRESH, headers=pair.a.headers("client", project,
                                                     refresh_token=user["refresh_token"]))
     assert_refresh_token_error(r)
+
+
+def test_refresh_activity_is_read_back_through_the_same_instance_despite_its_cache(cached_pair):
+    # A refresh writes the user's last activity: the instance that wrote it
+    # must not serve its cached copy of the user afterwards.
+    pair = cached_pair
+    project = pair.project("scale-out activity")
+    user = signed_up(pair.a, project)
+    # The server shape of /users/me shows last activity (of the cached user).
+    me = pair.a.headers("server", project, access_token=user["access_token"])
+    before = assert_json(pair.a.get(ME, headers=me))["last_active_at_millis"]  # now cached on A
+    time.sleep(0.01)
+    assert_json(refresh(pair.a, project, user["refresh_token"]))
+    after = assert_json(pair.a.get(ME, headers=me))["last_active_at_millis"]
+    assert after > before
+
+
+def test_refresh_activity_through_one_is_seen_by_the_other(pair):
+    project = pair.project("scale-out activity across")
+    user = signed_up(pair.a, project)
+    me = pair.a.headers("server", project, access_token=user["access_token"])
+    before = assert_json(pair.a.get(ME, headers=me))["last_active_at_millis"]
+    time.sleep(0.01)
+    assert_json(refresh(pair.b, project, user["refresh_token"]))
+    assert assert_json(pair.a.get(ME, headers=me))["last_active_at_millis"] > before
+    sessions = assert_json(pair.a.get("/api/v1/auth/sessions", headers=me,
+                                      params={"user_id": "me"}))["items"]
+    assert any(s["last_used_at"] > s["created_at"] for s in sessions), sessions

@@ -258,10 +258,16 @@ Result Connection::execute(const char* sql, const std::vector<std::string>& valu
       PQexecPrepared(conn_, it->second.c_str(), n, ptrs.data(), lengths.data(), formats.data(), 0);
   auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(r, "query");
+  Result result(r);
+  // The write generation tells caches that what they hold may have changed:
+  // a statement that changed no row (e.g. an UPDATE whose values were
+  // already there) leaves it alone. Writes inside a CTE of a SELECT are the
+  // caller's to note.
   std::string_view tag = PQcmdStatus(r);
-  if (starts_with(tag, "INSERT") || starts_with(tag, "UPDATE") || starts_with(tag, "DELETE"))
+  if ((starts_with(tag, "INSERT") || starts_with(tag, "UPDATE") || starts_with(tag, "DELETE")) &&
+      result.affected() > 0)
     note_write();
-  return Result(r);
+  return result;
 }
 
 void Connection::exec_script(const std::string& sql) { exec_command(sql.c_str()); }

@@ -97,20 +97,29 @@ class PgSessionStore final : public SessionStore {
     auto c = pool_.acquire();
     // Both rows in one statement (one round trip, one implicit transaction).
     // GREATEST: concurrent requests may commit out of order; activity never
-    // moves backwards. These are activity timestamps, written on every token
-    // refresh and often to one hot row: the statement commits without
-    // waiting for the WAL flush (synchronous_commit off for this transaction
-    // only, set by the uncorrelated subquery), so the row lock is not held
-    // across an fsync. A database crash can lose the last fraction of a
-    // second of them; a clean shutdown or restart loses nothing, and every
-    // other write keeps the server's synchronous_commit.
+    // moves backwards.
+    //
+    // A refresh-heavy client hits one session and one user row again and
+    // again, so rows that already hold these values are left alone: the
+    // WHERE is checked on the committed version first, so such a call takes
+    // no row lock and writes nothing (and, changing no user row, does not
+    // move the write generation). What is written are activity timestamps:
+    // the statement commits without waiting for the WAL flush
+    // (synchronous_commit off for this transaction only, set by the
+    // uncorrelated subquery), so a row lock is never held across an fsync.
+    // A database crash can lose the last fraction of a second of them; a
+    // clean shutdown or restart loses nothing, and every other write keeps
+    // the server's synchronous_commit.
     c->query(
          "WITH s AS (UPDATE sessions SET last_used_at = $1, last_used_ip = $2, "
          "last_used_user_agent = $3 WHERE project_id = $4 AND id = $5 AND "
-         "(SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL "
-         "RETURNING user_id) "
-         "UPDATE users SET last_active_at = GREATEST(last_active_at, $1) "
-         "WHERE project_id = $4 AND id = (SELECT user_id FROM s)")
+         "(last_used_at IS DISTINCT FROM $1 OR last_used_ip IS DISTINCT FROM $2 OR "
+         "last_used_user_agent IS DISTINCT FROM $3) AND "
+         "(SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL), "
+         "u AS (SELECT user_id FROM sessions WHERE project_id = $4 AND id = $5) "
+         "UPDATE users SET last_active_at = $1 WHERE project_id = $4 AND "
+         "id = (SELECT user_id FROM u) AND last_active_at < $1 AND "
+         "(SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL")
         .bind(now_millis)
         .bind(non_empty(ip))
         .bind(non_empty(user_agent))
