@@ -35,4 +35,16 @@ class OffsetClock final : public Clock {
   std::atomic<int64_t> offset_{0};
 };
 
+// A clock that moves only when told to: unit tests that compare expiries to
+// the millisecond must not see real time pass between two steps.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(int64_t start_millis = 1750000000000) : now_(start_millis) {}
+  int64_t now_millis() const override { return now_.load(); }
+  void advance(int64_t millis) { now_ += millis; }
+
+ private:
+  std::atomic<int64_t> now_;
+};
+
 }  // namespace latchkey::core

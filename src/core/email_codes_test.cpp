@@ -73,7 +73,7 @@ class EmailCodes : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::string db_path_;
-  OffsetClock clock_;
+  ManualClock clock_;
   std::unique_ptr<store::Store> store_;
   store::Project project_;
 };

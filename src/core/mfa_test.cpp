@@ -70,7 +70,7 @@ class Mfa : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  OffsetClock clock_;
+  ManualClock clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<TokenService> tokens_;
   std::string project_;

@@ -225,7 +225,7 @@ class PasswordSignIn : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  OffsetClock clock_;
+  ManualClock clock_;
   std::unique_ptr<store::Store> store_;
   std::string project_id_;
 };

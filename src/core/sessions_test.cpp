@@ -53,7 +53,7 @@ class Sessions : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  OffsetClock clock_;
+  ManualClock clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<TokenService> tokens_;
   std::string project_, other_project_;

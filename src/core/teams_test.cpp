@@ -47,7 +47,7 @@ class Teams : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  OffsetClock clock_;
+  ManualClock clock_;
   std::unique_ptr<store::Store> store_;
   store::Project project_;
 };

@@ -58,7 +58,7 @@ class VerificationCodes : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  OffsetClock clock_;
+  ManualClock clock_;
   std::unique_ptr<store::Store> store_;
   std::string project_;
 };
