@@ -9,8 +9,11 @@ Test modules import the fixtures they use from here.
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
 import email
 import email.policy
+import os
 import re
 import socket
 import threading
@@ -22,7 +25,12 @@ from typing import Callable, List, Optional
 import pytest
 from aiosmtpd.controller import Controller
 
-from conftest import Server, _binary, _parse_json_output  # noqa: F401 (re-used helpers)
+from conftest import (Server, _binary, _parse_json_output,  # noqa: F401 (re-used helpers)
+                      fresh_database, is_postgres_url)
+
+# Databases created for the servers below; dropped when the test run ends.
+_PG_DATABASES = contextlib.ExitStack()
+atexit.register(_PG_DATABASES.close)
 from latchkey_e2e import Client, Project
 
 SENDER = "noreply@example.com"
@@ -127,8 +135,17 @@ class SmtpSink:
 
 
 def start_server(tmp_path_factory, name: str, **env: str) -> Server:
+    """A server of its own (SMTP settings differ from the shared one's), on
+    the engine the suite runs on: a fresh PostgreSQL database when
+    LATCHKEY_TEST_DATABASE_URL names a server (dropped with the throw-away
+    cluster), else a SQLite file."""
     workdir = tmp_path_factory.mktemp(name)
-    srv = Server(_binary(), workdir, str(workdir / "latchkey.db"))
+    configured = os.environ.get("LATCHKEY_TEST_DATABASE_URL")
+    if configured and is_postgres_url(configured):
+        database = _PG_DATABASES.enter_context(fresh_database(configured))
+    else:
+        database = str(workdir / "latchkey.db")
+    srv = Server(_binary(), workdir, database)
     srv.env.update(env)
     srv.start()
     return srv

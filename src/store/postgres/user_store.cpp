@@ -16,6 +16,10 @@ namespace {
   "u.selected_team_id, cc.value, cc.is_verified, cc.used_for_auth, "                      \
   "EXISTS (SELECT 1 FROM passkeys pk WHERE pk.project_id = u.project_id AND "             \
   "pk.user_id = u.id), " LK_SELECTED_TEAM_COLUMNS                                         \
+  ", (SELECT COALESCE(json_agg(json_build_object('id', o.provider_id, 'account_id', "     \
+  "o.provider_account_id, 'email', o.email) ORDER BY o.created_at, o.provider_id, "       \
+  "o.provider_account_id), '[]'::json)::text FROM oauth_accounts o "                      \
+  "WHERE o.project_id = u.project_id AND o.user_id = u.id) "                              \
   "FROM users u LEFT JOIN contact_channels cc ON cc.project_id = u.project_id AND "       \
   "cc.user_id = u.id AND cc.type = 'email' AND cc.is_primary " LK_SELECTED_TEAM_JOIN
 
@@ -47,6 +51,15 @@ User read_user(const Result& r, int i) {
   } else {
     u.selected_team_id.reset();
   }
+  // Column 27: the OAuth accounts as a JSON array (after the 8 team columns).
+  Json oauth = parse_json_or_null(r.opt_text(i, 27));
+  if (oauth.is_array())
+    for (const auto& o : oauth)
+      u.oauth_providers.push_back(UserOAuthProvider{
+          o.value("id", ""), o.value("account_id", ""),
+          o.contains("email") && o["email"].is_string()
+              ? std::optional<std::string>(o["email"].get<std::string>())
+              : std::nullopt});
   return u;
 }
 
@@ -107,6 +120,22 @@ class PgUserStore final : public UserStore {
         // partial unique index contact_channels_auth decided (the rollback
         // undoes the user row).
         return CreateUserStatus::kEmailInUse;
+      }
+    }
+    for (const auto& o : u.oauth_providers) {
+      try {
+        c->query(
+             "INSERT INTO oauth_accounts (project_id, provider_id, provider_account_id, "
+             "user_id, email, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(u.project_id)
+            .bind(o.provider_id)
+            .bind(o.account_id)
+            .bind(u.id)
+            .bind(o.email)
+            .bind(u.created_at_millis)
+            .exec();
+      } catch (const ConstraintError&) {
+        return CreateUserStatus::kOAuthAccountInUse;  // rolls the user back too
       }
     }
     write_new_user_extras(*c, u, extras);
