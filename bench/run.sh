@@ -2,6 +2,9 @@
 # shellcheck disable=SC2317  # cleanup, api, json_field: called from a trap and setup files
 # Load-tests a fresh Latchkey with wrk and prints one line per scenario:
 #   scenario rps p50_ms p99_ms            (stdout; progress goes to stderr)
+# and, when sign_in or sign_up runs, the argon2id ceiling they are measured
+# against (`latchkey hash-benchmark`) and the ratios sign_in/ceiling and
+# sign_up/sign_in.
 #
 # Usage: bench/run.sh [--with-floor] [--no-build] [scenario...]
 #   --with-floor  first run ../shared/bench-floor/floor.sh (nginx on this
@@ -12,7 +15,9 @@
 # --log-level, warn), FLOOR_SH (path of floor.sh), LATCHKEY_BIN (a server
 # binary to use instead of building build/latchkey), BENCH_DATABASE (sqlite,
 # the default, or postgres: a throw-away cluster from scripts/pg.sh with
-# Debian's default durability settings, removed afterwards).
+# Debian's default durability settings, removed afterwards), PERF_DIR (record
+# the server with `perf record -g` during each scenario into
+# PERF_DIR/<scenario>.data; read it with `perf report -i`).
 #
 # The server runs on a free loopback port with a temporary database and the
 # fixed internal-project keys below. Adding a scenario:
@@ -90,6 +95,16 @@ if [ "$with_floor" -eq 1 ]; then
   log "columns: scenario rps p50_ms p99_ms rps/floor_rps"
 fi
 
+# Sign-in and sign-up are bound by argon2id: their target is a share of the
+# hashing ceiling (hashing threads / one hash's time), measured here first.
+ceiling=
+if [[ " ${picked[*]} " == *" sign_in "* || " ${picked[*]} " == *" sign_up "* ]]; then
+  log "argon2id: $bin hash-benchmark"
+  hash_line=$("$bin" hash-benchmark --count 10) || die "hash-benchmark failed"
+  echo "$hash_line"
+  ceiling=$(awk '{print $6}' <<<"$hash_line")
+fi
+
 work=$(mktemp -d -t latchkey-bench.XXXXXX)
 server_pid=
 pg_started=0
@@ -153,6 +168,7 @@ api() {
 json_field() { /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 status=0
+declare -A rps_of=()
 for name in "${picked[@]}"; do
   if [ -f "bench/$name.setup.sh" ]; then
     log "$name: setup"
@@ -161,17 +177,32 @@ for name in "${picked[@]}"; do
     source "bench/$name.setup.sh"
   fi
   log "$name"
+  perf_pid=
+  if [ -n "${PERF_DIR:-}" ]; then
+    mkdir -p "$PERF_DIR"
+    perf record -q -g -p "$server_pid" -o "$PERF_DIR/$name.data" -- sleep "$secs" 2>/dev/null &
+    perf_pid=$!
+  fi
   out=$(timeout --foreground "$wrk_timeout" wrk -t2 -c"$C" -d"$DURATION" --latency \
     -s "bench/$name.lua" "$BENCH_URL") || die "$name: wrk failed"
   # RESULT <scenario> <rps> <p50_ms> <p99_ms> requests=N non2xx=N sockerr=N badbody=N
+  [ -z "$perf_pid" ] || wait "$perf_pid" || log "$name: perf record failed"
   read -r tag scenario rps p50 p99 counts <<<"$(grep '^RESULT ' <<<"$out" || true)"
   [ "${tag:-}" = RESULT ] || die "$name: no RESULT line from wrk:"$'\n'"$out"
   line="$scenario $rps $p50 $p99"
   [ -n "$floor_rps" ] && line+=" $(awk -v a="$rps" -v b="$floor_rps" 'BEGIN {printf "%.3f", a / b}')"
   echo "$line"
+  rps_of[$scenario]=$rps
   if [[ " $counts " != *" non2xx=0 "* || " $counts " != *" sockerr=0 "* || " $counts " != *" badbody=0 "* ]]; then
     log "$name: errors during the run ($counts); its figures are not valid"
     status=1
   fi
 done
+ratio() { awk -v a="$2" -v b="$3" -v n="$1" 'BEGIN {printf "%s %.3f\n", n, a / b}'; }
+if [ -n "$ceiling" ] && [ -n "${rps_of[sign_in]:-}" ]; then
+  ratio sign_in/argon2id_ceiling "${rps_of[sign_in]}" "$ceiling"
+fi
+if [ -n "${rps_of[sign_up]:-}" ] && [ -n "${rps_of[sign_in]:-}" ]; then
+  ratio sign_up/sign_in "${rps_of[sign_up]}" "${rps_of[sign_in]}"
+fi
 exit "$status"

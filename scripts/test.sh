@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds Latchkey and runs every test: the GoogleTest unit tests (CTest),
 # then the pytest e2e suite against a live server on SQLite, the browser
-# tests (tests/browser), then the e2e suite again on
-# PostgreSQL (a throw-away cluster from scripts/pg.sh). Exits non-zero
+# tests (tests/browser), then on PostgreSQL (a throw-away cluster from
+# scripts/pg.sh) the engine-parameterised unit tests and the e2e suite
+# again. Exits non-zero
 # if anything fails, including "no tests found".
 # Environment: E2E_TIMEOUT (seconds, default 1800) bounds each e2e run;
 # extra arguments go to pytest, e.g. scripts/test.sh -k sign_up -x
@@ -65,6 +66,18 @@ chmod 755 "$pg_dir"
 export LATCHKEY_PG_DIR=$pg_dir/cluster
 trap 'bash scripts/pg.sh stop; rm -rf "$pg_dir"' EXIT
 if pg_url=$(PG_FAST=1 bash scripts/pg.sh start); then
+  # The unit tests parameterised over both engines (Engines/*) skip their
+  # PostgreSQL half without a server; run that half here, and fail if it
+  # skipped anything.
+  echo "== unit tests on PostgreSQL (Engines/*)"
+  unit_log=$(mktemp -t latchkey-unit-pg.XXXXXX)
+  LATCHKEY_TEST_DATABASE_URL="$pg_url" timeout 300 ./build/latchkey_unit_tests \
+    --gtest_filter='Engines/*postgres*' 2>&1 | tee "$unit_log"
+  status=${PIPESTATUS[0]}
+  grep -q '^\[  PASSED  \] [1-9]' "$unit_log" || { echo "test.sh: no PostgreSQL unit tests ran"; status=1; }
+  grep -q '^\[  SKIPPED \]' "$unit_log" && { echo "test.sh: PostgreSQL unit tests were skipped"; status=1; }
+  rm -f "$unit_log"
+  record unit-postgres "$status"
   run_e2e postgres LATCHKEY_TEST_DATABASE_URL="$pg_url" LATCHKEY_PG_DIR="$LATCHKEY_PG_DIR"
 else
   echo "test.sh: could not start PostgreSQL"

@@ -76,9 +76,15 @@ void seed_internal_project(App& app) {
   if (!pck || !ssk || !sak) {
     // Shown once: only digests are stored.
     std::cout << "Internal project keys (store them now; they are not shown again):\n";
-    if (!pck) std::cout << "  STACK_SEED_INTERNAL_PROJECT_PUBLISHABLE_CLIENT_KEY=" << *created.publishable_client_key << "\n";
-    if (!ssk) std::cout << "  STACK_SEED_INTERNAL_PROJECT_SECRET_SERVER_KEY=" << *created.secret_server_key << "\n";
-    if (!sak) std::cout << "  STACK_SEED_INTERNAL_PROJECT_SUPER_SECRET_ADMIN_KEY=" << *created.super_secret_admin_key << "\n";
+    if (!pck)
+      std::cout << "  STACK_SEED_INTERNAL_PROJECT_PUBLISHABLE_CLIENT_KEY="
+                << *created.publishable_client_key << "\n";
+    if (!ssk)
+      std::cout << "  STACK_SEED_INTERNAL_PROJECT_SECRET_SERVER_KEY=" << *created.secret_server_key
+                << "\n";
+    if (!sak)
+      std::cout << "  STACK_SEED_INTERNAL_PROJECT_SUPER_SECRET_ADMIN_KEY="
+                << *created.super_secret_admin_key << "\n";
     std::cout.flush();
   }
 }
@@ -96,6 +102,9 @@ std::unique_ptr<App> make_app(Config config) {
   app->store->migrate();
   app->cache = std::make_unique<store::ReadCache>(
       *app->store, std::chrono::milliseconds(config.cache_ttl_millis));
+  core::ActivityOptions activity;
+  activity.flush_interval = std::chrono::milliseconds(config.activity_flush_millis);
+  app->activity = std::make_unique<core::ActivityRecorder>(*app->store, activity);
 
   auto secret = env("STACK_SERVER_SECRET");
   if (!secret) {

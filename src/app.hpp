@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "core/activity.hpp"
 #include "core/clock.hpp"
 #include "core/oauth/runtime.hpp"
 #include "core/passwords.hpp"
@@ -31,12 +32,18 @@ struct Config {
   int cache_ttl_millis = 1000;
   // Connection pool and timeouts of a PostgreSQL database.
   store::StoreOptions store_options;
+  // How often session/user activity is written behind (0: at each token
+  // issuance, in the request).
+  int activity_flush_millis = 250;
 };
 
 struct App {
   Config config;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::ReadCache> cache;
+  // Token-issuance activity, written behind. Declared after the store so that
+  // it is destroyed (and writes what is pending) before the store.
+  std::unique_ptr<core::ActivityRecorder> activity;
   std::unique_ptr<core::OffsetClock> clock;
   std::unique_ptr<core::TokenService> tokens;
   // argon2id/bcrypt on its own bounded pool (one thread per core).

@@ -2,10 +2,13 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include "app.hpp"
 #include "core/clock.hpp"
+#include "core/passwords.hpp"
 #include "core/projects.hpp"
 #include "core/sessions.hpp"
 #include "http/pipeline.hpp"
@@ -59,10 +62,36 @@ int serve(Config config) {
   http::Pipeline pipeline(*app, router);
   http::Server server(*app, pipeline);
   int port = server.listen();
-  spdlog::info("latchkey listening on http://{}:{} (public URL {}, database {})", config.host,
-               port, app->config.public_url, store::redact_database(config.database));
+  spdlog::info("latchkey listening on http://{}:{} (public URL {}, database {})", config.host, port,
+               app->config.public_url, store::redact_database(config.database));
   std::cout << "listening on http://" << config.host << ":" << port << std::endl;
   server.run();
+  // Requests have drained: write the activity they recorded, so that a
+  // clean stop loses none of it.
+  app->activity->stop();
+  return 0;
+}
+
+// The password-hashing ceiling the benchmark compares sign-in against: the
+// median time of one argon2id hash with the server's parameters, and the
+// hashes per second that many hashing threads could do at that speed.
+int hash_benchmark(int count) {
+  core::PasswordHasher hasher;
+  core::PasswordHasherOptions defaults;
+  hasher.hash("warm-up password");
+  std::vector<double> millis;
+  for (int i = 0; i < count; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    hasher.hash("benchmark password " + std::to_string(i));
+    millis.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  std::sort(millis.begin(), millis.end());
+  double median = millis[millis.size() / 2];
+  std::printf("argon2id_hash_ms %.2f threads %u ceiling_per_s %.1f m=%zuKiB,t=%llu,p=1\n", median,
+              hasher.threads(), hasher.threads() * 1000.0 / median, defaults.memlimit / 1024,
+              defaults.opslimit);
   return 0;
 }
 
@@ -82,22 +111,25 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--public-url", config.public_url,
                         "Public base URL (token issuer, e-mail links); env "
                         "NEXT_PUBLIC_STACK_API_URL, default http://localhost:PORT");
-  serve_cmd->add_option("--database", config.database,
-                        "SQLite file path, or a postgres:// or postgresql:// URL (env "
-                        "STACK_DATABASE_CONNECTION_STRING)")
+  serve_cmd
+      ->add_option("--database", config.database,
+                   "SQLite file path, or a postgres:// or postgresql:// URL (env "
+                   "STACK_DATABASE_CONNECTION_STRING)")
       ->default_str(store::redact_database(config.database));
   serve_cmd->add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   serve_cmd->add_option("--io-threads", config.io_threads, "I/O threads")->capture_default_str();
   serve_cmd->add_option("--worker-threads", config.worker_threads, "Worker threads")
       ->capture_default_str();
-  serve_cmd->add_option("--read-timeout-seconds", config.read_timeout_seconds,
-                        "A client must send a whole request (and read a response) within this "
-                        "many seconds, or the connection is closed")
+  serve_cmd
+      ->add_option("--read-timeout-seconds", config.read_timeout_seconds,
+                   "A client must send a whole request (and read a response) within this "
+                   "many seconds, or the connection is closed")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  serve_cmd->add_option("--max-body-bytes", config.max_body_bytes,
-                        "Largest request body accepted (larger: 413)")
+  serve_cmd
+      ->add_option("--max-body-bytes", config.max_body_bytes,
+                   "Largest request body accepted (larger: 413)")
       ->capture_default_str();
   auto& db = config.store_options;
   db.pool_size = env_int("LATCHKEY_DB_POOL_SIZE", db.pool_size);
@@ -105,31 +137,44 @@ int main(int argc, char** argv) {
   db.connect_timeout_seconds = env_int("LATCHKEY_DB_CONNECT_TIMEOUT", db.connect_timeout_seconds);
   db.statement_timeout_millis =
       env_int("LATCHKEY_DB_STATEMENT_TIMEOUT_MS", db.statement_timeout_millis);
-  serve_cmd->add_option("--db-pool-size", db.pool_size,
-                        "PostgreSQL: most connections open at once (env LATCHKEY_DB_POOL_SIZE)")
+  serve_cmd
+      ->add_option("--db-pool-size", db.pool_size,
+                   "PostgreSQL: most connections open at once (env LATCHKEY_DB_POOL_SIZE)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  serve_cmd->add_option("--db-pool-timeout-ms", db.pool_timeout_millis,
-                        "PostgreSQL: how long a request waits for a free connection before "
-                        "answering 503 (env LATCHKEY_DB_POOL_TIMEOUT_MS)")
+  serve_cmd
+      ->add_option("--db-pool-timeout-ms", db.pool_timeout_millis,
+                   "PostgreSQL: how long a request waits for a free connection before "
+                   "answering 503 (env LATCHKEY_DB_POOL_TIMEOUT_MS)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  serve_cmd->add_option("--db-connect-timeout", db.connect_timeout_seconds,
-                        "PostgreSQL: connect timeout in seconds, unless the URL sets "
-                        "connect_timeout (env LATCHKEY_DB_CONNECT_TIMEOUT)")
+  serve_cmd
+      ->add_option("--db-connect-timeout", db.connect_timeout_seconds,
+                   "PostgreSQL: connect timeout in seconds, unless the URL sets "
+                   "connect_timeout (env LATCHKEY_DB_CONNECT_TIMEOUT)")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  serve_cmd->add_option("--db-statement-timeout-ms", db.statement_timeout_millis,
-                        "PostgreSQL: statement_timeout of every connection; 0 disables (env "
-                        "LATCHKEY_DB_STATEMENT_TIMEOUT_MS)")
+  serve_cmd
+      ->add_option("--db-statement-timeout-ms", db.statement_timeout_millis,
+                   "PostgreSQL: statement_timeout of every connection; 0 disables (env "
+                   "LATCHKEY_DB_STATEMENT_TIMEOUT_MS)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  serve_cmd->add_option("--cache-ttl-ms", config.cache_ttl_millis,
-                        "How long project, key and user reads may be served from memory when "
-                        "another instance may have written (0 disables)")
+  serve_cmd
+      ->add_option("--cache-ttl-ms", config.cache_ttl_millis,
+                   "How long project, key and user reads may be served from memory when "
+                   "another instance may have written (0 disables)")
       ->capture_default_str();
-  serve_cmd->add_flag("--test-mode", config.test_mode,
-                      "Enable test-only routes (/latchkey-test/clock/advance). Never in production.");
+  serve_cmd
+      ->add_option("--activity-flush-ms", config.activity_flush_millis,
+                   "How often session and user activity (last_used_at, "
+                   "last_active_at_millis) recorded at token issuance is written to the "
+                   "database, in one batch (0: written by each request)")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
+  serve_cmd->add_flag(
+      "--test-mode", config.test_mode,
+      "Enable test-only routes (/latchkey-test/clock/advance). Never in production.");
 
   auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations and exit");
   migrate_cmd->add_option("--database", config.database, "SQLite file path or postgres:// URL");
@@ -154,12 +199,21 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"on", "off"}));
   anon_cmd->add_option("--database", config.database, "SQLite file path or postgres:// URL");
 
+  int hash_count = 20;
+  auto* hash_cmd = cli.add_subcommand(
+      "hash-benchmark",
+      "Time argon2id with the server's parameters and print the hashing ceiling (hashes/s)");
+  hash_cmd->add_option("--count", hash_count, "Hashes to time, one after another")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
   try {
     if (*serve_cmd) return serve(config);
+    if (*hash_cmd) return hash_benchmark(hash_count);
     auto app = make_app(config);  // migrates and seeds
     if (*migrate_cmd) {
       std::cout << "migrations applied to " << store::redact_database(config.database) << std::endl;

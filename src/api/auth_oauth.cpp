@@ -21,7 +21,7 @@ namespace {
 constexpr const char* kCookiePrefix = "stack-oauth-inner-";
 
 oauth::FlowServices services(RequestContext& ctx) {
-  return {*ctx.app.store, *ctx.app.clock, *ctx.app.tokens, *ctx.app.oauth};
+  return {*ctx.app.store, *ctx.app.clock, *ctx.app.tokens, *ctx.app.oauth, *ctx.app.activity};
 }
 
 core::ClientInfo client_info(const RequestContext& ctx) {
@@ -72,13 +72,13 @@ std::optional<std::string> cookie(const RequestContext& ctx, const std::string& 
 
 // "<project>[#<branch>]": the project, if it exists on a branch with a
 // tenancy (only main).
-std::optional<store::Project> oauth_client_project(RequestContext& ctx,
-                                                   const std::string& client_id,
-                                                   std::string* branch_out) {
+std::shared_ptr<const store::Project> oauth_client_project(RequestContext& ctx,
+                                                           const std::string& client_id,
+                                                           std::string* branch_out) {
   auto hash = client_id.find('#');
   std::string project_id = client_id.substr(0, hash);
   std::string branch = hash == std::string::npos ? "main" : client_id.substr(hash + 1);
-  if (branch != "main" || project_id.empty()) return std::nullopt;
+  if (branch != "main" || project_id.empty()) return nullptr;
   if (branch_out) *branch_out = branch;
   return ctx.app.cache->get_project(project_id);
 }

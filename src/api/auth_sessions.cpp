@@ -20,7 +20,7 @@ constexpr int64_t kMaxSessionLifetimeMillis = 31708800000;  // 367 days (§3.2)
 constexpr const char* kRefreshTokenHeader = "x-stack-refresh-token";
 
 core::SessionServices services(RequestContext& ctx) {
-  return {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock};
+  return {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity};
 }
 
 core::ClientInfo client_info(const RequestContext& ctx) {
@@ -72,7 +72,7 @@ std::optional<std::string> read_refresh_token_header(RequestContext& ctx, bool r
   if (n > 1) {
     Json values = Json::array();
     for (const auto& [k, v] : h.all())
-      if (k == kRefreshTokenHeader) values.push_back(v);
+      if (k == kRefreshTokenHeader) values.push_back(std::string(v));
     ctx.schema.add(std::string("headers.") + kRefreshTokenHeader +
                    " tuple value has too many items, expected a length of 1 but got " +
                    std::to_string(n) + " for value: " + values.dump());
@@ -87,14 +87,23 @@ std::optional<std::string> read_refresh_token_header(RequestContext& ctx, bool r
   return std::string(*v);
 }
 
-Json session_view(const store::Session& s, const std::optional<std::string>& current_id) {
+Json session_view(const store::Session& s, const std::optional<std::string>& current_id,
+                  const core::ActivityRecorder& activity) {
   Json j{{"id", s.id}, {"user_id", s.user_id}, {"created_at", s.created_at_millis}};
-  if (s.last_used_at_millis) j["last_used_at"] = *s.last_used_at_millis;
+  std::optional<int64_t> last_used_at = s.last_used_at_millis;
+  std::optional<std::string> last_used_ip = s.last_used_ip;
+  // The stored use may lag this process's own recent token issuances.
+  if (auto recent = activity.last_use(s.project_id, s.id);
+      recent && (!last_used_at || recent->at_millis >= *last_used_at)) {
+    last_used_at = recent->at_millis;
+    last_used_ip = recent->ip;
+  }
+  if (last_used_at) j["last_used_at"] = *last_used_at;
   j["is_impersonation"] = s.is_impersonation;
-  if (s.last_used_ip) {
+  if (last_used_ip) {
     // No geo lookup: only the address is known.
     j["last_used_at_end_user_ip_info"] =
-        Json{{"ip", *s.last_used_ip},  {"countryCode", nullptr}, {"regionCode", nullptr},
+        Json{{"ip", *last_used_ip},    {"countryCode", nullptr}, {"regionCode", nullptr},
              {"cityName", nullptr},    {"latitude", nullptr},    {"longitude", nullptr},
              {"tzIdentifier", nullptr}};
   }
@@ -119,7 +128,7 @@ Response list_sessions(RequestContext& ctx) {
   Json items = Json::array();
   for (auto it = sessions.rbegin(); it != sessions.rend(); ++it)  // newest first
     if (show_impersonation || !it->is_impersonation)
-      items.push_back(session_view(*it, ctx.session_id));
+      items.push_back(session_view(*it, ctx.session_id, *ctx.app.activity));
   return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
 }
 

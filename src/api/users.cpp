@@ -169,7 +169,7 @@ core::PasswordHashFn password_hasher(RequestContext& ctx) {
 }
 
 Response user_response(RequestContext& ctx, const store::User& u, int status = 200) {
-  return Response::json(status, core::user_view(u, ctx.is_server_or_admin()));
+  return Response::json(status, core::user_view(u, ctx.is_server_or_admin(), *ctx.app.activity));
 }
 
 Response success() { return Response::json(200, Json{{"success", true}}); }
@@ -238,7 +238,7 @@ Response list_users(RequestContext& ctx) {
   if (r.cursor) r.cursor = lower(*r.cursor);
   auto page = core::list_users(*ctx.app.store, ctx.require_project().id, r);
   Json items = Json::array();
-  for (const auto& u : page.items) items.push_back(core::user_view(u, true));
+  for (const auto& u : page.items) items.push_back(core::user_view(u, true, *ctx.app.activity));
   return Response::json(
       200, Json{{"items", items},
                 {"is_paginated", true},

@@ -201,8 +201,21 @@ bool is_uuid(std::string_view s) {
 }
 
 std::string random_request_id() {
-  // 10 bytes = 80 bits = exactly 16 characters.
-  return crockford_encode(random_bytes(10), kCrockfordLower);
+  // 10 bytes = 80 bits = exactly 16 characters. Every request takes one, so
+  // each thread draws the CSPRNG in blocks (one RAND_bytes call, with its
+  // fork check, per 64 ids) instead of once per id.
+  constexpr size_t kIdBytes = 10, kBlock = 64 * kIdBytes;
+  thread_local unsigned char block[kBlock];
+  thread_local size_t used = kBlock;
+  if (used == kBlock) {
+    if (RAND_bytes(block, int(kBlock)) != 1) throw std::runtime_error("RAND_bytes failed");
+    used = 0;
+  }
+  std::string id = crockford_encode(
+      std::string_view(reinterpret_cast<const char*>(block + used), kIdBytes), kCrockfordLower);
+  OPENSSL_cleanse(block + used, kIdBytes);
+  used += kIdBytes;
+  return id;
 }
 
 bool constant_time_equals(std::string_view a, std::string_view b) {

@@ -27,15 +27,18 @@ class Mfa : public ::testing::Test {
     store_ = store::open_store((dir_ / "test.db").string());
     store_->migrate();
     tokens_ = std::make_unique<TokenService>(kSecret, "http://localhost:8102", 600, clock_);
+    // Written at each issuance, so that the rows can be checked right away.
+    activity_ = std::make_unique<ActivityRecorder>(*store_, ActivityOptions{.flush_interval = {}});
     NewProject np;
     np.display_name = "test";
     project_ = create_project(*store_, clock_, np).id;
   }
   void TearDown() override {
+    activity_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  SessionServices services() { return {*store_, *tokens_, clock_}; }
+  SessionServices services() { return {*store_, *tokens_, clock_, *activity_}; }
 
   store::User mfa_user() {
     NewUser n;
@@ -73,6 +76,7 @@ class Mfa : public ::testing::Test {
   ManualClock clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<TokenService> tokens_;
+  std::unique_ptr<ActivityRecorder> activity_;
   std::string project_;
 };
 
@@ -165,7 +169,8 @@ TEST_F(Mfa, PasskeyStoreKeepsOnePerUser) {
   EXPECT_EQ(found->transports, p.transports);
   EXPECT_TRUE(found->backed_up);
   EXPECT_TRUE(store_->users().get_user(project_, u.id)->passkey_auth_enabled);
-  EXPECT_TRUE(user_view(*store_->users().get_user(project_, u.id), true)["passkey_auth_enabled"]);
+  EXPECT_TRUE(user_view(*store_->users().get_user(project_, u.id), true,
+                        *activity_)["passkey_auth_enabled"]);
 
   // A second registration replaces the first.
   p.credential_id = "cred-2";

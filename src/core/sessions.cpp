@@ -31,8 +31,7 @@ IssuedSession create_session(const SessionServices& s, const std::string& projec
   if (!s.store.sessions().create_session(row)) throw errors::user_id_does_not_exist(user_id);
 
   out.access_token = s.tokens.issue(project_id, user_id, branch_id, out.session_id);
-  s.store.sessions().record_session_use(project_id, out.session_id, now, client.ip,
-                                        client.user_agent);
+  s.activity.record(project_id, out.session_id, user_id, now, client.ip, client.user_agent);
   return out;
 }
 
@@ -69,8 +68,8 @@ std::string refresh_access_token(const SessionServices& s, const std::string& pr
   auto session = find_live_session(s, project_id, refresh_token);
   if (!session) throw errors::refresh_token_not_found_or_expired();
   std::string token = s.tokens.issue(project_id, session->user_id, branch_id, session->id);
-  s.store.sessions().record_session_use(project_id, session->id, s.clock.now_millis(), client.ip,
-                                        client.user_agent);
+  s.activity.record(project_id, session->id, session->user_id, s.clock.now_millis(), client.ip,
+                    client.user_agent);
   return token;
 }
 

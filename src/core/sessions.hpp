@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/activity.hpp"
 #include "core/clock.hpp"
 #include "core/json.hpp"
 #include "core/tokens.hpp"
@@ -45,6 +46,8 @@ struct SessionServices {
   store::Store& store;
   const TokenService& tokens;
   const Clock& clock;
+  // Where each issuance is recorded (written behind, not by the request).
+  ActivityRecorder& activity;
 };
 
 // Creates a session for an existing user and issues its first access token

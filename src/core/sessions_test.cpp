@@ -23,16 +23,19 @@ class Sessions : public ::testing::Test {
     store_ = store::open_store((dir_ / "test.db").string());
     store_->migrate();
     tokens_ = std::make_unique<TokenService>(kSecret, "http://localhost:8102", 600, clock_);
+    // Written at each issuance, so that the rows can be checked right away.
+    activity_ = std::make_unique<ActivityRecorder>(*store_, ActivityOptions{.flush_interval = {}});
     NewProject np;
     np.display_name = "test";
     project_ = create_project(*store_, clock_, np).id;
     other_project_ = create_project(*store_, clock_, np).id;
   }
   void TearDown() override {
+    activity_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  SessionServices services() { return {*store_, *tokens_, clock_}; }
+  SessionServices services() { return {*store_, *tokens_, clock_, *activity_}; }
   store::User user(const std::string& project, bool requires_mfa = false) {
     NewUser n;
     n.display_name = "someone";
@@ -56,6 +59,7 @@ class Sessions : public ::testing::Test {
   ManualClock clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<TokenService> tokens_;
+  std::unique_ptr<ActivityRecorder> activity_;
   std::string project_, other_project_;
 };
 

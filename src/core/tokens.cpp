@@ -14,6 +14,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "core/crypto.hpp"
 
@@ -121,11 +122,22 @@ PkeyPtr make_pkey(const RawKey& raw) {
 // ES256 over SHA-256(input); returns raw r || s.
 std::string es256_sign(EVP_PKEY* pkey, std::string_view input) {
   auto digest = sha256(input);
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  // Setting up a signing context costs OpenSSL 3 a provider look-up with
+  // locks; each thread keeps one per key and signs with it again (every
+  // EVP_PKEY_sign draws a fresh nonce). A context holds a reference to its
+  // key, so a key's address cannot be reused while it is in this map.
+  thread_local std::unordered_map<EVP_PKEY*, PkeyCtxPtr> contexts;
+  auto it = contexts.find(pkey);
+  if (it == contexts.end()) {
+    if (contexts.size() >= 64) contexts.clear();
+    PkeyCtxPtr fresh(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+    if (!fresh || EVP_PKEY_sign_init(fresh.get()) != 1) fail("ECDSA sign init failed");
+    it = contexts.emplace(pkey, std::move(fresh)).first;
+  }
   unsigned char der[80];  // DER of two 33-byte integers is at most 72 bytes
   size_t der_len = sizeof der;
-  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
-      EVP_PKEY_sign(ctx.get(), der, &der_len, digest.data(), digest.size()) != 1) {
+  if (EVP_PKEY_sign(it->second.get(), der, &der_len, digest.data(), digest.size()) != 1) {
+    contexts.erase(it);
     fail("ECDSA sign failed");
   }
   const unsigned char* p = der;

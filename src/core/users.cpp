@@ -9,7 +9,7 @@
 
 namespace latchkey::core {
 
-Json user_view(const store::User& u, bool server_shape) {
+Json user_view(const store::User& u, bool server_shape, const ActivityRecorder& activity) {
   auto opt = [](const std::optional<std::string>& s) { return s ? Json(*s) : Json(); };
   bool has_password = u.password_hash.has_value();
   Json j;
@@ -21,8 +21,13 @@ Json user_view(const store::User& u, bool server_shape) {
     j["primary_email_auth_enabled"] = u.primary_email.has_value() && u.primary_email_auth_enabled;
   j["profile_image_url"] = opt(u.profile_image_url);
   j["signed_up_at_millis"] = u.created_at_millis;
-  if (server_shape)
-    j["last_active_at_millis"] = std::max(u.last_active_at_millis, u.created_at_millis);
+  if (server_shape) {
+    int64_t last_active = std::max(u.last_active_at_millis, u.created_at_millis);
+    // The stored value may lag this process's own recent token issuances.
+    if (auto recent = activity.last_active(u.project_id, u.id))
+      last_active = std::max(last_active, *recent);
+    j["last_active_at_millis"] = last_active;
+  }
   j["is_anonymous"] = u.is_anonymous;
   j["client_metadata"] = u.client_metadata;
   j["client_read_only_metadata"] = u.client_read_only_metadata;
@@ -34,7 +39,8 @@ Json user_view(const store::User& u, bool server_shape) {
   j["requires_totp_mfa"] = u.requires_totp_mfa;
   Json oauth = Json::array();
   for (const auto& o : u.oauth_providers)
-    oauth.push_back(Json{{"id", o.provider_id}, {"account_id", o.account_id}, {"email", opt(o.email)}});
+    oauth.push_back(
+        Json{{"id", o.provider_id}, {"account_id", o.account_id}, {"email", opt(o.email)}});
   j["oauth_providers"] = oauth;
   j["selected_team_id"] = opt(u.selected_team_id);
   j["selected_team"] = u.selected_team ? team_view(*u.selected_team, server_shape) : Json();

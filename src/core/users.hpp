@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/activity.hpp"
 #include "core/clock.hpp"
 #include "core/json.hpp"
 #include "store/store.hpp"
@@ -14,7 +15,8 @@
 namespace latchkey::core {
 
 // The server/admin read shape (users.md §2.1) or the client one (§2.2).
-Json user_view(const store::User& u, bool server_shape);
+// last_active_at_millis includes the activity `activity` has not written yet.
+Json user_view(const store::User& u, bool server_shape, const ActivityRecorder& activity);
 
 // Trim and lower-case, as the users API stores addresses (§3.2).
 std::string normalize_email(std::string_view email);

@@ -74,9 +74,12 @@ void check_key(RequestContext& ctx, AccessType type, const std::string& project_
                                            ctx.app.clock->now_millis());
   if (valid) return;
   switch (type) {
-    case AccessType::kClient: throw e::invalid_publishable_client_key(project_id);
-    case AccessType::kServer: throw e::invalid_secret_server_key(project_id);
-    case AccessType::kAdmin: throw e::invalid_super_secret_admin_key(project_id);
+    case AccessType::kClient:
+      throw e::invalid_publishable_client_key(project_id);
+    case AccessType::kServer:
+      throw e::invalid_secret_server_key(project_id);
+    case AccessType::kAdmin:
+      throw e::invalid_super_secret_admin_key(project_id);
   }
 }
 
@@ -111,7 +114,8 @@ void authenticate(RequestContext& ctx) {
       throw e::unparsable_access_token();
     }
     claims = std::get<core::AccessTokenClaims>(std::move(result));
-    if (claims->aud != project_id) throw e::invalid_project_for_access_token(project_id, claims->aud);
+    if (claims->aud != project_id)
+      throw e::invalid_project_for_access_token(project_id, claims->aud);
   }
 
   if (h.get("x-stack-development-override-key"))

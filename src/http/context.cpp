@@ -6,9 +6,12 @@ namespace latchkey::http {
 
 std::string_view access_type_name(AccessType t) {
   switch (t) {
-    case AccessType::kClient: return "client";
-    case AccessType::kServer: return "server";
-    case AccessType::kAdmin: return "admin";
+    case AccessType::kClient:
+      return "client";
+    case AccessType::kServer:
+      return "server";
+    case AccessType::kAdmin:
+      return "admin";
   }
   return "client";
 }

@@ -2,6 +2,7 @@
 // the project, the access type and the signed-in user, looked up once.
 #pragma once
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,9 +34,10 @@ struct RequestContext {
 
   // Auth (nullopt access type = the request carries no Stack auth).
   std::optional<AccessType> access_type;
-  std::optional<store::Project> project;
+  // Shared with the read cache (immutable): a request never copies them.
+  std::shared_ptr<const store::Project> project;
   std::string branch_id = "main";
-  std::optional<store::User> user;
+  std::shared_ptr<const store::User> user;
   std::optional<std::string> session_id;  // refreshTokenId of the access token
   // Headers the pipeline adds to the response whatever it is, errors
   // included (e.g. the OAuth callback always clears its cookie).

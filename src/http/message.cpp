@@ -2,19 +2,28 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace latchkey::http {
 
 std::string_view method_name(Method m) {
   switch (m) {
-    case Method::kGet: return "GET";
-    case Method::kPost: return "POST";
-    case Method::kPut: return "PUT";
-    case Method::kPatch: return "PATCH";
-    case Method::kDelete: return "DELETE";
-    case Method::kOptions: return "OPTIONS";
-    case Method::kHead: return "HEAD";
-    case Method::kOther: return "OTHER";
+    case Method::kGet:
+      return "GET";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kDelete:
+      return "DELETE";
+    case Method::kOptions:
+      return "OPTIONS";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kOther:
+      return "OTHER";
   }
   return "OTHER";
 }
@@ -31,18 +40,24 @@ Method parse_method(std::string_view name) {
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
   // HTTP strips surrounding whitespace of field values.
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  items_.emplace_back(std::move(lower), std::string(value));
+  if (items_.empty()) {
+    text_.reserve(512);
+    items_.reserve(16);
+  }
+  Item item{static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(name.size()), 0,
+            static_cast<uint32_t>(value.size())};
+  for (unsigned char c : name) text_.push_back(static_cast<char>(std::tolower(c)));
+  item.value_at = static_cast<uint32_t>(text_.size());
+  text_.append(value);
+  items_.push_back(item);
 }
 
 std::optional<std::string_view> Headers::get(std::string_view lower_name) const {
-  for (const auto& [k, v] : items_)
-    if (k == lower_name) return std::string_view(v);
+  for (const auto& i : items_)
+    if (name(i) == lower_name) return value(i);
   return std::nullopt;
 }
 
@@ -54,7 +69,14 @@ std::optional<std::string_view> Headers::get_nonempty(std::string_view lower_nam
 
 size_t Headers::count(std::string_view lower_name) const {
   return std::count_if(items_.begin(), items_.end(),
-                       [&](const auto& kv) { return kv.first == lower_name; });
+                       [&](const Item& i) { return name(i) == lower_name; });
+}
+
+std::vector<std::pair<std::string_view, std::string_view>> Headers::all() const {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  out.reserve(items_.size());
+  for (const auto& i : items_) out.emplace_back(name(i), value(i));
+  return out;
 }
 
 void Response::set_header(std::string name, std::string value) {
@@ -89,6 +111,101 @@ Response Response::empty(int status) {
   return r;
 }
 
+namespace {
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Unknown";
+  }
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ");
+  for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  out.append("\r\n");
+}
+
+}  // namespace
+
+std::string serialize_response(const Response& r, unsigned version, bool keep_alive,
+                               bool head_only) {
+  bool bodiless = (r.status >= 100 && r.status < 200) || r.status == 204 || r.status == 304;
+  std::string out;
+  out.reserve(128 + r.fixed_headers.size() + r.headers.size() * 48 + r.body.size());
+  char status_line[48];
+  int n = std::snprintf(status_line, sizeof status_line, "HTTP/1.%u %03d ", version == 10 ? 0u : 1u,
+                        r.status);
+  out.append(status_line, static_cast<size_t>(n)).append(reason_phrase(r.status)).append("\r\n");
+  for (const auto& [k, v] : r.headers) append_field(out, k, v);
+  if (r.content_type) append_field(out, "Content-Type", *r.content_type);
+  out.append(r.fixed_headers);
+  if (!bodiless)
+    out.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+  // HTTP/1.1 keeps the connection by default, HTTP/1.0 closes it by default.
+  if (version == 10 && keep_alive) out.append("Connection: keep-alive\r\n");
+  if (version != 10 && !keep_alive) out.append("Connection: close\r\n");
+  out.append("\r\n");
+  if (!head_only && !bodiless) out.append(r.body);
+  return out;
+}
+
 static int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -103,7 +220,8 @@ std::string url_decode(std::string_view s, bool form) {
     char c = s[i];
     if (c == '+' && form) {
       out.push_back(' ');
-    } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+    } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+               hex_value(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
       i += 2;
     } else {

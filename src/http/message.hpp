@@ -17,7 +17,9 @@ enum class Method { kGet, kPost, kPut, kPatch, kDelete, kOptions, kHead, kOther 
 std::string_view method_name(Method m);
 Method parse_method(std::string_view name);
 
-// Case-insensitive header map; names are stored lower-case.
+// Case-insensitive header map; names are stored lower-case. Names and values
+// share one buffer (a request's headers cost a couple of allocations, not
+// two per field).
 class Headers {
  public:
   void add(std::string_view name, std::string_view value);
@@ -26,17 +28,24 @@ class Headers {
   // Absent and empty are the same for every key/token header (overview §2).
   std::optional<std::string_view> get_nonempty(std::string_view lower_name) const;
   size_t count(std::string_view lower_name) const;
-  const std::vector<std::pair<std::string, std::string>>& all() const { return items_; }
+  // Every field in arrival order (views into this object).
+  std::vector<std::pair<std::string_view, std::string_view>> all() const;
 
  private:
-  std::vector<std::pair<std::string, std::string>> items_;
+  struct Item {
+    uint32_t name_at, name_size, value_at, value_size;
+  };
+  std::string_view name(const Item& i) const { return {text_.data() + i.name_at, i.name_size}; }
+  std::string_view value(const Item& i) const { return {text_.data() + i.value_at, i.value_size}; }
+  std::string text_;
+  std::vector<Item> items_;
 };
 
 struct Request {
   Method method = Method::kGet;
-  std::string method_text;  // as received
-  std::string target;       // raw request target
-  std::string path;         // decoded path, without query
+  std::string method_text;                                 // as received
+  std::string target;                                      // raw request target
+  std::string path;                                        // decoded path, without query
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   Headers headers;
   std::string body;
@@ -53,12 +62,23 @@ struct Response {
   // on a timer (no worker thread is held): for answers that must not reveal
   // by their speed which branch produced them.
   int64_t send_delay_millis = 0;
+  // Pre-serialised "Name: value\r\n" lines with static storage, written
+  // after `headers`: the fixed security and CORS headers every API response
+  // carries, kept out of `headers` so no response copies them.
+  std::string_view fixed_headers;
 
   void set_header(std::string name, std::string value);
   static Response json(int status, const Json& body, bool pretty = false);
   static Response text(int status, std::string body);
   static Response empty(int status);
 };
+
+// The HTTP/1.x wire form of `r`: status line, headers (values with CR or LF
+// are cleaned, so no handler can split a response), Content-Length and
+// Connection, then the body unless `head_only` (HEAD: headers only, with the
+// length a GET would carry) or the status has no body (1xx, 204, 304).
+std::string serialize_response(const Response& r, unsigned version, bool keep_alive,
+                               bool head_only);
 
 // Percent-decodes a URL component ('+' as space when form is true).
 std::string url_decode(std::string_view s, bool form);

@@ -16,31 +16,27 @@ namespace e = core::errors;
 
 namespace {
 
-constexpr const char* kAllowHeaders =
-    "content-type, authorization, x-stack-project-id, x-stack-branch-id, "
-    "x-stack-override-error-status, x-stack-random-nonce, x-stack-client-version, "
-    "x-stack-disable-artificial-development-delay, x-stack-access-type, "
+// The static headers of every response (overview.md §8), and with CORS for
+// the API routes; pre-serialised once (Response::fixed_headers).
+constexpr std::string_view kSecurityHeaders =
+    "Cross-Origin-Opener-Policy: same-origin\r\n"
+    "Permissions-Policy: \r\n"
+    "Referrer-Policy: strict-origin-when-cross-origin\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "X-Frame-Options: SAMEORIGIN\r\n"
+    "Content-Security-Policy: \r\n";
+constexpr std::string_view kCorsHeaders =
+    "Access-Control-Allow-Origin: *\r\n"
+    "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, DELETE, OPTIONS\r\n"
+    "Access-Control-Max-Age: 86400\r\n"
+    "Access-Control-Allow-Headers: content-type, authorization, x-stack-project-id, "
+    "x-stack-branch-id, x-stack-override-error-status, x-stack-random-nonce, "
+    "x-stack-client-version, x-stack-disable-artificial-development-delay, x-stack-access-type, "
     "x-stack-publishable-client-key, x-stack-secret-server-key, x-stack-super-secret-admin-key, "
     "x-stack-admin-access-token, x-stack-refresh-token, x-stack-access-token, baggage, "
-    "sentry-trace, x-vercel-protection-bypass, ngrok-skip-browser-warning";
-
-void add_static_headers(Response& r) {
-  r.set_header("Cross-Origin-Opener-Policy", "same-origin");
-  r.set_header("Permissions-Policy", "");
-  r.set_header("Referrer-Policy", "strict-origin-when-cross-origin");
-  r.set_header("X-Content-Type-Options", "nosniff");
-  r.set_header("X-Frame-Options", "SAMEORIGIN");
-  r.set_header("Content-Security-Policy", "");
-}
-
-void add_cors_headers(Response& r) {
-  r.set_header("Access-Control-Allow-Origin", "*");
-  r.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-  r.set_header("Access-Control-Max-Age", "86400");
-  r.set_header("Access-Control-Allow-Headers", kAllowHeaders);
-  r.set_header("Access-Control-Expose-Headers",
-               "content-type, x-stack-actual-status, x-stack-known-error");
-}
+    "sentry-trace, x-vercel-protection-bypass, ngrok-skip-browser-warning\r\n"
+    "Access-Control-Expose-Headers: content-type, x-stack-actual-status, x-stack-known-error\r\n";
+const std::string kApiHeaders = std::string(kCorsHeaders) + std::string(kSecurityHeaders);
 
 Response render_known(const core::KnownError& err) {
   Response r = Response::json(err.status(), err.to_json(), /*pretty=*/true);
@@ -53,8 +49,7 @@ std::optional<std::string_view> strip_version(std::string_view path) {
   static const std::string_view prefixes[] = {"/api/v1",      "/api/latest",  "/api/v2beta1",
                                               "/api/v2beta2", "/api/v2beta3", "/api/v2beta4"};
   for (auto p : prefixes) {
-    if (path.substr(0, p.size()) == p &&
-        (path.size() == p.size() || path[p.size()] == '/')) {
+    if (path.substr(0, p.size()) == p && (path.size() == p.size() || path[p.size()] == '/')) {
       auto rest = path.substr(p.size());
       return rest.empty() ? std::string_view("/") : rest;
     }
@@ -159,7 +154,7 @@ Response Pipeline::handle(const Request& req) const {
     if (q != std::string::npos) norm += req.target.substr(q);
     Response r = Response::text(308, norm);
     r.set_header("Location", norm);
-    add_static_headers(r);
+    r.fixed_headers = kSecurityHeaders;
     return r;
   }
 
@@ -167,16 +162,14 @@ Response Pipeline::handle(const Request& req) const {
 
   if (req.method == Method::kOptions) {  // CORS preflight, before routing and auth
     Response r = Response::empty(200);
-    add_cors_headers(r);
-    add_static_headers(r);
+    r.fixed_headers = kApiHeaders;
     return r;
   }
 
   std::string request_id = core::random_request_id();
   auto rest = strip_version(path);
   Response r = handle_api(req, rest ? *rest : std::string_view(), request_id);
-  add_cors_headers(r);
-  add_static_headers(r);
+  r.fixed_headers = kApiHeaders;
   return r;
 }
 
@@ -203,10 +196,11 @@ Response Pipeline::handle_api(const Request& req, std::string_view rest,
     if (!match.route) {
       std::string host = req.host.empty() ? "localhost" : req.host;
       res = Response::text(
-          404, "404 \xE2\x80\x94 this page does not exist in Stack Auth's API.\n\n"
-               "Please see the API documentation at https://docs.stack-auth.com, or visit the "
-               "Stack Auth dashboard at https://app.stack-auth.com.\n\nURL: http://" +
-                   host + req.target);
+          404,
+          "404 \xE2\x80\x94 this page does not exist in Stack Auth's API.\n\n"
+          "Please see the API documentation at https://docs.stack-auth.com, or visit the "
+          "Stack Auth dashboard at https://app.stack-auth.com.\n\nURL: http://" +
+              host + req.target);
     } else {
       const Access& access = match.route->access;
       if (access.required) {
@@ -276,8 +270,7 @@ Response Pipeline::handle_other(const Request& req) const {
     app_.clock->advance(body["millis"].get<int64_t>());
     return Response::json(200, Json{{"offset_millis", app_.clock->offset()}});
   }
-  if (app_.config.test_mode && req.path == "/latchkey-test/sleep" &&
-      req.method == Method::kPost) {
+  if (app_.config.test_mode && req.path == "/latchkey-test/sleep" && req.method == Method::kPost) {
     // A request that stays in flight for a while (runs on a worker): lets the
     // tests check that SIGTERM drains in-flight requests.
     Json body = Json::parse(req.body, nullptr, false);
@@ -288,7 +281,7 @@ Response Pipeline::handle_other(const Request& req) const {
     return Response::json(200, Json{{"slept_millis", body["millis"]}});
   }
   Response r = Response::text(404, "Not found");
-  add_static_headers(r);
+  r.fixed_headers = kSecurityHeaders;
   return r;
 }
 

@@ -14,7 +14,8 @@ class Pipeline {
   Response handle(const Request& req) const;
 
  private:
-  Response handle_api(const Request& req, std::string_view rest, const std::string& request_id) const;
+  Response handle_api(const Request& req, std::string_view rest,
+                      const std::string& request_id) const;
   Response handle_other(const Request& req) const;
 
   App& app_;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
-#include <cmath>
 #include <cctype>
+#include <cmath>
 
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
@@ -12,7 +12,8 @@ namespace latchkey::http {
 
 void SchemaErrors::throw_if_any(std::string_view method, std::string_view path) const {
   if (lines_.empty()) return;
-  std::string msg = "Request validation failed on " + std::string(method) + " " + std::string(path) + ":";
+  std::string msg =
+      "Request validation failed on " + std::string(method) + " " + std::string(path) + ":";
   for (const auto& l : lines_) msg += "\n  - " + l;
   throw core::errors::schema_error(std::move(msg));
 }
@@ -46,7 +47,8 @@ bool is_valid_email(std::string_view s) {
   size_t start = 0;
   while (true) {
     size_t dot = domain.find('.', start);
-    std::string_view label = domain.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    std::string_view label =
+        domain.substr(start, dot == std::string_view::npos ? dot : dot - start);
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
       return false;
     for (char c : label)

@@ -30,8 +30,8 @@ class SchemaErrors {
 // A value that may be absent, explicitly null, or set: what PATCH bodies need.
 template <typename T>
 struct Patch {
-  bool present = false;       // key was sent
-  std::optional<T> value;     // nullopt with present = sent as null
+  bool present = false;    // key was sent
+  std::optional<T> value;  // nullopt with present = sent as null
   bool is_null() const { return present && !value; }
 };
 

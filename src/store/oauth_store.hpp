@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/json.hpp"
@@ -38,6 +39,13 @@ struct OAuthAccount {
 };
 
 enum class OAuthTokenKind { kAccess, kRefresh };
+
+// How both engines store a token's kind and scopes (one text column each):
+// "access"/"refresh", and scopes joined by single spaces.
+const char* token_kind_name(OAuthTokenKind kind);
+OAuthTokenKind parse_token_kind(std::string_view name);
+std::string join_scopes(const std::vector<std::string>& scopes);
+std::vector<std::string> split_scopes(const std::string& text);
 
 // A token the provider issued for an account (connected accounts, §6.5).
 // `token` is opaque to the store (core encrypts it before it gets here).

@@ -27,12 +27,19 @@ V ReadCache::cached(Map<V>& map, const std::string& key, Load load) {
   return value;
 }
 
-std::optional<Project> ReadCache::get_project(const std::string& id) {
-  return cached(projects_, id, [&] { return store_.projects().get_project(id); });
+namespace {
+template <typename T>
+std::shared_ptr<const T> share(std::optional<T>&& v) {
+  return v ? std::make_shared<const T>(std::move(*v)) : nullptr;
+}
+}  // namespace
+
+std::shared_ptr<const Project> ReadCache::get_project(const std::string& id) {
+  return cached(projects_, id, [&] { return share(store_.projects().get_project(id)); });
 }
 
-bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind,
-                             const std::string& digest, int64_t now_millis) {
+bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
+                             int64_t now_millis) {
   std::string key = project_id + '\n' + std::to_string(static_cast<int>(kind)) + '\n' + digest;
   auto expires = cached(keys_, key, [&]() -> std::optional<int64_t> {
     return store_.projects().valid_key_expiry(project_id, kind, digest);
@@ -40,9 +47,12 @@ bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind,
   return expires && *expires > now_millis;
 }
 
-std::optional<User> ReadCache::get_user(const std::string& project_id, const std::string& id) {
-  return cached(users_, project_id + '\n' + id,
-                [&] { return store_.users().get_user(project_id, id); });
+std::shared_ptr<const User> ReadCache::get_user(const std::string& project_id,
+                                                const std::string& id) {
+  std::string key;
+  key.reserve(project_id.size() + 1 + id.size());
+  key.append(project_id).append(1, '\n').append(id);
+  return cached(users_, key, [&] { return share(store_.users().get_user(project_id, id)); });
 }
 
 }  // namespace latchkey::store

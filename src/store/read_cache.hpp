@@ -3,7 +3,8 @@
 // without touching the database. An entry is used only while no write went
 // through this store since it was read (write generation) and it is younger
 // than the TTL, which bounds staleness from writes by other instances that
-// share the database.
+// share the database. Entries are shared, immutable values: a hit costs a
+// reference count, not a copy of the project's config or the user's metadata.
 #pragma once
 #include <chrono>
 #include <memory>
@@ -21,10 +22,11 @@ class ReadCache {
   // ttl 0 disables caching.
   ReadCache(Store& store, std::chrono::milliseconds ttl) : store_(store), ttl_(ttl) {}
 
-  std::optional<Project> get_project(const std::string& id);
+  // nullptr when there is no such project / user.
+  std::shared_ptr<const Project> get_project(const std::string& id);
   bool is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
                     int64_t now_millis);
-  std::optional<User> get_user(const std::string& project_id, const std::string& id);
+  std::shared_ptr<const User> get_user(const std::string& project_id, const std::string& id);
 
  private:
   template <typename V>
@@ -43,8 +45,8 @@ class ReadCache {
 
   Store& store_;
   std::chrono::milliseconds ttl_;
-  Map<std::optional<Project>> projects_;
-  Map<std::optional<User>> users_;
+  Map<std::shared_ptr<const Project>> projects_;
+  Map<std::shared_ptr<const User>> users_;
   // Key validity depends on time (expiry): cache the set's expiry instead
   // of the answer.
   Map<std::optional<int64_t>> keys_;

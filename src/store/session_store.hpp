@@ -24,6 +24,29 @@ struct Session {
   std::optional<std::string> last_used_user_agent;
 };
 
+// The latest access-token issuance of a session (tokens.md §7).
+struct SessionUse {
+  std::string project_id;
+  std::string session_id;
+  int64_t at_millis = 0;
+  std::optional<std::string> ip;
+  std::optional<std::string> user_agent;
+};
+
+// The latest activity of a user (users.md last_active_at_millis).
+struct UserActivity {
+  std::string project_id;
+  std::string user_id;
+  int64_t at_millis = 0;
+};
+
+// An activity batch as the JSON parameter both engines expand into rows
+// (json_each / jsonb_to_recordset), so a flush is two statements whatever
+// its size: sessions as [{p, s, t, ip, ua}], users as [{p, u, t}]. Invalid
+// UTF-8 (a User-Agent may carry any byte) is replaced, not fatal.
+std::string session_uses_json(const std::vector<SessionUse>& sessions);
+std::string user_activities_json(const std::vector<UserActivity>& users);
+
 class SessionStore {
  public:
   virtual ~SessionStore() = default;
@@ -40,11 +63,13 @@ class SessionStore {
   // Deletes every session of the user except `keep_id`; returns the count.
   virtual int delete_user_sessions(const std::string& project_id, const std::string& user_id,
                                    const std::optional<std::string>& keep_id) = 0;
-  // Records an access-token issuance for the session (last_used_*) and the
-  // user's last_active_at, in one transaction.
-  virtual void record_session_use(const std::string& project_id, const std::string& id,
-                                  int64_t now_millis, const std::string& ip,
-                                  const std::string& user_agent) = 0;
+  // Writes a batch of access-token issuances (core::ActivityRecorder) in one
+  // transaction: each session's last_used_* unless its row already holds a
+  // later use, and each user's last_active_at = max(stored, given). Rows
+  // that no longer exist are skipped. Texts are stored as UTF-8 (invalid
+  // sequences become U+FFFD).
+  virtual void record_activity(const std::vector<SessionUse>& sessions,
+                               const std::vector<UserActivity>& users) = 0;
 
   // Replaces the user's password hash only if it still equals `expected`
   // (nullopt: only if the user has no password), so that a concurrent

@@ -120,8 +120,6 @@ class UserStore {
   // nullopt removes the password.
   virtual void set_password_hash(const std::string& project_id, const std::string& id,
                                  const std::optional<std::string>& hash) = 0;
-  virtual void set_last_active(const std::string& project_id, const std::string& id,
-                               int64_t now_millis) = 0;
   // Replaces the user's server_metadata.
   virtual void set_user_server_metadata(const std::string& project_id, const std::string& id,
                                         const Json& server_metadata) = 0;

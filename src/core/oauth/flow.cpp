@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-#include <sstream>
 
 #include "core/crypto.hpp"
 #include "core/oauth/accounts.hpp"
@@ -32,13 +31,6 @@ std::string random_hex(size_t bytes) {
     out.push_back(hex[c >> 4]);
     out.push_back(hex[c & 15]);
   }
-  return out;
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string s; in >> s;) out.push_back(s);
   return out;
 }
 
@@ -296,7 +288,7 @@ ExchangeResult exchange_authorization_code(FlowServices& s, const CodeExchange& 
   if (*x.redirect_uri != row->redirect_uri) throw errors::redirect_url_not_whitelisted();
   auto user = s.store.users().get_user(row->project_id, row->user_id);
   if (!user) throw errors::invalid_authorization_code();  // deleted since the callback
-  SessionServices ss{s.store, s.tokens, s.clock};
+  SessionServices ss{s.store, s.tokens, s.clock, s.activity};
   ExchangeResult out;
   out.session = sign_in(ss, row->project_id, row->branch_id, *user, client, row->new_user);
   out.new_user = row->new_user;
@@ -316,7 +308,8 @@ std::string connected_account_access_token(FlowServices& s, const store::Project
     if (a.provider_id == provider_id) accounts.push_back(std::move(a));
   if (accounts.empty()) throw errors::oauth_connection_not_connected_to_user();
 
-  const auto wanted = split(scope.value_or(""));
+  // Scopes are space-separated, as the store keeps them.
+  const auto wanted = store::split_scopes(scope.value_or(""));
   const int64_t now = s.clock.now_millis();
   auto& cipher = *s.runtime.cipher;
   // A stored access token that covers the scopes and lives long enough.

@@ -30,6 +30,7 @@ struct FlowServices {
   const Clock& clock;  // the server clock (movable in test mode)
   const TokenService& tokens;
   Runtime& runtime;
+  ActivityRecorder& activity;  // the sign-in's first token use
 };
 
 // The client's request to GET /auth/oauth/authorize, kept until the

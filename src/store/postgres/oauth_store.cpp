@@ -1,31 +1,9 @@
 // PostgreSQL implementation of OAuthStore: linked provider accounts, provider
 // tokens, the outer flow's state and the outer authorization codes.
-#include <sstream>
-
 #include "store/postgres/stores.hpp"
 
 namespace latchkey::store::postgres {
 namespace {
-
-std::string join_scopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const auto& s : scopes) {
-    if (!out.empty()) out += ' ';
-    out += s;
-  }
-  return out;
-}
-
-std::vector<std::string> split_scopes(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string s; in >> s;) out.push_back(s);
-  return out;
-}
-
-const char* kind_name(OAuthTokenKind k) {
-  return k == OAuthTokenKind::kAccess ? "access" : "refresh";
-}
 
 #define LK_OUTER_COLUMNS                                                                       \
   "state_digest, project_id, branch_id, provider_id, code_verifier, nonce, info, created_at, " \
@@ -191,7 +169,7 @@ class PgOAuthStore final : public OAuthStore {
       t.project_id = r.text(i, 1);
       t.provider_id = r.text(i, 2);
       t.provider_account_id = r.text(i, 3);
-      t.kind = r.text(i, 4) == "access" ? OAuthTokenKind::kAccess : OAuthTokenKind::kRefresh;
+      t.kind = parse_token_kind(r.text(i, 4));
       t.token = r.text(i, 5);
       t.scopes = split_scopes(r.text(i, 6));
       t.expires_at_millis = r.opt_int64(i, 7);
@@ -304,7 +282,7 @@ class PgOAuthStore final : public OAuthStore {
           .bind(t.project_id)
           .bind(t.provider_id)
           .bind(t.provider_account_id)
-          .bind(kind_name(t.kind))
+          .bind(token_kind_name(t.kind))
           .bind(t.token)
           .bind(join_scopes(t.scopes))
           .bind(t.expires_at_millis)

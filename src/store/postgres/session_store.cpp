@@ -9,10 +9,6 @@ namespace {
   "project_id, id, user_id, refresh_token_digest, created_at, expires_at, is_impersonation, " \
   "last_used_at, last_used_ip, last_used_user_agent"
 
-std::optional<std::string> non_empty(const std::string& s) {
-  return s.empty() ? std::nullopt : std::optional<std::string>(s);
-}
-
 class PgSessionStore final : public SessionStore {
  public:
   explicit PgSessionStore(Pool& pool) : pool_(pool) {}
@@ -92,40 +88,50 @@ class PgSessionStore final : public SessionStore {
     return delete_user_sessions_on(*c, project_id, user_id, keep_id);
   }
 
-  void record_session_use(const std::string& project_id, const std::string& id, int64_t now_millis,
-                          const std::string& ip, const std::string& user_agent) override {
+  void record_activity(const std::vector<SessionUse>& sessions,
+                       const std::vector<UserActivity>& users) override {
+    if (sessions.empty() && users.empty()) return;
     auto c = pool_.acquire();
-    // Both rows in one statement (one round trip, one implicit transaction).
-    // GREATEST: concurrent requests may commit out of order; activity never
-    // moves backwards.
-    //
-    // A refresh-heavy client hits one session and one user row again and
-    // again, so rows that already hold these values are left alone: the
-    // WHERE is checked on the committed version first, so such a call takes
-    // no row lock and writes nothing (and, changing no user row, does not
-    // move the write generation). What is written are activity timestamps:
-    // the statement commits without waiting for the WAL flush
-    // (synchronous_commit off for this transaction only, set by the
-    // uncorrelated subquery), so a row lock is never held across an fsync.
-    // A database crash can lose the last fraction of a second of them; a
-    // clean shutdown or restart loses nothing, and every other write keeps
-    // the server's synchronous_commit.
-    c->query(
-         "WITH s AS (UPDATE sessions SET last_used_at = $1, last_used_ip = $2, "
-         "last_used_user_agent = $3 WHERE project_id = $4 AND id = $5 AND "
-         "(last_used_at IS DISTINCT FROM $1 OR last_used_ip IS DISTINCT FROM $2 OR "
-         "last_used_user_agent IS DISTINCT FROM $3) AND "
-         "(SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL), "
-         "u AS (SELECT user_id FROM sessions WHERE project_id = $4 AND id = $5) "
-         "UPDATE users SET last_active_at = $1 WHERE project_id = $4 AND "
-         "id = (SELECT user_id FROM u) AND last_active_at < $1 AND "
-         "(SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL")
-        .bind(now_millis)
-        .bind(non_empty(ip))
-        .bind(non_empty(user_agent))
-        .bind(project_id)
-        .bind(id)
-        .exec();
+    Transaction tx(*c);
+    // Activity timestamps only: the commit does not wait for the WAL flush,
+    // so row locks are never held across an fsync. A database crash can lose
+    // the last fraction of a second of them; a clean shutdown or restart
+    // loses nothing, and every other write keeps synchronous_commit.
+    c->exec_script("SET LOCAL synchronous_commit TO off");
+    // Users before sessions, as a password change does (users row, then the
+    // user's sessions), and within each table the rows are locked in key
+    // order (the MATERIALIZED ... ORDER BY ... FOR NO KEY UPDATE): the
+    // batches of several instances then never deadlock with each other or
+    // with those transactions. Only rows that would change are locked.
+    if (!users.empty())
+      // GREATEST: batches of several instances may commit out of order;
+      // activity never moves backwards.
+      c->query(
+           "WITH v AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(p text, u text, t "
+           "bigint)), l AS MATERIALIZED (SELECT users.project_id, users.id, v.t FROM users JOIN v "
+           "ON users.project_id = v.p AND users.id = v.u WHERE users.last_active_at < v.t ORDER "
+           "BY users.project_id, users.id FOR NO KEY UPDATE OF users) "
+           "UPDATE users SET last_active_at = GREATEST(users.last_active_at, l.t) FROM l WHERE "
+           "users.project_id = l.project_id AND users.id = l.id")
+          .bind(user_activities_json(users))
+          .exec();
+    if (!sessions.empty())
+      // A session's use is only replaced by a later one (or, at the same
+      // millisecond, by different client details), never by an older one.
+      c->query(
+           "WITH v AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(p text, s text, t "
+           "bigint, ip text, ua text)), l AS MATERIALIZED (SELECT sessions.project_id, "
+           "sessions.id, v.t, v.ip, v.ua FROM sessions JOIN v ON sessions.project_id = v.p AND "
+           "sessions.id = v.s WHERE sessions.last_used_at IS NULL OR sessions.last_used_at < v.t "
+           "OR (sessions.last_used_at = v.t AND (sessions.last_used_ip IS DISTINCT FROM v.ip OR "
+           "sessions.last_used_user_agent IS DISTINCT FROM v.ua)) ORDER BY sessions.project_id, "
+           "sessions.id FOR NO KEY UPDATE OF sessions) "
+           "UPDATE sessions SET last_used_at = l.t, last_used_ip = l.ip, last_used_user_agent = "
+           "l.ua FROM l WHERE sessions.project_id = l.project_id AND sessions.id = l.id AND "
+           "(sessions.last_used_at IS NULL OR sessions.last_used_at <= l.t)")
+          .bind(session_uses_json(sessions))
+          .exec();
+    tx.commit();
   }
 
   bool compare_and_set_password(const std::string& project_id, const std::string& user_id,

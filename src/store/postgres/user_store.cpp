@@ -55,11 +55,11 @@ User read_user(const Result& r, int i) {
   Json oauth = parse_json_or_null(r.opt_text(i, 27));
   if (oauth.is_array())
     for (const auto& o : oauth)
-      u.oauth_providers.push_back(UserOAuthProvider{
-          o.value("id", ""), o.value("account_id", ""),
-          o.contains("email") && o["email"].is_string()
-              ? std::optional<std::string>(o["email"].get<std::string>())
-              : std::nullopt});
+      u.oauth_providers.push_back(
+          UserOAuthProvider{o.value("id", ""), o.value("account_id", ""),
+                            o.contains("email") && o["email"].is_string()
+                                ? std::optional<std::string>(o["email"].get<std::string>())
+                                : std::nullopt});
   return u;
 }
 
@@ -171,16 +171,6 @@ class PgUserStore final : public UserStore {
     auto c = pool_.acquire();
     c->query("UPDATE users SET password_hash = $1 WHERE project_id = $2 AND id = $3")
         .bind(hash)
-        .bind(project_id)
-        .bind(id)
-        .exec();
-  }
-
-  void set_last_active(const std::string& project_id, const std::string& id,
-                       int64_t now_millis) override {
-    auto c = pool_.acquire();
-    c->query("UPDATE users SET last_active_at = $1 WHERE project_id = $2 AND id = $3")
-        .bind(now_millis)
         .bind(project_id)
         .bind(id)
         .exec();

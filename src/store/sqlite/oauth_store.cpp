@@ -1,32 +1,10 @@
 // SQLite implementation of OAuthStore: linked provider accounts, provider
 // tokens, the outer flow's state and the outer authorization codes.
-#include <sstream>
-
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/stores.hpp"
 
 namespace latchkey::store::sqlite {
 namespace {
-
-std::string join_scopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const auto& s : scopes) {
-    if (!out.empty()) out += ' ';
-    out += s;
-  }
-  return out;
-}
-
-std::vector<std::string> split_scopes(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string s; in >> s;) out.push_back(s);
-  return out;
-}
-
-const char* kind_name(OAuthTokenKind k) {
-  return k == OAuthTokenKind::kAccess ? "access" : "refresh";
-}
 
 #define LK_OUTER_COLUMNS                                                                       \
   "state_digest, project_id, branch_id, provider_id, code_verifier, nonce, info, created_at, " \
@@ -188,7 +166,7 @@ class SqliteOAuthStore final : public OAuthStore {
       t.project_id = s.text(1);
       t.provider_id = s.text(2);
       t.provider_account_id = s.text(3);
-      t.kind = s.text(4) == "access" ? OAuthTokenKind::kAccess : OAuthTokenKind::kRefresh;
+      t.kind = parse_token_kind(s.text(4));
       t.token = s.text(5);
       t.scopes = split_scopes(s.text(6));
       t.expires_at_millis = s.opt_int64(7);
@@ -295,7 +273,7 @@ class SqliteOAuthStore final : public OAuthStore {
           .bind(2, t.project_id)
           .bind(3, t.provider_id)
           .bind(4, t.provider_account_id)
-          .bind(5, kind_name(t.kind))
+          .bind(5, token_kind_name(t.kind))
           .bind(6, t.token)
           .bind(7, join_scopes(t.scopes))
           .bind(8, t.expires_at_millis)

@@ -82,29 +82,33 @@ class SqliteSessionStore final : public SessionStore {
     return delete_user_sessions_on(*c, project_id, user_id, keep_id);
   }
 
-  void record_session_use(const std::string& project_id, const std::string& id, int64_t now_millis,
-                          const std::string& ip, const std::string& user_agent) override {
+  void record_activity(const std::vector<SessionUse>& sessions,
+                       const std::vector<UserActivity>& users) override {
+    if (sessions.empty() && users.empty()) return;
     auto c = pool_.acquire();
     Transaction tx(*c);
-    c->prepare(
-         "UPDATE sessions SET last_used_at = ?, last_used_ip = ?, last_used_user_agent = ? "
-         "WHERE project_id = ? AND id = ?")
-        .bind(1, now_millis)
-        .bind(2, ip.empty() ? std::nullopt : std::optional<std::string>(ip))
-        .bind(3, user_agent.empty() ? std::nullopt : std::optional<std::string>(user_agent))
-        .bind(4, project_id)
-        .bind(5, id)
-        .exec();
-    // max(): concurrent requests may commit out of order; activity never
-    // moves backwards.
-    c->prepare(
-         "UPDATE users SET last_active_at = MAX(last_active_at, ?) WHERE project_id = ? AND id = "
-         "(SELECT user_id FROM sessions WHERE project_id = ? AND id = ?)")
-        .bind(1, now_millis)
-        .bind(2, project_id)
-        .bind(3, project_id)
-        .bind(4, id)
-        .exec();
+    if (!users.empty())
+      // Only a later time replaces the stored one: activity never moves
+      // backwards, whatever order batches commit in.
+      c->prepare(
+           "UPDATE users SET last_active_at = v.t FROM (SELECT json_extract(value, '$.p') AS p, "
+           "json_extract(value, '$.u') AS u, json_extract(value, '$.t') AS t FROM json_each(?)) "
+           "AS v WHERE users.project_id = v.p AND users.id = v.u AND users.last_active_at < v.t")
+          .bind(1, user_activities_json(users))
+          .exec();
+    if (!sessions.empty())
+      // A session's use is only replaced by a later one (or, at the same
+      // millisecond, by different client details), never by an older one.
+      c->prepare(
+           "UPDATE sessions SET last_used_at = v.t, last_used_ip = v.ip, last_used_user_agent = "
+           "v.ua FROM (SELECT json_extract(value, '$.p') AS p, json_extract(value, '$.s') AS s, "
+           "json_extract(value, '$.t') AS t, json_extract(value, '$.ip') AS ip, "
+           "json_extract(value, '$.ua') AS ua FROM json_each(?)) AS v WHERE sessions.project_id "
+           "= v.p AND sessions.id = v.s AND (sessions.last_used_at IS NULL OR "
+           "sessions.last_used_at < v.t OR (sessions.last_used_at = v.t AND "
+           "(sessions.last_used_ip IS NOT v.ip OR sessions.last_used_user_agent IS NOT v.ua)))")
+          .bind(1, session_uses_json(sessions))
+          .exec();
     tx.commit();
   }
 

@@ -90,11 +90,11 @@ class SqliteUserStore final : public UserStore {
   "u.is_anonymous, u.created_at, u.last_active_at, u.password_hash, u.otp_auth_enabled, " \
   "u.selected_team_id, cc.value, cc.is_verified, cc.used_for_auth, "                      \
   "EXISTS (SELECT 1 FROM passkeys pk WHERE pk.project_id = u.project_id AND "             \
-  "pk.user_id = u.id), " LK_SELECTED_TEAM_COLUMNS                                          \
-  ", (SELECT json_group_array(json_object('id', o.provider_id, 'account_id', "             \
-  "o.provider_account_id, 'email', o.email)) FROM (SELECT * FROM oauth_accounts o "        \
-  "WHERE o.project_id = u.project_id AND o.user_id = u.id "                                \
-  "ORDER BY o.created_at, o.provider_id, o.provider_account_id) o) "                       \
+  "pk.user_id = u.id), " LK_SELECTED_TEAM_COLUMNS                                         \
+  ", (SELECT json_group_array(json_object('id', o.provider_id, 'account_id', "            \
+  "o.provider_account_id, 'email', o.email)) FROM (SELECT * FROM oauth_accounts o "       \
+  "WHERE o.project_id = u.project_id AND o.user_id = u.id "                               \
+  "ORDER BY o.created_at, o.provider_id, o.provider_account_id) o) "                      \
   "FROM users u LEFT JOIN contact_channels cc ON cc.project_id = u.project_id AND "       \
   "cc.user_id = u.id AND cc.type = 'email' AND cc.is_primary = 1 " LK_SELECTED_TEAM_JOIN
 
@@ -130,11 +130,11 @@ class SqliteUserStore final : public UserStore {
     Json oauth = parse_json_or_null(s.opt_text(27));
     if (oauth.is_array())
       for (const auto& o : oauth)
-        u.oauth_providers.push_back(UserOAuthProvider{
-            o.value("id", ""), o.value("account_id", ""),
-            o.contains("email") && o["email"].is_string()
-                ? std::optional<std::string>(o["email"].get<std::string>())
-                : std::nullopt});
+        u.oauth_providers.push_back(
+            UserOAuthProvider{o.value("id", ""), o.value("account_id", ""),
+                              o.contains("email") && o["email"].is_string()
+                                  ? std::optional<std::string>(o["email"].get<std::string>())
+                                  : std::nullopt});
     return u;
   }
 
@@ -163,16 +163,6 @@ class SqliteUserStore final : public UserStore {
     auto c = pool_.acquire();
     c->prepare("UPDATE users SET password_hash = ? WHERE project_id = ? AND id = ?")
         .bind(1, hash)
-        .bind(2, project_id)
-        .bind(3, id)
-        .exec();
-  }
-
-  void set_last_active(const std::string& project_id, const std::string& id,
-                       int64_t now_millis) override {
-    auto c = pool_.acquire();
-    c->prepare("UPDATE users SET last_active_at = ? WHERE project_id = ? AND id = ?")
-        .bind(1, now_millis)
         .bind(2, project_id)
         .bind(3, id)
         .exec();
@@ -294,14 +284,14 @@ class SqliteUserStore final : public UserStore {
   }
 
   std::vector<User> list_users(const std::string& project_id, const ListUsersQuery& q) override {
-      // The cursor row's (created_at, id) bounds the page; an unknown cursor
-      // compares as NULL and matches nothing. Ties in created_at are broken by
-      // id so that pages never overlap.
-#define LK_USER_LIST_WHERE                                                                      \
-  "WHERE u.project_id = ?1 "                                                                    \
-  "AND (?3 IS NULL OR instr(lower(coalesce(u.display_name, '')), lower(?3)) > 0 "               \
-  "OR u.id = ?4 OR EXISTS (SELECT 1 FROM contact_channels x WHERE x.project_id = u.project_id " \
-  "AND x.user_id = u.id AND instr(lower(x.value), lower(?3)) > 0)) "                          \
+    // The cursor row's (created_at, id) bounds the page; an unknown cursor
+    // compares as NULL and matches nothing. Ties in created_at are broken by
+    // id so that pages never overlap.
+#define LK_USER_LIST_WHERE                                                                       \
+  "WHERE u.project_id = ?1 "                                                                     \
+  "AND (?3 IS NULL OR instr(lower(coalesce(u.display_name, '')), lower(?3)) > 0 "                \
+  "OR u.id = ?4 OR EXISTS (SELECT 1 FROM contact_channels x WHERE x.project_id = u.project_id "  \
+  "AND x.user_id = u.id AND instr(lower(x.value), lower(?3)) > 0)) "                             \
   "AND (?6 IS NULL OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = u.project_id " \
   "AND tm.team_id = ?6 AND tm.user_id = u.id)) "
     static const char* const kAsc = LK_USER_SELECT LK_USER_LIST_WHERE

@@ -1,0 +1,58 @@
+#include "http/message.hpp"
+
+#include <gtest/gtest.h>
+
+namespace latchkey::http {
+namespace {
+
+Response sample() {
+  Response r = Response::json(201, Json{{"ok", true}});
+  r.set_header("x-stack-request-id", "abc");
+  r.fixed_headers = "X-Frame-Options: SAMEORIGIN\r\n";
+  return r;
+}
+
+TEST(SerializeResponse, WritesStatusHeadersLengthAndBody) {
+  EXPECT_EQ(serialize_response(sample(), 11, true, false),
+            "HTTP/1.1 201 Created\r\n"
+            "x-stack-request-id: abc\r\n"
+            "Content-Type: application/json; charset=utf-8\r\n"
+            "X-Frame-Options: SAMEORIGIN\r\n"
+            "Content-Length: 11\r\n"
+            "\r\n"
+            "{\"ok\":true}");
+}
+
+TEST(SerializeResponse, HeadKeepsTheLengthButSendsNoBody) {
+  std::string wire = serialize_response(sample(), 11, true, true);
+  EXPECT_NE(wire.find("Content-Length: 11\r\n"), std::string::npos);
+  EXPECT_TRUE(wire.ends_with("\r\n\r\n")) << wire;
+}
+
+TEST(SerializeResponse, ConnectionHeaderFollowsTheVersionDefaults) {
+  EXPECT_NE(serialize_response(sample(), 11, false, false).find("Connection: close\r\n"),
+            std::string::npos);
+  EXPECT_EQ(serialize_response(sample(), 11, true, false).find("Connection:"), std::string::npos);
+  std::string old = serialize_response(sample(), 10, true, false);
+  EXPECT_TRUE(old.starts_with("HTTP/1.0 201 Created\r\n")) << old;
+  EXPECT_NE(old.find("Connection: keep-alive\r\n"), std::string::npos);
+  EXPECT_EQ(serialize_response(sample(), 10, false, false).find("Connection:"), std::string::npos);
+}
+
+TEST(SerializeResponse, NoContentHasNeitherLengthNorBody) {
+  Response r = Response::empty(204);
+  r.body = "ignored";
+  EXPECT_EQ(serialize_response(r, 11, true, false), "HTTP/1.1 204 No Content\r\n\r\n");
+}
+
+TEST(SerializeResponse, HeaderValuesCannotSplitTheResponse) {
+  Response r = Response::text(302, "");
+  r.set_header("Location", "https://example.com/\r\nSet-Cookie: evil=1");
+  std::string wire = serialize_response(r, 11, true, false);
+  EXPECT_NE(wire.find("Location: https://example.com/  Set-Cookie: evil=1\r\n"), std::string::npos)
+      << wire;
+  EXPECT_EQ(wire.find("\r\nSet-Cookie"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace latchkey::http
