@@ -1,8 +1,10 @@
 // The running server's services, built once at start and shared (read-only
 // after start) by every request.
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "core/activity.hpp"
 #include "core/clock.hpp"
@@ -23,7 +25,13 @@ struct Config {
   std::string log_level = "info";
   bool test_mode = false;  // enables /latchkey-test/* routes
   int io_threads = 2;
-  int worker_threads = 8;
+  // Workers for requests that wait on the database only; 0 = one per core
+  // with SQLite (its calls do not wait on a network), two per core with
+  // PostgreSQL (each call waits a round trip). See Config::quick_workers().
+  int worker_threads = 0;
+  // Workers for routes that wait on a password hash, SMTP or an OAuth
+  // provider (router.hpp Waits::kLong).
+  int long_worker_threads = 16;
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   int read_timeout_seconds = 30;
@@ -35,6 +43,13 @@ struct Config {
   // How often session/user activity is written behind (0: at each token
   // issuance, in the request).
   int activity_flush_millis = 250;
+
+  // worker_threads, or its default for the engine when 0.
+  int quick_workers() const {
+    if (worker_threads > 0) return worker_threads;
+    int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return store::is_postgres_url(database) ? 2 * cores : cores;
+  }
 };
 
 struct App {

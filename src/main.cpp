@@ -119,7 +119,17 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   serve_cmd->add_option("--io-threads", config.io_threads, "I/O threads")->capture_default_str();
-  serve_cmd->add_option("--worker-threads", config.worker_threads, "Worker threads")
+  serve_cmd
+      ->add_option("--worker-threads", config.worker_threads,
+                   "Workers for requests that wait on the database only; 0 = one per core "
+                   "with SQLite, two per core with PostgreSQL")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--long-worker-threads", config.long_worker_threads,
+                   "Workers for routes that wait on a password hash, an e-mail server or an "
+                   "OAuth provider")
+      ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   serve_cmd
       ->add_option("--read-timeout-seconds", config.read_timeout_seconds,

@@ -179,10 +179,10 @@ Response set(RequestContext& ctx) {
 }  // namespace
 
 void register_password_auth_routes(Router& r) {
-  r.add(Method::kPost, "/auth/password/sign-up", Access::client_plus(), sign_up);
-  r.add(Method::kPost, "/auth/password/sign-in", Access::client_plus(), sign_in);
-  r.add(Method::kPost, "/auth/password/update", Access::client_plus(), update);
-  r.add(Method::kPost, "/auth/password/set", Access::client_plus(), set);
+  r.add(Method::kPost, "/auth/password/sign-up", Access::client_plus(), sign_up, Waits::kLong);
+  r.add(Method::kPost, "/auth/password/sign-in", Access::client_plus(), sign_in, Waits::kLong);
+  r.add(Method::kPost, "/auth/password/update", Access::client_plus(), update, Waits::kLong);
+  r.add(Method::kPost, "/auth/password/set", Access::client_plus(), set, Waits::kLong);
 }
 
 }  // namespace latchkey::http

@@ -76,8 +76,9 @@ Response check_code(RequestContext& ctx) {
 }  // namespace
 
 void register_password_reset_routes(Router& r) {
-  r.add(Method::kPost, "/auth/password/send-reset-code", Access::client_plus(), send_reset_code);
-  r.add(Method::kPost, "/auth/password/reset", Access::client_plus(), reset);
+  r.add(Method::kPost, "/auth/password/send-reset-code", Access::client_plus(), send_reset_code,
+        Waits::kLong);
+  r.add(Method::kPost, "/auth/password/reset", Access::client_plus(), reset, Waits::kLong);
   r.add(Method::kPost, "/auth/password/reset/check-code", Access::client_plus(), check_code);
 }
 

@@ -110,7 +110,8 @@ Response revoke(RequestContext& ctx) {
 }  // namespace
 
 void register_team_invitation_routes(Router& r) {
-  r.add(Method::kPost, "/team-invitations/send-code", Access::client_plus(), send_code);
+  r.add(Method::kPost, "/team-invitations/send-code", Access::client_plus(), send_code,
+        Waits::kLong);
   r.add(Method::kPost, "/team-invitations/accept", Access::client_plus(), accept);
   r.add(Method::kPost, "/team-invitations/accept/details", Access::client_plus(), details);
   r.add(Method::kPost, "/team-invitations/accept/check-code", Access::client_plus(), check_code);

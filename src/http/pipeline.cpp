@@ -173,6 +173,13 @@ Response Pipeline::handle(const Request& req) const {
   return r;
 }
 
+bool Pipeline::waits_long(const Request& req) const {
+  auto rest = strip_version(req.path);
+  if (!rest) return false;
+  auto match = router_.match(req.method, *rest);
+  return match.route && match.route->waits == Waits::kLong;
+}
+
 Response Pipeline::handle_api(const Request& req, std::string_view rest,
                               const std::string& request_id) const {
   Router::Match match;

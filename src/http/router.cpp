@@ -22,17 +22,17 @@ static bool is_param(const std::string& seg) {
   return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
 }
 
-void Router::add(Method method, std::string pattern, Access access, Handler handler) {
+void Router::add(Method method, std::string pattern, Access access, Handler handler, Waits waits) {
   auto segs = split_path(pattern);
+  Route route{method, std::move(pattern), std::move(access), std::move(handler), waits};
   for (auto& p : patterns_) {
     if (p.segments == segs) {
-      p.routes.push_back({method, std::move(pattern), std::move(access), std::move(handler)});
+      p.routes.push_back(std::move(route));
       return;
     }
   }
   patterns_.push_back({std::move(segs), {}});
-  patterns_.back().routes.push_back(
-      {method, std::move(pattern), std::move(access), std::move(handler)});
+  patterns_.back().routes.push_back(std::move(route));
 }
 
 Router::Match Router::match(Method method, std::string_view path) const {

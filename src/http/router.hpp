@@ -29,16 +29,25 @@ struct Access {
   static Access admin() { return {true, {AccessType::kAdmin}}; }
 };
 
+// What a route may wait on besides the database. kLong: a password hash, an
+// e-mail server or an OAuth provider. Such routes run on a pool of their own
+// (--long-worker-threads), so a burst of sign-ins cannot occupy the workers
+// that serve refreshes and reads, and those stay few (one per core: more
+// runnable threads than cores only adds context switches).
+enum class Waits { kDatabase, kLong };
+
 struct Route {
   Method method;
   std::string pattern;
   Access access;
   Handler handler;
+  Waits waits = Waits::kDatabase;
 };
 
 class Router {
  public:
-  void add(Method method, std::string pattern, Access access, Handler handler);
+  void add(Method method, std::string pattern, Access access, Handler handler,
+           Waits waits = Waits::kDatabase);
 
   struct Match {
     const Route* route = nullptr;  // set when method and path match

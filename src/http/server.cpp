@@ -85,7 +85,10 @@ struct Server::Impl {
   // multi-threaded io_context spent a fifth of the CPU in the scheduler).
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   asio::io_context& ioc;
+  // Requests that wait on the database only, and those that may wait longer
+  // (router.hpp Waits): the long waits never hold up the quick ones.
   asio::thread_pool workers;
+  asio::thread_pool long_workers;
   tcp::acceptor acceptor{ioc};
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -95,7 +98,8 @@ struct Server::Impl {
         pipeline(p),
         iocs(make_iocs(a.config.io_threads)),
         ioc(*iocs.front()),
-        workers(a.config.worker_threads) {}
+        workers(static_cast<size_t>(a.config.quick_workers())),
+        long_workers(static_cast<size_t>(a.config.long_worker_threads)) {}
 
   static std::vector<std::unique_ptr<asio::io_context>> make_iocs(int n) {
     std::vector<std::unique_ptr<asio::io_context>> v;
@@ -150,9 +154,9 @@ struct Server::Impl {
         }
       }
       if (!r) {
+        auto& pool = pipeline.waits_long(req) ? long_workers : workers;
         r = co_await asio::co_spawn(
-            workers,
-            [this, &req]() -> asio::awaitable<Response> { co_return pipeline.handle(req); },
+            pool, [this, &req]() -> asio::awaitable<Response> { co_return pipeline.handle(req); },
             asio::use_awaitable);
       }
       if (r->send_delay_millis > 0) {
@@ -233,6 +237,7 @@ void Server::run() {
   I.ioc.run();
   for (auto& t : threads) t.join();
   I.workers.join();
+  I.long_workers.join();
   spdlog::info("stopped");
 }
 

@@ -7,13 +7,9 @@
 #include "store/store.hpp"
 
 namespace latchkey::store {
-namespace {
-
 bool is_postgres_url(const std::string& database) {
   return database.rfind("postgres://", 0) == 0 || database.rfind("postgresql://", 0) == 0;
 }
-
-}  // namespace
 
 std::unique_ptr<Store> open_store(const std::string& database, const StoreOptions& options) {
   if (!is_postgres_url(database)) return make_sqlite_store(database);

@@ -4,9 +4,9 @@
 #pragma once
 #include <cstdint>
 #include <functional>
-#include <stdexcept>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -78,15 +78,18 @@ class Store {
 
 // Settings of a client/server engine (PostgreSQL); SQLite ignores them.
 struct StoreOptions {
-  int pool_size = 16;                 // most connections open at once
-  int pool_timeout_millis = 5000;     // wait for a free connection, then 503
-  int connect_timeout_seconds = 5;    // unless the connection string sets one
+  int pool_size = 16;               // most connections open at once
+  int pool_timeout_millis = 5000;   // wait for a free connection, then 503
+  int connect_timeout_seconds = 5;  // unless the connection string sets one
   int statement_timeout_millis = 15000;
 };
 
 // Opens the store named by `database`: a postgres:// or postgresql:// URL
 // (PostgreSQL), otherwise a file path (SQLite).
 std::unique_ptr<Store> open_store(const std::string& database, const StoreOptions& options = {});
+
+// Whether `database` names a PostgreSQL database (else a SQLite file).
+bool is_postgres_url(const std::string& database);
 
 // `database` fit for logs: a URL's password is replaced by "***".
 std::string redact_database(const std::string& database);
