@@ -125,7 +125,7 @@ std::unique_ptr<App> make_app(Config config) {
   }
   app->tokens =
       std::make_unique<core::TokenService>(*secret, config.public_url, lifetime, *app->clock);
-  app->hasher = std::make_unique<core::PasswordHasher>();
+  app->hasher = std::make_unique<core::PasswordHasher>(server_hasher_options());
   app->mailer = std::make_unique<mail::Mailer>(mail::SharedSmtpSettings::from_env(), *app->store,
                                                *app->clock);
   app->oauth = core::oauth::make_runtime(

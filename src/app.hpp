@@ -52,6 +52,14 @@ struct Config {
   }
 };
 
+// The server's password hashing: argon2id in one helper process per hashing
+// thread (`latchkey hash-worker`, this same binary; see argon2_process.hpp).
+inline core::PasswordHasherOptions server_hasher_options() {
+  core::PasswordHasherOptions options;
+  options.process_command = {"/proc/self/exe", "hash-worker"};
+  return options;
+}
+
 struct App {
   Config config;
   std::unique_ptr<store::Store> store;

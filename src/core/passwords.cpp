@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "core/argon2_process.hpp"
 #include "core/crypto.hpp"
 #include "core/users.hpp"
 
@@ -63,6 +64,9 @@ bool argon2_params_acceptable(std::string_view params) {
          *p <= kMaxArgon2Lanes;
 }
 
+// The hashing process of the calling hashing thread, if it has one.
+thread_local Argon2Process* t_process = nullptr;
+
 void ensure_sodium() {
   static const int rc = sodium_init();
   if (rc < 0) throw std::runtime_error("libsodium failed to initialise");
@@ -111,6 +115,11 @@ PasswordHasher::~PasswordHasher() {
 }
 
 void PasswordHasher::run_worker() {
+  std::optional<Argon2Process> process;
+  if (!options_.process_command.empty()) {
+    process.emplace(options_.process_command);
+    t_process = &*process;
+  }
   for (;;) {
     std::function<void()> job;
     {
@@ -165,11 +174,13 @@ bool PasswordHasher::verify(std::string_view password,
 }
 
 std::string PasswordHasher::hash_now(std::string_view password) const {
-  char out[crypto_pwhash_argon2id_STRBYTES];
-  if (crypto_pwhash_argon2id_str(out, password.data(), password.size(), options_.opslimit,
-                                 options_.memlimit) != 0)
-    throw std::runtime_error("argon2id hashing failed (out of memory)");
-  return std::string(out);
+  if (t_process) return t_process->hash(password, options_.opslimit, options_.memlimit);
+  return argon2id_hash(password, options_.opslimit, options_.memlimit);
+}
+
+bool PasswordHasher::argon2id_verify_now(const std::string& encoded,
+                                         std::string_view password) const {
+  return t_process ? t_process->verify(encoded, password) : argon2id_verify(encoded, password);
 }
 
 bool PasswordHasher::verify_now(std::string_view password,
@@ -191,17 +202,12 @@ bool PasswordHasher::verify_now(std::string_view password,
     // verification spends, then fail.
     auto dummy = *describe_password_hash(dummy_hash_);
     if (hook_) hook_(dummy);
-    [[maybe_unused]] int rc =
-        crypto_pwhash_argon2id_str_verify(dummy_hash_.c_str(), password.data(), password.size());
+    [[maybe_unused]] bool matched = argon2id_verify_now(dummy_hash_, password);
     return false;
   }
   if (hook_) hook_(*record);
 
-  if (record->algorithm == "argon2id") {
-    // libsodium compares the derived key in constant time.
-    return crypto_pwhash_argon2id_str_verify(stored_hash->c_str(), password.data(),
-                                             password.size()) == 0;
-  }
+  if (record->algorithm == "argon2id") return argon2id_verify_now(*stored_hash, password);
   auto data = std::make_unique<crypt_data>();  // zeroed, as crypt_rn expects
   std::string phrase(password);
   const char* out = crypt_rn(phrase.c_str(), stored_hash->c_str(), data.get(), sizeof(*data));

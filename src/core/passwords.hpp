@@ -32,6 +32,10 @@ struct PasswordHasherOptions {
   // OWASP's argon2id minimum: m = 19 MiB, t = 2, p = 1.
   unsigned long long opslimit = 2;
   size_t memlimit = 19 * 1024 * 1024;
+  // When set, each hashing thread runs its argon2id work in a child process
+  // started with this argv (argon2_process.hpp says why); empty: in the
+  // thread itself.
+  std::vector<std::string> process_command;
 };
 
 // What one verification actually computed; reported to the hook so tests can
@@ -73,6 +77,7 @@ class PasswordHasher {
 
  private:
   std::string hash_now(std::string_view password) const;
+  bool argon2id_verify_now(const std::string& encoded, std::string_view password) const;
   bool verify_now(std::string_view password, const std::optional<std::string>& stored_hash) const;
   void enqueue(std::function<void()> job);
   void run_worker();

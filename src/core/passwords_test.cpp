@@ -94,6 +94,24 @@ TEST(PasswordHasher, UnknownAccountCostsOneFullVerificationWithTheSameParameters
   EXPECT_FALSE(hasher.needs_rehash(hasher.dummy_hash()));
 }
 
+TEST(PasswordHasher, HashingProcessesGiveTheSameAnswersAsHashingInProcess) {
+  PasswordHasherOptions o = cheap();
+  o.process_command = {LATCHKEY_BINARY, "hash-worker"};
+  Recorder rec;
+  PasswordHasher in_processes(o, rec.hook());
+  PasswordHasher in_threads(cheap());
+  std::string h = in_processes.hash("shared password");
+  EXPECT_TRUE(in_threads.verify("shared password", h));
+  EXPECT_TRUE(in_processes.verify("shared password", in_threads.hash("shared password")));
+  EXPECT_FALSE(in_processes.verify("other password", h));
+  rec.take();
+  // An unknown account still costs one dummy argon2id verification.
+  EXPECT_FALSE(in_processes.verify("shared password", std::nullopt));
+  auto records = rec.take();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].algorithm, "argon2id");
+}
+
 TEST(PasswordHasher, UnusableHashesAlsoCostADummyVerification) {
   Recorder rec;
   PasswordHasher hasher(cheap(), rec.hook());

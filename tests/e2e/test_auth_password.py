@@ -5,8 +5,11 @@ deliberate deviation from the reference's quirk).
 """
 from __future__ import annotations
 
+import os
 import re
+import signal
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -451,3 +454,31 @@ def test_password_endpoints_never_answer_5xx(api, project):
         assert_never_5xx(r)
         r = api.post(path, headers={**h, "content-type": "multipart/form-data"}, data=b"x")
         assert_known_error(r, 400, "BODY_PARSING_ERROR", "Unknown content type in request body: multipart/form-data")
+
+
+def _hash_worker_pids(server_pid: int) -> set[int]:
+    """The server's `latchkey hash-worker` children (argon2id helpers)."""
+    pids = set()
+    for task in Path(f"/proc/{server_pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        for pid in map(int, children):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if b"hash-worker" in cmdline:
+                pids.add(pid)
+    return pids
+
+
+def test_sign_in_survives_killed_hashing_processes(server, api, project):
+    # argon2id runs in helper processes (one per hashing thread). Killing them
+    # costs no request: the next hash starts a fresh helper and is retried.
+    user = signed_up(api, project)
+    before = _hash_worker_pids(server.process.pid)
+    assert before, "the server runs no hash-worker processes"
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    for _ in range(4):  # enough sign-ins to reach every hashing thread
+        assert_variant_a(sign_in(api, project, user["email"]), project.id)
+    assert_error(sign_in(api, project, user["email"], password="not-the-password"),
+                 "EMAIL_PASSWORD_MISMATCH")
+    after = _hash_worker_pids(server.process.pid)
+    assert after and not (after & before)
