@@ -99,7 +99,14 @@ struct Server::Impl {
         iocs(make_iocs(a.config.io_threads)),
         ioc(*iocs.front()),
         workers(static_cast<size_t>(a.config.quick_workers())),
-        long_workers(static_cast<size_t>(a.config.long_worker_threads)) {}
+        long_workers(static_cast<size_t>(a.config.long_worker_threads)) {
+    // Cached reads are renewed in the background by the quick workers, so
+    // requests served from memory rarely wait on the database.
+    app.cache->set_scheduler(
+        [this](std::function<void()> job) { asio::post(workers, std::move(job)); });
+  }
+
+  ~Impl() { app.cache->set_scheduler(nullptr); }
 
   static std::vector<std::unique_ptr<asio::io_context>> make_iocs(int n) {
     std::vector<std::unique_ptr<asio::io_context>> v;

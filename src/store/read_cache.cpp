@@ -1,13 +1,28 @@
 #include "store/read_cache.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace latchkey::store {
 
 namespace {
 constexpr size_t kMaxEntries = 100000;
+
+template <typename T>
+std::shared_ptr<const T> share(std::optional<T>&& v) {
+  return v ? std::make_shared<const T>(std::move(*v)) : nullptr;
+}
+}  // namespace
+
+template <typename V>
+void ReadCache::store_entry(Map<V>& map, const std::string& key, V value, uint64_t generation,
+                            std::chrono::steady_clock::time_point loaded) {
+  std::lock_guard lock(map.mutex);
+  if (map.entries.size() >= kMaxEntries) map.entries.clear();
+  map.entries.insert_or_assign(key, Entry<V>{std::move(value), generation, loaded});
 }
 
-template <typename V, typename Load>
-V ReadCache::cached(Map<V>& map, const std::string& key, Load load) {
+template <typename V, typename Load, typename MakeReload>
+V ReadCache::cached(Map<V>& map, const std::string& key, Load load, MakeReload make_reload) {
   if (ttl_.count() == 0) return load();
   auto now = std::chrono::steady_clock::now();
   uint64_t generation = store_.write_generation();
@@ -15,35 +30,56 @@ V ReadCache::cached(Map<V>& map, const std::string& key, Load load) {
     std::lock_guard lock(map.mutex);
     auto it = map.entries.find(key);
     if (it != map.entries.end() && it->second.generation == generation &&
-        now - it->second.loaded < ttl_)
-      return it->second.value;
+        now - it->second.loaded < ttl_) {
+      Entry<V>& e = it->second;
+      if (scheduler_ && !e.refreshing && now - e.loaded >= ttl_ / 2) {
+        e.refreshing = true;
+        // The reload reads the generation first, like a miss: a write that
+        // lands meanwhile makes what it stores stale.
+        scheduler_([this, &map, key, reload = make_reload()] {
+          try {
+            uint64_t g = store_.write_generation();
+            auto loaded = std::chrono::steady_clock::now();
+            store_entry(map, key, reload(), g, loaded);
+          } catch (const std::exception& err) {
+            // The entry stays until it expires; the next hit after that
+            // reloads on the request (and reports the error there).
+            spdlog::debug("read cache: background reload failed: {}", err.what());
+            std::lock_guard lock(map.mutex);
+            if (auto it = map.entries.find(key); it != map.entries.end())
+              it->second.refreshing = false;
+          }
+        });
+      }
+      return e.value;
+    }
   }
   // Read the generation before loading: a write that lands meanwhile moves
   // it, so the entry is not trusted later.
   V value = load();
-  std::lock_guard lock(map.mutex);
-  if (map.entries.size() >= kMaxEntries) map.entries.clear();
-  map.entries.insert_or_assign(key, Entry<V>{value, generation, now});
+  store_entry(map, key, value, generation, now);
   return value;
 }
 
-namespace {
-template <typename T>
-std::shared_ptr<const T> share(std::optional<T>&& v) {
-  return v ? std::make_shared<const T>(std::move(*v)) : nullptr;
-}
-}  // namespace
-
 std::shared_ptr<const Project> ReadCache::get_project(const std::string& id) {
-  return cached(projects_, id, [&] { return share(store_.projects().get_project(id)); });
+  return cached(
+      projects_, id, [&] { return share(store_.projects().get_project(id)); },
+      [this, id] { return [this, id] { return share(store_.projects().get_project(id)); }; });
 }
 
 bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
                              int64_t now_millis) {
   std::string key = project_id + '\n' + std::to_string(static_cast<int>(kind)) + '\n' + digest;
-  auto expires = cached(keys_, key, [&]() -> std::optional<int64_t> {
-    return store_.projects().valid_key_expiry(project_id, kind, digest);
-  });
+  auto expires = cached(
+      keys_, key,
+      [&]() -> std::optional<int64_t> {
+        return store_.projects().valid_key_expiry(project_id, kind, digest);
+      },
+      [&] {
+        return [this, project_id, kind, digest]() -> std::optional<int64_t> {
+          return store_.projects().valid_key_expiry(project_id, kind, digest);
+        };
+      });
   return expires && *expires > now_millis;
 }
 
@@ -52,7 +88,11 @@ std::shared_ptr<const User> ReadCache::get_user(const std::string& project_id,
   std::string key;
   key.reserve(project_id.size() + 1 + id.size());
   key.append(project_id).append(1, '\n').append(id);
-  return cached(users_, key, [&] { return share(store_.users().get_user(project_id, id)); });
+  return cached(
+      users_, key, [&] { return share(store_.users().get_user(project_id, id)); },
+      [&] {
+        return [this, project_id, id] { return share(store_.users().get_user(project_id, id)); };
+      });
 }
 
 }  // namespace latchkey::store

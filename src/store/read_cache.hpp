@@ -5,8 +5,15 @@
 // than the TTL, which bounds staleness from writes by other instances that
 // share the database. Entries are shared, immutable values: a hit costs a
 // reference count, not a copy of the project's config or the user's metadata.
+//
+// Refresh-ahead: a hit on an entry past half its TTL schedules one reload in
+// the background (set_scheduler), so entries that are in use are renewed
+// before they expire and requests do not wait on the database for them.
+// Without a scheduler an entry is reloaded by the first request after it
+// expired. Staleness stays bounded by the TTL either way.
 #pragma once
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +29,11 @@ class ReadCache {
   // ttl 0 disables caching.
   ReadCache(Store& store, std::chrono::milliseconds ttl) : store_(store), ttl_(ttl) {}
 
+  // Runs a reload off the calling thread (the server's workers, which may
+  // touch the database). Set once, before requests arrive.
+  using Scheduler = std::function<void(std::function<void()>)>;
+  void set_scheduler(Scheduler scheduler) { scheduler_ = std::move(scheduler); }
+
   // nullptr when there is no such project / user.
   std::shared_ptr<const Project> get_project(const std::string& id);
   bool is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
@@ -34,17 +46,24 @@ class ReadCache {
     V value;
     uint64_t generation;
     std::chrono::steady_clock::time_point loaded;
+    bool refreshing = false;  // a background reload is scheduled
   };
   template <typename V>
   struct Map {
     std::mutex mutex;
     std::unordered_map<std::string, Entry<V>> entries;
   };
-  template <typename V, typename Load>
-  V cached(Map<V>& map, const std::string& key, Load load);
+  // `load` reads now, on this thread; `make_reload` makes a self-contained
+  // copy of it for the background (called only when one is scheduled).
+  template <typename V, typename Load, typename MakeReload>
+  V cached(Map<V>& map, const std::string& key, Load load, MakeReload make_reload);
+  template <typename V>
+  void store_entry(Map<V>& map, const std::string& key, V value, uint64_t generation,
+                   std::chrono::steady_clock::time_point loaded);
 
   Store& store_;
   std::chrono::milliseconds ttl_;
+  Scheduler scheduler_;
   Map<std::shared_ptr<const Project>> projects_;
   Map<std::shared_ptr<const User>> users_;
   // Key validity depends on time (expiry): cache the set's expiry instead
