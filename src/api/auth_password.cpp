@@ -95,11 +95,15 @@ Response sign_up(RequestContext& ctx) {
   n.primary_email_verified = false;
   n.primary_email_auth_enabled = true;
   n.password_hash = std::move(hash);
+  // The user and its first session are written in one transaction: a
+  // failure leaves neither (a new user has no MFA to ask for).
+  auto pending = core::prepare_session(services(ctx), project.id, "", core::SessionOptions{});
+  n.first_session = pending.row;
   store::User user = core::create_user(*ctx.app.store, *ctx.app.clock, project.id, std::move(n));
+  pending.row.user_id = user.id;
   send_sign_up_verification_email(ctx, user, *email, *callback_url);
 
-  auto session = core::sign_in(services(ctx), project.id, ctx.branch_id, user, client_info(ctx),
-                               /*is_new_user=*/true);
+  auto session = core::issue_session(services(ctx), pending, ctx.branch_id, client_info(ctx));
   return sign_in_body(session, user.id);
 }
 

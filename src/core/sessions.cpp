@@ -12,27 +12,40 @@ bool anonymous_sign_up_enabled(const Json& config) {
   return it != config.end() && it->is_boolean() && it->get<bool>();
 }
 
+PendingSession prepare_session(const SessionServices& s, const std::string& project_id,
+                               const std::string& user_id, const SessionOptions& options) {
+  int64_t now = s.clock.now_millis();
+  PendingSession p;
+  p.refresh_token = random_secret45();
+  p.row.id = random_uuid();
+  p.row.project_id = project_id;
+  p.row.user_id = user_id;
+  p.row.refresh_token_digest = sha256_hex(p.refresh_token);
+  p.row.created_at_millis = now;
+  p.row.expires_at_millis = now + options.expires_in_millis;
+  p.row.is_impersonation = options.is_impersonation;
+  return p;
+}
+
+IssuedSession issue_session(const SessionServices& s, const PendingSession& pending,
+                            const std::string& branch_id, const ClientInfo& client) {
+  const store::Session& row = pending.row;
+  IssuedSession out;
+  out.session_id = row.id;
+  out.refresh_token = pending.refresh_token;
+  out.access_token = s.tokens.issue(row.project_id, row.user_id, branch_id, row.id);
+  s.activity.record(row.project_id, row.id, row.user_id, row.created_at_millis, client.ip,
+                    client.user_agent);
+  return out;
+}
+
 IssuedSession create_session(const SessionServices& s, const std::string& project_id,
                              const std::string& branch_id, const std::string& user_id,
                              const SessionOptions& options, const ClientInfo& client) {
-  int64_t now = s.clock.now_millis();
-  IssuedSession out;
-  out.session_id = random_uuid();
-  out.refresh_token = random_secret45();
-
-  store::Session row;
-  row.id = out.session_id;
-  row.project_id = project_id;
-  row.user_id = user_id;
-  row.refresh_token_digest = sha256_hex(out.refresh_token);
-  row.created_at_millis = now;
-  row.expires_at_millis = now + options.expires_in_millis;
-  row.is_impersonation = options.is_impersonation;
-  if (!s.store.sessions().create_session(row)) throw errors::user_id_does_not_exist(user_id);
-
-  out.access_token = s.tokens.issue(project_id, user_id, branch_id, out.session_id);
-  s.activity.record(project_id, out.session_id, user_id, now, client.ip, client.user_agent);
-  return out;
+  PendingSession pending = prepare_session(s, project_id, user_id, options);
+  if (!s.store.sessions().create_session(pending.row))
+    throw errors::user_id_does_not_exist(user_id);
+  return issue_session(s, pending, branch_id, client);
 }
 
 IssuedSession sign_in(const SessionServices& s, const std::string& project_id,

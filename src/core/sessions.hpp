@@ -50,6 +50,19 @@ struct SessionServices {
   ActivityRecorder& activity;
 };
 
+// A session row made ready before it is written, and its refresh token
+// (returned once; only its digest is in the row). Sign-up writes the row in
+// the new user's transaction, then issues the session.
+struct PendingSession {
+  store::Session row;
+  std::string refresh_token;
+};
+PendingSession prepare_session(const SessionServices& s, const std::string& project_id,
+                               const std::string& user_id, const SessionOptions& options);
+// Once the row is written: the first access token, and the use recorded.
+IssuedSession issue_session(const SessionServices& s, const PendingSession& pending,
+                            const std::string& branch_id, const ClientInfo& client);
+
 // Creates a session for an existing user and issues its first access token
 // (refreshTokenId = the session id), recording the use. No MFA check: for
 // POST /auth/sessions and anonymous sign-up. Throws USER_ID_DOES_NOT_EXIST if

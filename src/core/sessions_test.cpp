@@ -1,6 +1,7 @@
 #include "core/sessions.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 
@@ -228,6 +229,46 @@ TEST(AnonymousSignUpSwitch, OffUnlessExplicitlyTrue) {
   EXPECT_FALSE(anonymous_sign_up_enabled(Json{{"anonymous_sign_up_enabled", "true"}}));
   EXPECT_FALSE(anonymous_sign_up_enabled(Json{{"anonymous_sign_up_enabled", false}}));
   EXPECT_TRUE(anonymous_sign_up_enabled(Json{{"anonymous_sign_up_enabled", true}}));
+}
+
+}  // namespace
+}  // namespace latchkey::core
+
+namespace latchkey::core {
+namespace {
+
+TEST_F(Sessions, ANewUsersFirstSessionIsWrittenWithTheUser) {
+  PendingSession pending = prepare_session(services(), project_, "", SessionOptions{});
+  NewUser n;
+  n.primary_email = "first-session@example.com";
+  n.first_session = pending.row;
+  auto u = create_user(*store_, clock_, project_, n);
+  pending.row.user_id = u.id;
+  auto issued = issue_session(services(), pending, "main", ClientInfo{"127.0.0.1", "test"});
+  auto row = find_live_session(services(), project_, issued.refresh_token);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->user_id, u.id);
+  EXPECT_EQ(row->id, issued.session_id);
+  EXPECT_EQ(claims(issued.access_token).sub, u.id);
+}
+
+TEST_F(Sessions, AFailedFirstSessionLeavesNoUser) {
+  // Make the session insert fail inside the user's transaction.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "test.db").string().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions "
+                         "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  PendingSession pending = prepare_session(services(), project_, "", SessionOptions{});
+  NewUser n;
+  n.primary_email = "all-or-nothing@example.com";
+  n.first_session = pending.row;
+  EXPECT_ANY_THROW(create_user(*store_, clock_, project_, n));
+  EXPECT_FALSE(store_->users().find_user_by_auth_email(project_, "all-or-nothing@example.com"));
 }
 
 }  // namespace

@@ -94,6 +94,10 @@ store::User create_user(store::Store& store, const Clock& clock, const std::stri
     u.selected_team_id = t.id;
     u.selected_team = t;
   }
+  if (n.first_session) {
+    extras.first_session = std::move(n.first_session);
+    extras.first_session->user_id = u.id;
+  }
   switch (store.users().create_user(u, extras)) {
     case store::CreateUserStatus::kCreated:
       break;

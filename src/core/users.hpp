@@ -34,6 +34,9 @@ struct NewUser {
   std::optional<std::string> totp_secret;
   // OAuth accounts linked in the user's creation transaction.
   std::vector<store::UserOAuthProvider> oauth_providers;
+  // A session written in the same transaction (sign-up: the user exists
+  // with its first session, or not at all); create_user sets its user_id.
+  std::optional<store::Session> first_session;
 };
 
 // Creates the user with its side effects. Throws USER_EMAIL_ALREADY_EXISTS

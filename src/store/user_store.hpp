@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "store/session_store.hpp"
 #include "store/team_store.hpp"
 
 namespace latchkey::store {
@@ -63,6 +64,9 @@ struct NewUserExtras {
     std::vector<std::string> creator_permission_ids;
   };
   std::optional<PersonalTeam> personal_team;
+  // Sign-up: the user's first session, so that a sign-up either creates the
+  // user and its session or nothing.
+  std::optional<Session> first_session;
 };
 
 // A change to one user (users.md §6 PATCH): each set member is written, an

@@ -15,28 +15,7 @@ class PgSessionStore final : public SessionStore {
 
   bool create_session(const Session& s) override {
     auto c = pool_.acquire();
-    try {
-      // The row is only inserted while the user exists; a user deleted by a
-      // transaction that commits meanwhile fails the foreign key instead.
-      int n = c->query("INSERT INTO sessions (" LK_SESSION_COLUMNS
-                       ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 "
-                       "FROM users WHERE project_id = $1 AND id = $3)")
-                  .bind(s.project_id)
-                  .bind(s.id)
-                  .bind(s.user_id)
-                  .bind(s.refresh_token_digest)
-                  .bind(s.created_at_millis)
-                  .bind(s.expires_at_millis)
-                  .bind(s.is_impersonation)
-                  .bind(s.last_used_at_millis)
-                  .bind(s.last_used_ip)
-                  .bind(s.last_used_user_agent)
-                  .exec();
-      return n == 1;
-    } catch (const ConstraintError& e) {
-      if (e.constraint() == "sessions_project_id_user_id_fkey") return false;
-      throw;
-    }
+    return insert_session(*c, s);
   }
 
   std::optional<Session> find_session_by_token_digest(const std::string& digest) override {
@@ -189,6 +168,31 @@ class PgSessionStore final : public SessionStore {
 };
 
 }  // namespace
+
+bool insert_session(Connection& c, const Session& s) {
+  try {
+    // The row is only inserted while the user exists; a user deleted by a
+    // transaction that commits meanwhile fails the foreign key instead.
+    int n = c.query("INSERT INTO sessions (" LK_SESSION_COLUMNS
+                    ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 "
+                    "FROM users WHERE project_id = $1 AND id = $3)")
+                .bind(s.project_id)
+                .bind(s.id)
+                .bind(s.user_id)
+                .bind(s.refresh_token_digest)
+                .bind(s.created_at_millis)
+                .bind(s.expires_at_millis)
+                .bind(s.is_impersonation)
+                .bind(s.last_used_at_millis)
+                .bind(s.last_used_ip)
+                .bind(s.last_used_user_agent)
+                .exec();
+    return n == 1;
+  } catch (const ConstraintError& e) {
+    if (e.constraint() == "sessions_project_id_user_id_fkey") return false;
+    throw;
+  }
+}
 
 std::unique_ptr<SessionStore> make_session_store(Pool& pool) {
   return std::make_unique<PgSessionStore>(pool);

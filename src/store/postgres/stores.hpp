@@ -53,5 +53,8 @@ Team read_team_row(const Result& r, int row, int first);
 // Writes a new user's extras (project permissions, personal team) inside the
 // caller's transaction, after the user row.
 void write_new_user_extras(Connection& c, const User& u, const NewUserExtras& extras);
+// Inserts a session row while its user exists (false when the user is gone),
+// on `c` (inside the caller's transaction, if any).
+bool insert_session(Connection& c, const Session& s);
 
 }  // namespace latchkey::store::postgres

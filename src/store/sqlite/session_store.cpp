@@ -16,25 +16,7 @@ class SqliteSessionStore final : public SessionStore {
 
   bool create_session(const Session& s) override {
     auto c = pool_.acquire();
-    // One statement: the row is only inserted while the user exists, so a
-    // user deleted concurrently yields false instead of a constraint error.
-    int n = c->prepare("INSERT INTO sessions (" LK_SESSION_COLUMNS
-                       ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM users "
-                       "WHERE project_id = ? AND id = ?)")
-                .bind(1, s.project_id)
-                .bind(2, s.id)
-                .bind(3, s.user_id)
-                .bind(4, s.refresh_token_digest)
-                .bind(5, s.created_at_millis)
-                .bind(6, s.expires_at_millis)
-                .bind(7, s.is_impersonation)
-                .bind(8, s.last_used_at_millis)
-                .bind(9, s.last_used_ip)
-                .bind(10, s.last_used_user_agent)
-                .bind(11, s.project_id)
-                .bind(12, s.user_id)
-                .exec();
-    return n == 1;
+    return insert_session(*c, s);
   }
 
   std::optional<Session> find_session_by_token_digest(const std::string& digest) override {
@@ -175,6 +157,27 @@ class SqliteSessionStore final : public SessionStore {
 };
 
 }  // namespace
+
+bool insert_session(Connection& c, const Session& s) {
+  // One statement: the row is only inserted while the user exists, so a
+  // user deleted concurrently yields false instead of a constraint error.
+  return c.prepare("INSERT INTO sessions (" LK_SESSION_COLUMNS
+                   ") SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM users "
+                   "WHERE project_id = ? AND id = ?)")
+             .bind(1, s.project_id)
+             .bind(2, s.id)
+             .bind(3, s.user_id)
+             .bind(4, s.refresh_token_digest)
+             .bind(5, s.created_at_millis)
+             .bind(6, s.expires_at_millis)
+             .bind(7, s.is_impersonation)
+             .bind(8, s.last_used_at_millis)
+             .bind(9, s.last_used_ip)
+             .bind(10, s.last_used_user_agent)
+             .bind(11, s.project_id)
+             .bind(12, s.user_id)
+             .exec() == 1;
+}
 
 std::unique_ptr<SessionStore> make_session_store(Pool& pool) {
   return std::make_unique<SqliteSessionStore>(pool);

@@ -2,6 +2,7 @@
 // the user list query.
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 
 #include "core/crypto.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -80,6 +81,8 @@ class SqliteUserStore final : public UserStore {
       }
     }
     write_new_user_extras(*c, u, extras);
+    if (extras.first_session && !insert_session(*c, *extras.first_session))
+      throw std::runtime_error("the new user's first session could not be written");
     tx.commit();
     return CreateUserStatus::kCreated;
   }
