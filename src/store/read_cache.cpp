@@ -21,9 +21,9 @@ void ReadCache::store_entry(Map<V>& map, const std::string& key, V value, uint64
   map.entries.insert_or_assign(key, Entry<V>{std::move(value), generation, loaded});
 }
 
-template <typename V, typename Load, typename MakeReload>
-V ReadCache::cached(Map<V>& map, const std::string& key, Load load, MakeReload make_reload) {
-  if (ttl_.count() == 0) return load();
+template <typename V, typename MakeLoad>
+V ReadCache::cached(Map<V>& map, const std::string& key, MakeLoad make_load) {
+  if (ttl_.count() == 0) return make_load()();
   auto now = std::chrono::steady_clock::now();
   uint64_t generation = store_.write_generation();
   {
@@ -36,7 +36,7 @@ V ReadCache::cached(Map<V>& map, const std::string& key, Load load, MakeReload m
         e.refreshing = true;
         // The reload reads the generation first, like a miss: a write that
         // lands meanwhile makes what it stores stale.
-        scheduler_([this, &map, key, reload = make_reload()] {
+        scheduler_([this, &map, key, reload = make_load()] {
           try {
             uint64_t g = store_.write_generation();
             auto loaded = std::chrono::steady_clock::now();
@@ -56,30 +56,24 @@ V ReadCache::cached(Map<V>& map, const std::string& key, Load load, MakeReload m
   }
   // Read the generation before loading: a write that lands meanwhile moves
   // it, so the entry is not trusted later.
-  V value = load();
+  V value = make_load()();
   store_entry(map, key, value, generation, now);
   return value;
 }
 
 std::shared_ptr<const Project> ReadCache::get_project(const std::string& id) {
-  return cached(
-      projects_, id, [&] { return share(store_.projects().get_project(id)); },
-      [this, id] { return [this, id] { return share(store_.projects().get_project(id)); }; });
+  return cached(projects_, id,
+                [&] { return [this, id] { return share(store_.projects().get_project(id)); }; });
 }
 
 bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
                              int64_t now_millis) {
   std::string key = project_id + '\n' + std::to_string(static_cast<int>(kind)) + '\n' + digest;
-  auto expires = cached(
-      keys_, key,
-      [&]() -> std::optional<int64_t> {
-        return store_.projects().valid_key_expiry(project_id, kind, digest);
-      },
-      [&] {
-        return [this, project_id, kind, digest]() -> std::optional<int64_t> {
-          return store_.projects().valid_key_expiry(project_id, kind, digest);
-        };
-      });
+  auto expires = cached(keys_, key, [&] {
+    return [this, project_id, kind, digest]() -> std::optional<int64_t> {
+      return store_.projects().valid_key_expiry(project_id, kind, digest);
+    };
+  });
   return expires && *expires > now_millis;
 }
 
@@ -88,11 +82,9 @@ std::shared_ptr<const User> ReadCache::get_user(const std::string& project_id,
   std::string key;
   key.reserve(project_id.size() + 1 + id.size());
   key.append(project_id).append(1, '\n').append(id);
-  return cached(
-      users_, key, [&] { return share(store_.users().get_user(project_id, id)); },
-      [&] {
-        return [this, project_id, id] { return share(store_.users().get_user(project_id, id)); };
-      });
+  return cached(users_, key, [&] {
+    return [this, project_id, id] { return share(store_.users().get_user(project_id, id)); };
+  });
 }
 
 }  // namespace latchkey::store

@@ -53,10 +53,11 @@ class ReadCache {
     std::mutex mutex;
     std::unordered_map<std::string, Entry<V>> entries;
   };
-  // `load` reads now, on this thread; `make_reload` makes a self-contained
-  // copy of it for the background (called only when one is scheduled).
-  template <typename V, typename Load, typename MakeReload>
-  V cached(Map<V>& map, const std::string& key, Load load, MakeReload make_reload);
+  // `make_load()` returns a self-contained loader (it owns copies of its
+  // arguments), run here on a miss or on a worker for a renewal; a hit
+  // calls neither, so it copies nothing.
+  template <typename V, typename MakeLoad>
+  V cached(Map<V>& map, const std::string& key, MakeLoad make_load);
   template <typename V>
   void store_entry(Map<V>& map, const std::string& key, V value, uint64_t generation,
                    std::chrono::steady_clock::time_point loaded);
