@@ -290,8 +290,9 @@ void register_session_routes(Router& r) {
   r.add(Method::kDelete, "/auth/sessions/current", Access::client_plus(), delete_current_session);
   r.add(Method::kDelete, "/auth/sessions/{id}", Access::client_plus(), delete_session);
   r.add(Method::kPost, "/auth/sessions/current/refresh", Access::client_plus(),
-        refresh_current_session);
-  r.add(Method::kPost, "/auth/oauth/token", Access::any(), oauth_token);
+        refresh_current_session, Waits::kSessionRead);
+  // Also the authorization-code grant, which reads nothing before its code.
+  r.add(Method::kPost, "/auth/oauth/token", Access::any(), oauth_token, Waits::kSessionRead);
   r.add(Method::kPost, "/auth/anonymous/sign-up", Access::client_plus(), anonymous_sign_up);
 }
 

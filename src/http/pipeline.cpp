@@ -173,11 +173,11 @@ Response Pipeline::handle(const Request& req) const {
   return r;
 }
 
-bool Pipeline::waits_long(const Request& req) const {
+Waits Pipeline::waits(const Request& req) const {
   auto rest = strip_version(req.path);
-  if (!rest) return false;
+  if (!rest) return Waits::kDatabase;
   auto match = router_.match(req.method, *rest);
-  return match.route && match.route->waits == Waits::kLong;
+  return match.route ? match.route->waits : Waits::kDatabase;
 }
 
 Response Pipeline::handle_api(const Request& req, std::string_view rest,

@@ -12,9 +12,9 @@ class Pipeline {
  public:
   Pipeline(App& app, const Router& router) : app_(app), router_(router) {}
   Response handle(const Request& req) const;
-  // Whether `req` goes to a route that may wait on more than the database
-  // (Waits::kLong); the server runs those on their own pool.
-  bool waits_long(const Request& req) const;
+  // What the route of `req` waits on (router.hpp); kDatabase when no route
+  // matches. The server picks the thread or pool by it.
+  Waits waits(const Request& req) const;
 
  private:
   Response handle_api(const Request& req, std::string_view rest,

@@ -34,7 +34,12 @@ struct Access {
 // (--long-worker-threads), so a burst of sign-ins cannot occupy the workers
 // that serve refreshes and reads, and those stay few (one per core: more
 // runnable threads than cores only adds context switches).
-enum class Waits { kDatabase, kLong };
+// kSessionRead: a refresh, whose one read is the session by refresh-token
+// digest and which changes nothing before that read. It is tried on the I/O
+// thread like a GET; where the store can read without blocking (PostgreSQL,
+// Store::open_async_reads) the I/O thread does the read and the request
+// never takes a worker.
+enum class Waits { kDatabase, kLong, kSessionRead };
 
 struct Route {
   Method method;

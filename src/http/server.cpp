@@ -85,6 +85,9 @@ struct Server::Impl {
   // multi-threaded io_context spent a fifth of the CPU in the scheduler).
   std::vector<std::unique_ptr<asio::io_context>> iocs;
   asio::io_context& ioc;
+  // Per I/O thread (same index as iocs): the store's non-blocking reads, or
+  // null (SQLite). Declared after iocs so they go first.
+  std::vector<std::unique_ptr<store::AsyncReads>> reads;
   // Requests that wait on the database only, and those that may wait longer
   // (router.hpp Waits): the long waits never hold up the quick ones.
   asio::thread_pool workers;
@@ -104,6 +107,7 @@ struct Server::Impl {
     // requests served from memory rarely wait on the database.
     app.cache->set_scheduler(
         [this](std::function<void()> job) { asio::post(workers, std::move(job)); });
+    for (auto& c : iocs) reads.push_back(app.store->open_async_reads(*c));
   }
 
   ~Impl() { app.cache->set_scheduler(nullptr); }
@@ -114,7 +118,54 @@ struct Server::Impl {
     return v;
   }
 
-  asio::awaitable<void> session(tcp::socket socket) {
+  // The session of `digest`, read by `reads` without blocking this thread;
+  // an exception_ptr when the read failed.
+  static auto async_find_session(store::AsyncReads& reads, const std::string& digest) {
+    using Signature = void(std::exception_ptr, std::optional<store::Session>);
+    auto token = asio::as_tuple(asio::use_awaitable);
+    return asio::async_initiate<decltype(token), Signature>(
+        [&reads, &digest](auto handler) {
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          reads.find_session_by_token_digest(
+              digest, [h](std::exception_ptr e, std::optional<store::Session> s) {
+                (*h)(std::move(e), std::move(s));
+              });
+        },
+        token);
+  }
+
+  // Runs `req` on this I/O thread, from caches. nullopt: it needs a worker
+  // (the database, a hash, the network), or, with `digest` set, the session
+  // of that refresh-token digest first.
+  std::optional<Response> try_here(const Request& req, std::optional<std::string>& digest) {
+    store::NonBlockingScope non_blocking;
+    try {
+      return pipeline.handle(req);
+    } catch (const store::NeedsSessionRead& need) {
+      digest = need.digest();
+    } catch (const store::NeedsWorker&) {
+    }
+    return std::nullopt;
+  }
+
+  // Reads the session of `digest` without blocking, then runs `req` on this
+  // I/O thread with it at hand. nullopt: it needs a worker after all (or the
+  // read failed, and the worker's own read reports why).
+  asio::awaitable<std::optional<Response>> read_then_handle(const Request& req,
+                                                            store::AsyncReads& reads,
+                                                            std::string digest) {
+    auto [error, session] = co_await async_find_session(reads, digest);
+    if (error) co_return std::nullopt;
+    store::NonBlockingScope non_blocking;
+    store::PrefetchedSession prefetched(std::move(digest), std::move(session));
+    try {
+      co_return pipeline.handle(req);
+    } catch (const store::NeedsWorker&) {
+      co_return std::nullopt;
+    }
+  }
+
+  asio::awaitable<void> session(tcp::socket socket, store::AsyncReads* reads) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     std::string remote_ip;
@@ -148,20 +199,23 @@ struct Server::Impl {
       unsigned version = parser.version();
       Request req = std::move(parser.request());
       ++in_flight;
-      // Reads are first tried right here from memory (caches, no database);
-      // anything that needs the database, a hash or the network runs on a
+      // Reads are first tried right here from memory (caches, no database),
+      // and refreshes too where the store reads without blocking; anything
+      // else that needs the database, a hash or the network runs on a
       // worker and resumes here when done.
       std::optional<Response> r;
-      if (req.method == Method::kGet || req.method == Method::kHead ||
-          req.method == Method::kOptions) {
-        store::NonBlockingScope non_blocking;
-        try {
-          r = pipeline.handle(req);
-        } catch (const store::NeedsWorker&) {
-        }
+      std::optional<Waits> waits;
+      bool here = req.method == Method::kGet || req.method == Method::kHead ||
+                  req.method == Method::kOptions;
+      if (!here && reads) here = (waits = pipeline.waits(req)) == Waits::kSessionRead;
+      if (here) {
+        std::optional<std::string> digest;
+        r = try_here(req, digest);
+        if (!r && digest && reads) r = co_await read_then_handle(req, *reads, std::move(*digest));
       }
       if (!r) {
-        auto& pool = pipeline.waits_long(req) ? long_workers : workers;
+        if (!waits) waits = pipeline.waits(req);
+        auto& pool = *waits == Waits::kLong ? long_workers : workers;
         r = co_await asio::co_spawn(
             pool, [this, &req]() -> asio::awaitable<Response> { co_return pipeline.handle(req); },
             asio::use_awaitable);
@@ -188,7 +242,8 @@ struct Server::Impl {
   asio::awaitable<void> accept_loop() {
     size_t next = 0;
     for (;;) {
-      asio::io_context& target = *iocs[next++ % iocs.size()];
+      size_t i = next++ % iocs.size();
+      asio::io_context& target = *iocs[i];
       auto [ec, socket] =
           co_await acceptor.async_accept(target, asio::as_tuple(asio::use_awaitable));
       if (ec) {
@@ -196,7 +251,7 @@ struct Server::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(target, session(std::move(socket)), asio::detached);
+      asio::co_spawn(target, session(std::move(socket), reads[i].get()), asio::detached);
     }
   }
 };

@@ -3,6 +3,7 @@
 // writes SQL or knows which engine runs.
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,6 +23,10 @@
 #include "store/totp_store.hpp"
 #include "store/user_store.hpp"
 #include "store/verification_code_store.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace latchkey::store {
 
@@ -49,6 +54,47 @@ class NonBlockingScope {
 };
 bool on_non_blocking_thread();
 
+// Thrown instead of NeedsWorker by the session read by refresh-token digest
+// on a store whose AsyncReads can do that read without blocking: the server
+// then reads it on its I/O thread and runs the request again inside a
+// PrefetchedSession scope holding the row (or its absence).
+class NeedsSessionRead : public NeedsWorker {
+ public:
+  explicit NeedsSessionRead(std::string digest) : digest_(std::move(digest)) {}
+  const std::string& digest() const { return digest_; }
+
+ private:
+  std::string digest_;
+};
+
+// While alive, the store answers find_session_by_token_digest(digest) from
+// `session` (nullopt: there is no such session) instead of the database.
+class PrefetchedSession {
+ public:
+  PrefetchedSession(std::string digest, std::optional<Session> session);
+  ~PrefetchedSession();
+  PrefetchedSession(const PrefetchedSession&) = delete;
+  const std::string digest;
+  const std::optional<Session> session;
+
+ private:
+  friend const PrefetchedSession* prefetched_session(const std::string& digest);
+  const PrefetchedSession* outer_;
+};
+// The row prefetched on this thread for `digest`, if any.
+const PrefetchedSession* prefetched_session(const std::string& digest);
+
+// Reads done without blocking, on the thread running the io_context they were
+// opened with; each completion is posted to that io_context. A failure
+// (StoreUnavailable, or anything else as an exception_ptr) leaves the caller
+// to fall back to the blocking store, which reports it properly.
+class AsyncReads {
+ public:
+  using SessionDone = std::function<void(std::exception_ptr, std::optional<Session>)>;
+  virtual ~AsyncReads() = default;
+  virtual void find_session_by_token_digest(const std::string& digest, SessionDone done) = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -74,6 +120,11 @@ class Store {
   virtual TotpStore& totp_steps() = 0;
   virtual TeamStore& teams() = 0;
   virtual PermissionStore& permissions() = 0;
+
+  // Non-blocking reads driven by `io` (one per I/O thread), or nullptr when
+  // the engine has none (SQLite: its reads are local and short, so requests
+  // that read take a worker instead).
+  virtual std::unique_ptr<AsyncReads> open_async_reads(boost::asio::io_context& io);
 };
 
 // Settings of a client/server engine (PostgreSQL); SQLite ignores them.

@@ -64,14 +64,6 @@ std::string error_field(const PGresult* r, int field) {
   return v ? v : "";
 }
 
-// A FATAL message while the connection was idle (e.g. the server shutting
-// down) means the connection is about to close: mark it broken.
-void on_notice(void* arg, const PGresult* r) {
-  std::string severity = error_field(r, PG_DIAG_SEVERITY_NONLOCALIZED);
-  if (severity == "FATAL" || severity == "PANIC") *static_cast<bool*>(arg) = true;
-  spdlog::debug("PostgreSQL: {}", PQresultErrorMessage(r));
-}
-
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -80,6 +72,22 @@ int hex_digit(char c) {
 }
 
 }  // namespace
+
+void on_notice(void* broken, const PGresult* r) {
+  std::string severity = error_field(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (severity == "FATAL" || severity == "PANIC") *static_cast<bool*>(broken) = true;
+  spdlog::debug("PostgreSQL: {}", PQresultErrorMessage(r));
+}
+
+ConnectSpec::ConnectSpec(const PoolOptions& o)
+    : conninfo_(o.conninfo), timeout_(std::to_string(o.connect_timeout_seconds)) {
+  settings_sql_ = "SELECT set_config('statement_timeout', '" +
+                  std::to_string(o.statement_timeout_millis) +
+                  "', false), set_config('idle_in_transaction_session_timeout', '" +
+                  std::to_string(o.statement_timeout_millis * 2) +
+                  "', false), set_config('bytea_output', 'hex', false), "
+                  "set_config('client_min_messages', 'warning', false)";
+}
 
 ErrorKind classify_sqlstate(std::string_view s) {
   if (s.empty()) return ErrorKind::kUnavailable;  // no answer from the server
@@ -183,15 +191,8 @@ Query& Query::bind_bytea(const std::optional<std::string>& v) {
 Result Query::run() { return c_.execute(sql_, values_, nulls_, formats_); }
 
 Connection::Connection(const PoolOptions& o, std::atomic<uint64_t>* writes) : writes_(writes) {
-  const std::string timeout = std::to_string(o.connect_timeout_seconds);
-  // dbname comes last: with expand_dbname, what the connection string sets
-  // overrides these defaults.
-  const char* keys[] = {
-      "connect_timeout",     "application_name", "client_encoding", "keepalives_idle",
-      "keepalives_interval", "keepalives_count", "dbname",          nullptr};
-  const char* values[] = {timeout.c_str(),    "latchkey", "UTF8", "30", "10", "3",
-                          o.conninfo.c_str(), nullptr};
-  conn_ = PQconnectdbParams(keys, values, 1);
+  ConnectSpec spec(o);
+  conn_ = PQconnectdbParams(spec.keys(), spec.values(), 1);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
@@ -201,10 +202,7 @@ Connection::Connection(const PoolOptions& o, std::atomic<uint64_t>* writes) : wr
   }
   PQsetNoticeReceiver(conn_, &on_notice, &broken_);
   try {
-    exec_script("SET statement_timeout = " + std::to_string(o.statement_timeout_millis) +
-                "; SET idle_in_transaction_session_timeout = " +
-                std::to_string(o.statement_timeout_millis * 2) +
-                "; SET bytea_output = 'hex'; SET client_min_messages = warning");
+    exec_script(spec.settings_sql());
   } catch (...) {
     PQfinish(conn_);
     throw;

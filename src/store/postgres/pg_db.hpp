@@ -67,6 +67,31 @@ struct PoolOptions {
   int statement_timeout_millis = 15000;
 };
 
+// How every connection is opened: the libpq keywords and values for
+// PQconnectdbParams / PQconnectStartParams (expand_dbname = 1; the connection
+// string comes last, so what it sets overrides these defaults), and the one
+// statement that applies the session settings once connected.
+class ConnectSpec {
+ public:
+  explicit ConnectSpec(const PoolOptions& o);
+  ConnectSpec(const ConnectSpec&) = delete;  // values() points into this object
+  const char* const* keys() const { return keys_; }
+  const char* const* values() const { return values_; }
+  const std::string& settings_sql() const { return settings_sql_; }
+
+ private:
+  std::string conninfo_, timeout_, settings_sql_;
+  const char* keys_[8] = {"connect_timeout",     "application_name", "client_encoding",
+                          "keepalives_idle",     "keepalives_interval", "keepalives_count",
+                          "dbname",              nullptr};
+  const char* values_[8] = {timeout_.c_str(), "latchkey", "UTF8", "30", "10", "3",
+                            conninfo_.c_str(), nullptr};
+};
+
+// libpq notice receiver: a FATAL notice while a connection sits idle (e.g. the
+// server shutting down) means it is about to close; sets *(bool*)broken.
+void on_notice(void* broken, const PGresult* r);
+
 class Connection;
 
 // One statement with its parameters, bound in order ($1, $2, ...). SQL

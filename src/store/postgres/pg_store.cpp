@@ -5,6 +5,7 @@
 #include <set>
 
 #include "store/migrations.hpp"
+#include "store/postgres/async_reads.hpp"
 #include "store/postgres/stores.hpp"
 
 namespace latchkey::store {
@@ -100,6 +101,9 @@ class PostgresStore final : public Store {
   TotpStore& totp_steps() override { return *totp_steps_; }
   TeamStore& teams() override { return *teams_; }
   PermissionStore& permissions() override { return *permissions_; }
+  std::unique_ptr<AsyncReads> open_async_reads(boost::asio::io_context& io) override {
+    return postgres::make_async_reads(io, postgres::AsyncReadOptions{pool_.options()});
+  }
 
  private:
   postgres::Pool pool_;

@@ -9,6 +9,21 @@ namespace {
   "project_id, id, user_id, refresh_token_digest, created_at, expires_at, is_impersonation, " \
   "last_used_at, last_used_ip, last_used_user_agent"
 
+Session read(const Result& r, int i) {
+  Session out;
+  out.project_id = r.text(i, 0);
+  out.id = r.text(i, 1);
+  out.user_id = r.text(i, 2);
+  out.refresh_token_digest = r.text(i, 3);
+  out.created_at_millis = r.int64(i, 4);
+  out.expires_at_millis = r.opt_int64(i, 5);
+  out.is_impersonation = r.boolean(i, 6);
+  out.last_used_at_millis = r.opt_int64(i, 7);
+  out.last_used_ip = r.opt_text(i, 8);
+  out.last_used_user_agent = r.opt_text(i, 9);
+  return out;
+}
+
 class PgSessionStore final : public SessionStore {
  public:
   explicit PgSessionStore(Pool& pool) : pool_(pool) {}
@@ -19,12 +34,11 @@ class PgSessionStore final : public SessionStore {
   }
 
   std::optional<Session> find_session_by_token_digest(const std::string& digest) override {
+    if (auto* p = prefetched_session(digest)) return p->session;
+    // An I/O thread can have this row read without blocking (async_reads.hpp).
+    if (on_non_blocking_thread()) throw NeedsSessionRead(digest);
     auto c = pool_.acquire();
-    auto r = c->query("SELECT " LK_SESSION_COLUMNS " FROM sessions WHERE refresh_token_digest = $1")
-                 .bind(digest)
-                 .run();
-    if (r.rows() == 0) return std::nullopt;
-    return read(r, 0);
+    return session_from_result(c->query(kSessionByDigestSql).bind(digest).run());
   }
 
   std::optional<Session> get_session(const std::string& project_id,
@@ -149,25 +163,19 @@ class PgSessionStore final : public SessionStore {
         .exec();
   }
 
-  static Session read(const Result& r, int i) {
-    Session out;
-    out.project_id = r.text(i, 0);
-    out.id = r.text(i, 1);
-    out.user_id = r.text(i, 2);
-    out.refresh_token_digest = r.text(i, 3);
-    out.created_at_millis = r.int64(i, 4);
-    out.expires_at_millis = r.opt_int64(i, 5);
-    out.is_impersonation = r.boolean(i, 6);
-    out.last_used_at_millis = r.opt_int64(i, 7);
-    out.last_used_ip = r.opt_text(i, 8);
-    out.last_used_user_agent = r.opt_text(i, 9);
-    return out;
-  }
 
   Pool& pool_;
 };
 
 }  // namespace
+
+const char* const kSessionByDigestSql =
+    "SELECT " LK_SESSION_COLUMNS " FROM sessions WHERE refresh_token_digest = $1";
+
+std::optional<Session> session_from_result(const Result& r) {
+  if (r.rows() == 0) return std::nullopt;
+  return read(r, 0);
+}
 
 bool insert_session(Connection& c, const Session& s) {
   try {

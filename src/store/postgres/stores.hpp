@@ -56,5 +56,9 @@ void write_new_user_extras(Connection& c, const User& u, const NewUserExtras& ex
 // Inserts a session row while its user exists (false when the user is gone),
 // on `c` (inside the caller's transaction, if any).
 bool insert_session(Connection& c, const Session& s);
+// The session read by refresh-token digest ($1), for the pool and for
+// AsyncReads, and its row (nullopt when there is none).
+extern const char* const kSessionByDigestSql;
+std::optional<Session> session_from_result(const Result& r);
 
 }  // namespace latchkey::store::postgres
