@@ -194,6 +194,14 @@ Response delete_current_session(RequestContext& ctx) {
   return success();
 }
 
+// The token refresh_current_session reads (Route::session_hint): the header,
+// when it is there once.
+std::optional<std::string> refresh_token_in_header(const Request& req) {
+  if (req.headers.count(kRefreshTokenHeader) != 1) return std::nullopt;
+  auto v = req.headers.get_nonempty(kRefreshTokenHeader);
+  return v ? std::optional<std::string>(*v) : std::nullopt;
+}
+
 // §3.5
 Response refresh_current_session(RequestContext& ctx) {
   auto token = read_refresh_token_header(ctx, /*required=*/true);
@@ -290,7 +298,7 @@ void register_session_routes(Router& r) {
   r.add(Method::kDelete, "/auth/sessions/current", Access::client_plus(), delete_current_session);
   r.add(Method::kDelete, "/auth/sessions/{id}", Access::client_plus(), delete_session);
   r.add(Method::kPost, "/auth/sessions/current/refresh", Access::client_plus(),
-        refresh_current_session, Waits::kSessionRead);
+        refresh_current_session, Waits::kSessionRead, refresh_token_in_header);
   // Also the authorization-code grant, which reads nothing before its code.
   r.add(Method::kPost, "/auth/oauth/token", Access::any(), oauth_token, Waits::kSessionRead);
   r.add(Method::kPost, "/auth/anonymous/sign-up", Access::client_plus(), anonymous_sign_up);

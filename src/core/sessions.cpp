@@ -12,6 +12,10 @@ bool anonymous_sign_up_enabled(const Json& config) {
   return it != config.end() && it->is_boolean() && it->get<bool>();
 }
 
+std::string refresh_token_digest(std::string_view refresh_token) {
+  return sha256_hex(refresh_token);
+}
+
 PendingSession prepare_session(const SessionServices& s, const std::string& project_id,
                                const std::string& user_id, const SessionOptions& options) {
   int64_t now = s.clock.now_millis();
@@ -20,7 +24,7 @@ PendingSession prepare_session(const SessionServices& s, const std::string& proj
   p.row.id = random_uuid();
   p.row.project_id = project_id;
   p.row.user_id = user_id;
-  p.row.refresh_token_digest = sha256_hex(p.refresh_token);
+  p.row.refresh_token_digest = refresh_token_digest(p.refresh_token);
   p.row.created_at_millis = now;
   p.row.expires_at_millis = now + options.expires_in_millis;
   p.row.is_impersonation = options.is_impersonation;
@@ -68,7 +72,7 @@ std::optional<store::Session> find_live_session(const SessionServices& s,
                                                 const std::string& project_id,
                                                 std::string_view refresh_token) {
   // The lookup is by digest: the token itself is never compared.
-  auto session = s.store.sessions().find_session_by_token_digest(sha256_hex(refresh_token));
+  auto session = s.store.sessions().find_session_by_token_digest(refresh_token_digest(refresh_token));
   if (!session || session->project_id != project_id) return std::nullopt;
   if (session->expires_at_millis && *session->expires_at_millis < s.clock.now_millis())
     return std::nullopt;

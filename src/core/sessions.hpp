@@ -80,6 +80,9 @@ IssuedSession sign_in(const SessionServices& s, const std::string& project_id,
                       const std::string& branch_id, const store::User& user,
                       const ClientInfo& client, bool is_new_user = false);
 
+// What a session row stores of its refresh token, and what it is found by.
+std::string refresh_token_digest(std::string_view refresh_token);
+
 // Looks up the session of `refresh_token`; nullopt when there is none in
 // `project_id` or it has expired (tokens.md §6).
 std::optional<store::Session> find_live_session(const SessionServices& s,

@@ -173,11 +173,10 @@ Response Pipeline::handle(const Request& req) const {
   return r;
 }
 
-Waits Pipeline::waits(const Request& req) const {
+const Route* Pipeline::route(const Request& req) const {
   auto rest = strip_version(req.path);
-  if (!rest) return Waits::kDatabase;
-  auto match = router_.match(req.method, *rest);
-  return match.route ? match.route->waits : Waits::kDatabase;
+  if (!rest) return nullptr;
+  return router_.match(req.method, *rest).route;
 }
 
 Response Pipeline::handle_api(const Request& req, std::string_view rest,

@@ -12,9 +12,9 @@ class Pipeline {
  public:
   Pipeline(App& app, const Router& router) : app_(app), router_(router) {}
   Response handle(const Request& req) const;
-  // What the route of `req` waits on (router.hpp); kDatabase when no route
-  // matches. The server picks the thread or pool by it.
-  Waits waits(const Request& req) const;
+  // The route `req` goes to, or null (no API route matches); the server
+  // picks the thread or pool by its Waits.
+  const Route* route(const Request& req) const;
 
  private:
   Response handle_api(const Request& req, std::string_view rest,

@@ -41,18 +41,25 @@ struct Access {
 // never takes a worker.
 enum class Waits { kDatabase, kLong, kSessionRead };
 
+// For a kSessionRead route: the refresh token the request will look up, when
+// the request alone tells it. The server then reads that session before
+// running the handler instead of running it twice (once to learn which
+// session it needs). nullopt, or no hint: the handler's own read says.
+using SessionHint = std::optional<std::string> (*)(const Request& req);
+
 struct Route {
   Method method;
   std::string pattern;
   Access access;
   Handler handler;
   Waits waits = Waits::kDatabase;
+  SessionHint session_hint = nullptr;
 };
 
 class Router {
  public:
   void add(Method method, std::string pattern, Access access, Handler handler,
-           Waits waits = Waits::kDatabase);
+           Waits waits = Waits::kDatabase, SessionHint session_hint = nullptr);
 
   struct Match {
     const Route* route = nullptr;  // set when method and path match

@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <thread>
 
+#include "core/sessions.hpp"
 #include "store/store.hpp"
 
 namespace latchkey::http {
@@ -204,18 +205,25 @@ struct Server::Impl {
       // else that needs the database, a hash or the network runs on a
       // worker and resumes here when done.
       std::optional<Response> r;
-      std::optional<Waits> waits;
+      const Route* route = nullptr;
+      bool routed = false;
       bool here = req.method == Method::kGet || req.method == Method::kHead ||
                   req.method == Method::kOptions;
-      if (!here && reads) here = (waits = pipeline.waits(req)) == Waits::kSessionRead;
+      if (!here && reads) {
+        route = pipeline.route(req);
+        routed = true;
+        here = route && route->waits == Waits::kSessionRead;
+      }
       if (here) {
         std::optional<std::string> digest;
-        r = try_here(req, digest);
+        if (route && route->session_hint)
+          if (auto token = route->session_hint(req)) digest = core::refresh_token_digest(*token);
+        if (!digest) r = try_here(req, digest);
         if (!r && digest && reads) r = co_await read_then_handle(req, *reads, std::move(*digest));
       }
       if (!r) {
-        if (!waits) waits = pipeline.waits(req);
-        auto& pool = *waits == Waits::kLong ? long_workers : workers;
+        if (!routed) route = pipeline.route(req);
+        auto& pool = route && route->waits == Waits::kLong ? long_workers : workers;
         r = co_await asio::co_spawn(
             pool, [this, &req]() -> asio::awaitable<Response> { co_return pipeline.handle(req); },
             asio::use_awaitable);
