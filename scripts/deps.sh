@@ -21,7 +21,7 @@ TEST_PKGS=(
   python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-aiosmtpd
   python3-psycopg2 postgresql sqlite3 chromium
 )
-PG_PKGS=(postgresql)
+PG_PKGS=(postgresql openssl)
 BENCH_PKGS=(wrk nginx curl python3)
 
 want=("${BUILD_PKGS[@]}")

@@ -79,6 +79,12 @@ cmd_start() {
   as_owner "$BIN/initdb" -D "$DATA" -U latchkey --pwfile="$DIR/pwfile" -E UTF8 --locale=C.UTF-8 \
     --auth-local=trust --auth-host=scram-sha-256 >"$DIR/initdb.log" 2>&1 ||
     { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
+  # TLS with a throw-away self-signed certificate, as Debian's own clusters
+  # have: libpq's default (sslmode=prefer) uses it over TCP, so the tests run
+  # encrypted like a production connection; sslmode=disable opts out.
+  as_owner openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 \
+    -subj /CN=localhost -keyout "$DATA/server.key" -out "$DATA/server.crt" >/dev/null 2>&1 ||
+    die "openssl could not make the cluster's certificate"
   local port started=0
   for _ in 1 2 3; do
     port=$(free_port)
@@ -88,6 +94,7 @@ cmd_start() {
       echo "unix_socket_directories = '$SOCK'"
       echo "max_connections = 300"
       echo "shared_buffers = 128MB"
+      echo "ssl = on"
       if [ "${PG_FAST:-0}" = 1 ]; then
         echo "fsync = off"
         echo "full_page_writes = off"

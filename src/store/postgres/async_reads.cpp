@@ -1,5 +1,6 @@
 #include "store/postgres/async_reads.hpp"
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
 
@@ -29,9 +30,10 @@ struct Pending {
 // Epoll in Asio is edge-triggered and a wait is not speculative: readiness
 // that arrives while no wait is pending is not reported again. So a wait on
 // the socket is armed before the socket is drained, never after, and
-// draining continues until the kernel holds no more bytes. TLS and GSS
-// connections are not used here: their libraries may hold decrypted bytes
-// the socket no longer shows.
+// draining continues until neither the kernel nor OpenSSL (on a TLS
+// connection: the rest of a record libpq did not take) holds more bytes.
+// GSS-encrypted connections are not used here: their buffer is libpq's own
+// and not visible.
 class PgAsyncReads final : public AsyncReads {
  public:
   PgAsyncReads(asio::io_context& io, AsyncReadOptions options)
@@ -113,11 +115,11 @@ class PgAsyncReads final : public AsyncReads {
   }
 
   void connected() {
-    if (PQsslInUse(conn_) || PQgssEncInUse(conn_)) {
-      spdlog::info("PostgreSQL connection is encrypted: refreshes read on worker threads");
+    if (PQgssEncInUse(conn_)) {
+      spdlog::info("PostgreSQL connection is GSS-encrypted: refreshes read on worker threads");
       close();
       state_ = State::kDisabled;
-      last_error_ = "encrypted connection: no non-blocking reads";
+      last_error_ = "GSS-encrypted connection: no non-blocking reads";
       fail_all(unavailable(last_error_));
       return;
     }
@@ -207,8 +209,15 @@ class PgAsyncReads final : public AsyncReads {
       if (!PQconsumeInput(conn_) || broken_) return lost(connection_error());
       if (!take_results()) return;
       int available = 0;
-      if (::ioctl(PQsocket(conn_), FIONREAD, &available) != 0 || available == 0) return;
+      if (::ioctl(PQsocket(conn_), FIONREAD, &available) != 0) return lost(connection_error());
+      if (available == 0 && !tls_pending()) return;
     }
+  }
+
+  // Decrypted bytes OpenSSL holds for libpq (none without TLS).
+  bool tls_pending() const {
+    auto* tls = static_cast<SSL*>(PQsslStruct(conn_, "OpenSSL"));
+    return tls && SSL_pending(tls) > 0;
   }
 
   // Hands out every result libpq has parsed; false when the connection was
