@@ -16,7 +16,8 @@
 # binary to use instead of building build/latchkey), BENCH_DATABASE (sqlite,
 # the default, or postgres: a throw-away cluster from scripts/pg.sh with
 # Debian's default durability settings, removed afterwards; BENCH_PG_SOCKET=1
-# connects over its Unix socket instead of TCP on loopback), PERF_DIR (record
+# connects over its Unix socket instead of TCP on loopback, and
+# BENCH_PG_SSLMODE=require over TLS on loopback), PERF_DIR (record
 # the server with `perf record -g` during each scenario into
 # PERF_DIR/<scenario>.data; read it with `perf report -i`), SERVER_ARGS (extra
 # `latchkey serve` flags, e.g. "--worker-threads 4").
@@ -136,6 +137,9 @@ case "${BENCH_DATABASE:-sqlite}" in
       # The same cluster over its Unix socket instead of TCP on loopback.
       [[ $database =~ ^postgresql://([^:]+):[^@]+@[^:]+:([0-9]+)/(.+)$ ]] || die "unexpected URL"
       database="postgresql://${BASH_REMATCH[1]}@/${BASH_REMATCH[3]}?host=$LATCHKEY_PG_DIR/sock&port=${BASH_REMATCH[2]}"
+    else
+      # The cluster serves TLS; plain TCP unless BENCH_PG_SSLMODE says.
+      database="$database?sslmode=${BENCH_PG_SSLMODE:-disable}"
     fi
     ;;
   *) die "BENCH_DATABASE must be sqlite or postgres" ;;

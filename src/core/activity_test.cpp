@@ -7,17 +7,16 @@
 #include "core/activity.hpp"
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
 #include "core/crypto.hpp"
 #include "core/projects.hpp"
 #include "core/users.hpp"
+#include "store/postgres/test_server.hpp"
 
 namespace latchkey::core {
 namespace {
@@ -28,30 +27,8 @@ using std::chrono::milliseconds;
 // call flush() themselves.
 constexpr milliseconds kNeverByItself{3600 * 1000};
 
-std::string postgres_url() {
-  const char* url = std::getenv("LATCHKEY_TEST_DATABASE_URL");
-  std::string s = url ? url : "";
-  return s.rfind("postgres://", 0) == 0 || s.rfind("postgresql://", 0) == 0 ? s : "";
-}
-
-// A libpq connection for what the store does not offer (schemas, locks).
-class PgAdmin {
- public:
-  explicit PgAdmin(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    exec("SET client_min_messages TO warning");  // no NOTICE of DROP ... CASCADE
-  }
-  ~PgAdmin() { PQfinish(conn_); }
-  bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
-  bool exec(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    return ok;
-  }
-
- private:
-  PGconn* conn_;
-};
+using store::postgres::testing::Admin;
+using store::postgres::testing::server_url;
 
 class Activity : public ::testing::TestWithParam<std::string> {
  protected:
@@ -59,10 +36,10 @@ class Activity : public ::testing::TestWithParam<std::string> {
 
   void SetUp() override {
     if (postgres()) {
-      std::string url = postgres_url();
+      std::string url = server_url();
       if (url.empty()) GTEST_SKIP() << "LATCHKEY_TEST_DATABASE_URL is not a postgres:// URL";
       schema_ = "activity_test_" + random_uuid().substr(0, 8);
-      admin_ = std::make_unique<PgAdmin>(url);
+      admin_ = std::make_unique<Admin>(url);
       ASSERT_TRUE(admin_->ok());
       ASSERT_TRUE(admin_->exec("CREATE SCHEMA " + schema_));
       url += (url.find('?') == std::string::npos ? "?" : "&");
@@ -145,7 +122,7 @@ class Activity : public ::testing::TestWithParam<std::string> {
 
   std::filesystem::path dir_;
   std::string schema_;
-  std::unique_ptr<PgAdmin> admin_;
+  std::unique_ptr<Admin> admin_;
   ManualClock clock_;
   std::unique_ptr<store::Store> store_;
   std::string project_;

@@ -7,54 +7,24 @@
 #include "store/postgres/async_reads.hpp"
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <boost/asio.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/projects.hpp"
 #include "core/users.hpp"
+#include "store/postgres/test_server.hpp"
 
 namespace latchkey::store {
 namespace {
 
 using std::chrono::milliseconds;
 
-std::string postgres_url() {
-  const char* url = std::getenv("LATCHKEY_TEST_DATABASE_URL");
-  std::string s = url ? url : "";
-  return s.rfind("postgres://", 0) == 0 || s.rfind("postgresql://", 0) == 0 ? s : "";
-}
-
-// A libpq connection of the test's own, for what the store does not offer.
-class PgAdmin {
- public:
-  explicit PgAdmin(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    exec("SET client_min_messages TO warning");
-  }
-  ~PgAdmin() { PQfinish(conn_); }
-  bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
-  bool exec(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    auto status = PQresultStatus(r);
-    PQclear(r);
-    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
-  }
-  // The first column of the first row ("" when there is none).
-  std::string scalar(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    std::string v = PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
-    PQclear(r);
-    return v;
-  }
-
- private:
-  PGconn* conn_;
-};
+using postgres::testing::Admin;
+using postgres::testing::server_url;
 
 struct Outcome {
   bool done = false;
@@ -78,10 +48,10 @@ class SessionReads : public ::testing::TestWithParam<std::string> {
 
   void SetUp() override {
     if (postgres()) {
-      url_ = postgres_url();
+      url_ = server_url();
       if (url_.empty()) GTEST_SKIP() << "LATCHKEY_TEST_DATABASE_URL is not a postgres:// URL";
       schema_ = "async_reads_test_" + core::random_uuid().substr(0, 8);
-      admin_ = std::make_unique<PgAdmin>(url_);
+      admin_ = std::make_unique<Admin>(url_);
       ASSERT_TRUE(admin_->ok());
       ASSERT_TRUE(admin_->exec("CREATE SCHEMA " + schema_));
       url_ += (url_.find('?') == std::string::npos ? "?" : "&");
@@ -164,7 +134,7 @@ class SessionReads : public ::testing::TestWithParam<std::string> {
   boost::asio::io_context io_;
   std::string base_url_, url_, schema_, project_, user_;
   std::filesystem::path dir_;
-  std::unique_ptr<PgAdmin> admin_;
+  std::unique_ptr<Admin> admin_;
   core::ManualClock clock_;
   std::unique_ptr<Store> store_;
 };
