@@ -136,11 +136,11 @@ TEST_P(Activity, RecordWritesNothingUntilAFlush) {
   auto s = session(u);
   int64_t signed_up = stored_last_active(u);
   auto a = recorder();
-  uint64_t generation = store_->write_generation();
+  uint64_t generation = store_->activity_generation();
   clock_.advance(5000);
   a->record(project_, s, u, clock_.now_millis(), "10.0.0.1", "agent/1");
 
-  EXPECT_EQ(store_->write_generation(), generation);  // caches stay valid
+  EXPECT_EQ(store_->activity_generation(), generation);  // cached users stay valid
   EXPECT_FALSE(stored_session(s).last_used_at_millis);
   EXPECT_EQ(stored_last_active(u), signed_up);
   EXPECT_EQ(a->pending_sessions(), 1u);
@@ -152,14 +152,15 @@ TEST_P(Activity, RecordWritesNothingUntilAFlush) {
   EXPECT_EQ(row.last_used_user_agent, "agent/1");
   EXPECT_EQ(stored_last_active(u), clock_.now_millis());
   EXPECT_EQ(a->pending_sessions(), 0u);
-  EXPECT_NE(store_->write_generation(), generation);  // caches reload
+  EXPECT_NE(store_->activity_generation(), generation);  // cached users reload
 }
 
-TEST_P(Activity, OneFlushWritesEveryPendingUseAndMovesTheGenerationOnlyThen) {
+TEST_P(Activity, OneFlushWritesEveryPendingUseAndMovesTheActivityGenerationOnlyThen) {
   auto u1 = user(), u2 = user();
   auto s1 = session(u1), s2 = session(u1), s3 = session(u2);
   auto a = recorder();
-  uint64_t generation = store_->write_generation();
+  uint64_t generation = store_->activity_generation();
+  uint64_t writes = store_->write_generation();
   // Many issuances, three sessions, two users.
   for (int i = 0; i < 50; ++i) {
     clock_.advance(10);
@@ -167,10 +168,13 @@ TEST_P(Activity, OneFlushWritesEveryPendingUseAndMovesTheGenerationOnlyThen) {
     a->record(project_, s2, u1, clock_.now_millis() - 5, "10.0.0.2", "");
     a->record(project_, s3, u2, clock_.now_millis() - 7, "10.0.0.3", "");
   }
-  EXPECT_EQ(store_->write_generation(), generation);
+  EXPECT_EQ(store_->activity_generation(), generation);
   EXPECT_EQ(a->pending_sessions(), 3u);
 
   ASSERT_TRUE(a->flush());
+  // Activity moves its own generation: cached projects and keys stay valid.
+  EXPECT_GT(store_->activity_generation(), generation);
+  EXPECT_EQ(store_->write_generation(), writes);
   int64_t now = clock_.now_millis();
   EXPECT_EQ(stored_session(s1).last_used_at_millis, now);
   EXPECT_EQ(stored_session(s2).last_used_at_millis, now - 5);
@@ -180,9 +184,13 @@ TEST_P(Activity, OneFlushWritesEveryPendingUseAndMovesTheGenerationOnlyThen) {
   EXPECT_EQ(stored_last_active(u1), now);                 // the latest of its two sessions
   EXPECT_EQ(stored_last_active(u2), now - 7);
   // Nothing left: a flush without news writes nothing.
-  uint64_t after = store_->write_generation();
+  uint64_t after = store_->activity_generation();
   ASSERT_TRUE(a->flush());
-  EXPECT_EQ(store_->write_generation(), after);
+  EXPECT_EQ(store_->activity_generation(), after);
+  // Any other write still moves the general generation (and not activity's).
+  user();
+  EXPECT_GT(store_->write_generation(), writes);
+  EXPECT_EQ(store_->activity_generation(), after);
 }
 
 TEST_P(Activity, ActivityNeverMovesBackwards) {
@@ -277,9 +285,9 @@ TEST_P(Activity, ZeroIntervalWritesInsideRecord) {
   auto s = session(u);
   auto a = recorder({.flush_interval = milliseconds(0)});
   clock_.advance(1000);
-  uint64_t generation = store_->write_generation();
+  uint64_t generation = store_->activity_generation();
   a->record(project_, s, u, clock_.now_millis(), "10.0.0.1", "agent");
-  EXPECT_NE(store_->write_generation(), generation);
+  EXPECT_NE(store_->activity_generation(), generation);
   EXPECT_EQ(stored_session(s).last_used_at_millis, clock_.now_millis());
   EXPECT_EQ(stored_last_active(u), clock_.now_millis());
   EXPECT_EQ(a->pending_sessions(), 0u);

@@ -21,11 +21,12 @@ void ReadCache::store_entry(Map<V>& map, const std::string& key, V value, uint64
   map.entries.insert_or_assign(key, Entry<V>{std::move(value), generation, loaded});
 }
 
-template <typename V, typename MakeLoad>
-V ReadCache::cached(Map<V>& map, const std::string& key, MakeLoad make_load) {
+template <typename V, typename Generation, typename MakeLoad>
+V ReadCache::cached(Map<V>& map, const std::string& key, Generation generation_of,
+                    MakeLoad make_load) {
   if (ttl_.count() == 0) return make_load()();
   auto now = std::chrono::steady_clock::now();
-  uint64_t generation = store_.write_generation();
+  uint64_t generation = generation_of();
   {
     std::lock_guard lock(map.mutex);
     auto it = map.entries.find(key);
@@ -36,9 +37,9 @@ V ReadCache::cached(Map<V>& map, const std::string& key, MakeLoad make_load) {
         e.refreshing = true;
         // The reload reads the generation first, like a miss: a write that
         // lands meanwhile makes what it stores stale.
-        scheduler_([this, &map, key, reload = make_load()] {
+        scheduler_([this, &map, key, generation_of, reload = make_load()] {
           try {
-            uint64_t g = store_.write_generation();
+            uint64_t g = generation_of();
             auto loaded = std::chrono::steady_clock::now();
             store_entry(map, key, reload(), g, loaded);
           } catch (const std::exception& err) {
@@ -62,14 +63,14 @@ V ReadCache::cached(Map<V>& map, const std::string& key, MakeLoad make_load) {
 }
 
 std::shared_ptr<const Project> ReadCache::get_project(const std::string& id) {
-  return cached(projects_, id,
+  return cached(projects_, id, [this] { return general_generation(); },
                 [&] { return [this, id] { return share(store_.projects().get_project(id)); }; });
 }
 
 bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
                              int64_t now_millis) {
   std::string key = project_id + '\n' + std::to_string(static_cast<int>(kind)) + '\n' + digest;
-  auto expires = cached(keys_, key, [&] {
+  auto expires = cached(keys_, key, [this] { return general_generation(); }, [&] {
     return [this, project_id, kind, digest]() -> std::optional<int64_t> {
       return store_.projects().valid_key_expiry(project_id, kind, digest);
     };
@@ -82,7 +83,7 @@ std::shared_ptr<const User> ReadCache::get_user(const std::string& project_id,
   std::string key;
   key.reserve(project_id.size() + 1 + id.size());
   key.append(project_id).append(1, '\n').append(id);
-  return cached(users_, key, [&] {
+  return cached(users_, key, [this] { return user_generation(); }, [&] {
     return [this, project_id, id] { return share(store_.users().get_user(project_id, id)); };
   });
 }

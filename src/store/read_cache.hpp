@@ -55,9 +55,15 @@ class ReadCache {
   };
   // `make_load()` returns a self-contained loader (it owns copies of its
   // arguments), run here on a miss or on a worker for a renewal; a hit
-  // calls neither, so it copies nothing.
-  template <typename V, typename MakeLoad>
-  V cached(Map<V>& map, const std::string& key, MakeLoad make_load);
+  // calls neither, so it copies nothing. `generation()` is the store's count
+  // of the writes that can change what the map holds.
+  template <typename V, typename Generation, typename MakeLoad>
+  V cached(Map<V>& map, const std::string& key, Generation generation, MakeLoad make_load);
+  uint64_t general_generation() const { return store_.write_generation(); }
+  // Users show their last activity: activity batches make them stale too.
+  uint64_t user_generation() const {
+    return store_.write_generation() + store_.activity_generation();
+  }
   template <typename V>
   void store_entry(Map<V>& map, const std::string& key, V value, uint64_t generation,
                    std::chrono::steady_clock::time_point loaded);

@@ -8,6 +8,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/projects.hpp"
+#include "core/users.hpp"
 
 namespace latchkey::store {
 namespace {
@@ -82,6 +83,21 @@ TEST_F(ReadCacheTest, AWriteThroughThisStoreInvalidatesAtOnce) {
   ASSERT_TRUE(store_->projects().update_project(p));
   EXPECT_EQ(cache.get_project(id_)->display_name, "mine");
   EXPECT_EQ(cache.get_project("no-such-project"), nullptr);
+}
+
+TEST_F(ReadCacheTest, AnActivityBatchKeepsProjectsAndKeysButRenewsUsers) {
+  ReadCache cache(*store_, 60s);
+  core::NewUser nu;
+  nu.display_name = "someone";
+  auto user = core::create_user(*store_, clock_, id_, nu);
+  EXPECT_EQ(cache.get_project(id_)->display_name, "before");
+  int64_t was = cache.get_user(id_, user.id)->last_active_at_millis;
+  // Another instance renames the project: this store cannot know, so only a
+  // reload would show it.
+  rename_elsewhere("after");
+  store_->sessions().record_activity({}, {UserActivity{id_, user.id, was + 1000}});
+  EXPECT_EQ(cache.get_project(id_)->display_name, "before");  // not reloaded
+  EXPECT_EQ(cache.get_user(id_, user.id)->last_active_at_millis, was + 1000);
 }
 
 }  // namespace

@@ -100,8 +100,12 @@ class Store {
   virtual ~Store() = default;
 
   // Increases with every completed write through this store (any process
-  // writing elsewhere is not seen: caches also bound their age).
+  // writing elsewhere is not seen: caches also bound their age), except the
+  // activity timestamps of SessionStore::record_activity, which move
+  // activity_generation instead: projects and keys do not show them, so
+  // their cached reads outlive an activity batch.
   virtual uint64_t write_generation() const = 0;
+  virtual uint64_t activity_generation() const = 0;
 
   virtual void migrate() = 0;
 

@@ -314,7 +314,7 @@ Pool::Lease Pool::acquire() {
       ++open_;
       lock.unlock();
       try {
-        return Lease(*this, std::make_unique<Connection>(options_, &writes_));
+        return Lease(*this, std::make_unique<Connection>(options_, &writes_.general()));
       } catch (...) {
         lock.lock();
         --open_;

@@ -16,9 +16,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "store/store.hpp"
+#include "store/write_counter.hpp"
 
 namespace latchkey::store::postgres {
 
@@ -130,7 +132,7 @@ class Connection {
  public:
   // Connects; throws StoreUnavailable when the server cannot be reached.
   // `writes` counts completed writes on every connection of a pool: the
-  // store's write generation.
+  // store's write generation (write_counter.hpp).
   Connection(const PoolOptions& options, std::atomic<uint64_t>* writes);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -148,6 +150,9 @@ class Connection {
   // Not known to be broken (no I/O).
   bool alive() const;
   void note_write() { writes_->fetch_add(1, std::memory_order_acq_rel); }
+  std::atomic<uint64_t>* swap_write_counter(std::atomic<uint64_t>* c) {
+    return std::exchange(writes_, c);
+  }
 
  private:
   friend class Query;
@@ -184,7 +189,8 @@ class Pool {
   // Throws NeedsWorker on a thread that must not block (store.hpp), and
   // StoreUnavailable when no connection can be had within the timeouts.
   Lease acquire();
-  uint64_t write_generation() const { return writes_.load(std::memory_order_acquire); }
+  WriteCounters& writes() { return writes_; }
+  const WriteCounters& writes() const { return writes_; }
   const PoolOptions& options() const { return options_; }
 
  private:
@@ -194,7 +200,7 @@ class Pool {
   std::condition_variable freed_;
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;  // idle plus leased
-  std::atomic<uint64_t> writes_{0};
+  WriteCounters writes_;
 };
 
 // BEGIN … COMMIT (READ COMMITTED), rolled back unless committed. The stores

@@ -85,6 +85,7 @@ class PgSessionStore final : public SessionStore {
                        const std::vector<UserActivity>& users) override {
     if (sessions.empty() && users.empty()) return;
     auto c = pool_.acquire();
+    CountWritesIn counted(*c, pool_.writes().activity());
     Transaction tx(*c);
     // Activity timestamps only: the commit does not wait for the WAL flush,
     // so row locks are never held across an fsync. A database crash can lose

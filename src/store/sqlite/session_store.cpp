@@ -68,6 +68,7 @@ class SqliteSessionStore final : public SessionStore {
                        const std::vector<UserActivity>& users) override {
     if (sessions.empty() && users.empty()) return;
     auto c = pool_.acquire();
+    CountWritesIn counted(*c, pool_.writes().activity());
     Transaction tx(*c);
     if (!users.empty())
       // Only a later time replaces the stored one: activity never moves

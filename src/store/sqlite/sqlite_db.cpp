@@ -124,7 +124,7 @@ Pool::Lease Pool::acquire() {
       return Lease(*this, std::move(c));
     }
   }
-  return Lease(*this, std::make_unique<Connection>(path_, &writes_));
+  return Lease(*this, std::make_unique<Connection>(path_, &writes_.general()));
 }
 
 void Pool::release(std::unique_ptr<Connection> c) {

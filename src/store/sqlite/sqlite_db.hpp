@@ -13,7 +13,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
+
+#include "store/write_counter.hpp"
 
 namespace latchkey::store::sqlite {
 
@@ -76,6 +79,9 @@ class Connection {
   void exec_script(const std::string& sql);
   sqlite3* raw() { return db_; }
   void note_write() { writes_->fetch_add(1, std::memory_order_acq_rel); }
+  std::atomic<uint64_t>* swap_write_counter(std::atomic<uint64_t>* c) {
+    return std::exchange(writes_, c);
+  }
 
  private:
   sqlite3* db_ = nullptr;
@@ -106,14 +112,15 @@ class Pool {
 
   // Throws NeedsWorker on a thread that must not block (store.hpp).
   Lease acquire();
-  uint64_t write_generation() const { return writes_.load(std::memory_order_acquire); }
+  WriteCounters& writes() { return writes_; }
+  const WriteCounters& writes() const { return writes_; }
 
  private:
   void release(std::unique_ptr<Connection> c);
   std::string path_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Connection>> idle_;
-  std::atomic<uint64_t> writes_{0};
+  WriteCounters writes_;
 };
 
 // BEGIN IMMEDIATE … COMMIT, rolled back unless committed.

@@ -75,7 +75,8 @@ class SqliteStore final : public Store {
     return s.text(0);
   }
 
-  uint64_t write_generation() const override { return pool_.write_generation(); }
+  uint64_t write_generation() const override { return pool_.writes().general_value(); }
+  uint64_t activity_generation() const override { return pool_.writes().activity_value(); }
   ProjectStore& projects() override { return *projects_; }
   UserStore& users() override { return *users_; }
   SessionStore& sessions() override { return *sessions_; }
