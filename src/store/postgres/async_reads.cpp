@@ -126,6 +126,8 @@ class PgAsyncReads final : public AsyncReads {
     if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1 ||
         !watch(PQsocket(conn_)))
       return connect_failed(connection_error());
+    if (!last_error_.empty()) spdlog::info("PostgreSQL: non-blocking reads connected again");
+    last_error_.clear();
     state_ = State::kReady;
     timer_.cancel();
     timer_armed_ = false;
