@@ -166,6 +166,36 @@ struct Server::Impl {
     }
   }
 
+  // The response to `req`. Reads are first tried right here from memory
+  // (caches, no database), and refreshes too where the store reads without
+  // blocking; anything else that needs the database, a hash or the network
+  // runs on a worker of the pool its route waits on, and resumes here.
+  asio::awaitable<Response> respond(const Request& req, store::AsyncReads* reads) {
+    const Route* route = nullptr;
+    bool routed = false;
+    bool here = req.method == Method::kGet || req.method == Method::kHead ||
+                req.method == Method::kOptions;
+    if (!here && reads) {
+      route = pipeline.route(req);
+      routed = true;
+      here = route && route->waits == Waits::kSessionRead;
+    }
+    if (here) {
+      std::optional<std::string> digest;
+      if (route && route->session_hint)
+        if (auto token = route->session_hint(req)) digest = core::refresh_token_digest(*token);
+      std::optional<Response> r;
+      if (!digest) r = try_here(req, digest);
+      if (!r && digest && reads) r = co_await read_then_handle(req, *reads, std::move(*digest));
+      if (r) co_return std::move(*r);
+    }
+    if (!routed) route = pipeline.route(req);
+    auto& pool = route && route->waits == Waits::kLong ? long_workers : workers;
+    co_return co_await asio::co_spawn(
+        pool, [this, &req]() -> asio::awaitable<Response> { co_return pipeline.handle(req); },
+        asio::use_awaitable);
+  }
+
   asio::awaitable<void> session(tcp::socket socket, store::AsyncReads* reads) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -200,43 +230,16 @@ struct Server::Impl {
       unsigned version = parser.version();
       Request req = std::move(parser.request());
       ++in_flight;
-      // Reads are first tried right here from memory (caches, no database),
-      // and refreshes too where the store reads without blocking; anything
-      // else that needs the database, a hash or the network runs on a
-      // worker and resumes here when done.
-      std::optional<Response> r;
-      const Route* route = nullptr;
-      bool routed = false;
-      bool here = req.method == Method::kGet || req.method == Method::kHead ||
-                  req.method == Method::kOptions;
-      if (!here && reads) {
-        route = pipeline.route(req);
-        routed = true;
-        here = route && route->waits == Waits::kSessionRead;
-      }
-      if (here) {
-        std::optional<std::string> digest;
-        if (route && route->session_hint)
-          if (auto token = route->session_hint(req)) digest = core::refresh_token_digest(*token);
-        if (!digest) r = try_here(req, digest);
-        if (!r && digest && reads) r = co_await read_then_handle(req, *reads, std::move(*digest));
-      }
-      if (!r) {
-        if (!routed) route = pipeline.route(req);
-        auto& pool = route && route->waits == Waits::kLong ? long_workers : workers;
-        r = co_await asio::co_spawn(
-            pool, [this, &req]() -> asio::awaitable<Response> { co_return pipeline.handle(req); },
-            asio::use_awaitable);
-      }
-      if (r->send_delay_millis > 0) {
+      Response r = co_await respond(req, reads);
+      if (r.send_delay_millis > 0) {
         asio::steady_timer delay(stream.get_executor(),
-                                 std::chrono::milliseconds(r->send_delay_millis));
+                                 std::chrono::milliseconds(r.send_delay_millis));
         co_await delay.async_wait(asio::as_tuple(asio::use_awaitable));
       }
       // One buffer, one write: the response is serialised by hand rather
       // than through Beast's header containers (a tenth of the CPU of a
       // cached GET went into building and walking those).
-      std::string wire = serialize_response(*r, version, keep_alive, req.method == Method::kHead);
+      std::string wire = serialize_response(r, version, keep_alive, req.method == Method::kHead);
       stream.expires_after(std::chrono::seconds(app.config.read_timeout_seconds));
       auto [wec, written] = co_await asio::async_write(stream, asio::buffer(wire),
                                                        asio::as_tuple(asio::use_awaitable));
