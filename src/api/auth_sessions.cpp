@@ -260,6 +260,21 @@ Response oauth_refresh_grant(RequestContext& ctx, const std::optional<std::strin
   return r;
 }
 
+// The token oauth_token reads for a refresh grant (Route::session_hint): from
+// a form body, which is what OAuth clients send (the JS SDK's included).
+std::optional<std::string> refresh_token_in_grant(const Request& req) {
+  auto type = req.headers.get("content-type");
+  if (!type || type->substr(0, type->find(';')) != "application/x-www-form-urlencoded")
+    return std::nullopt;
+  std::optional<std::string> grant, token;
+  for (auto& [k, v] : parse_query(req.body)) {  // the last of repeated keys, as the body parser
+    if (k == "grant_type") grant = v;
+    if (k == "refresh_token") token = v;
+  }
+  if (grant != "refresh_token" || !token || token->empty()) return std::nullopt;
+  return token;
+}
+
 // §6.4
 Response oauth_token(RequestContext& ctx) {
   auto body = ctx.body_reader();
@@ -300,7 +315,8 @@ void register_session_routes(Router& r) {
   r.add(Method::kPost, "/auth/sessions/current/refresh", Access::client_plus(),
         refresh_current_session, Waits::kSessionRead, refresh_token_in_header);
   // Also the authorization-code grant, which reads nothing before its code.
-  r.add(Method::kPost, "/auth/oauth/token", Access::any(), oauth_token, Waits::kSessionRead);
+  r.add(Method::kPost, "/auth/oauth/token", Access::any(), oauth_token, Waits::kSessionRead,
+        refresh_token_in_grant);
   r.add(Method::kPost, "/auth/anonymous/sign-up", Access::client_plus(), anonymous_sign_up);
 }
 
