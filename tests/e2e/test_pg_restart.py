@@ -44,6 +44,14 @@ def pg(command: str) -> None:
     assert res.returncode == 0, f"pg.sh {command} failed:\n{res.stdout}\n{res.stderr}"
 
 
+def leave_cluster_running() -> None:
+    """Never leave the cluster down for the tests that follow."""
+    try:
+        pg("status")
+    except AssertionError:
+        pg("resume")
+
+
 def assert_unavailable(r: requests.Response) -> None:
     assert r.status_code == 503, (r.status_code, r.text)
     assert r.text == UNAVAILABLE
@@ -60,10 +68,7 @@ def instance(tmp_path):
         try:
             yield srv
         finally:
-            try:
-                pg("status")
-            except AssertionError:
-                pg("resume")  # never leave the cluster down for the tests that follow
+            leave_cluster_running()
             srv.stop(check=False)
 
 

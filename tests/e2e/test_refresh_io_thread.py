@@ -25,7 +25,8 @@ import requests
 from auth_helpers import CURRENT, OAUTH_TOKEN, REFRESH, assert_refresh_token_error, decode_claims, signed_up
 from conftest import Server, _binary, fresh_database, is_postgres_url
 from latchkey_e2e import Client, Project, assert_json
-from test_pg_restart import PG_DIR, REQUEST_TIMEOUT_S, UNAVAILABLE, assert_unavailable, pg
+from test_pg_restart import (PG_DIR, REQUEST_TIMEOUT_S, UNAVAILABLE, assert_unavailable,
+                             leave_cluster_running, pg)
 
 DATABASE_URL = os.environ.get("LATCHKEY_TEST_DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -199,10 +200,7 @@ def restartable(one_worker):
     try:
         yield one_worker
     finally:
-        try:
-            pg("status")
-        except AssertionError:
-            pg("resume")  # never leave the cluster down for the tests that follow
+        leave_cluster_running()
 
 
 @restartable_cluster
