@@ -9,20 +9,6 @@
 #include "store/postgres/stores.hpp"
 
 namespace latchkey::store {
-namespace postgres {
-
-Json parse_json_or_null(const std::optional<std::string>& s) {
-  if (!s) return Json();
-  return Json::parse(*s, nullptr, false);
-}
-
-std::optional<std::string> dump_or_null(const Json& j) {
-  if (j.is_null()) return std::nullopt;
-  return j.dump();
-}
-
-}  // namespace postgres
-
 namespace {
 
 using postgres::Transaction;

@@ -7,6 +7,7 @@
 
 #include "core/json.hpp"
 #include "store/contact_channel_store.hpp"
+#include "store/json_columns.hpp"
 #include "store/oauth_store.hpp"
 #include "store/passkey_store.hpp"
 #include "store/permission_store.hpp"
@@ -33,9 +34,6 @@ std::unique_ptr<TotpStore> make_totp_store(Pool& pool);
 std::unique_ptr<TeamStore> make_team_store(Pool& pool);
 std::unique_ptr<PermissionStore> make_permission_store(Pool& pool);
 
-// JSON columns: NULL is JSON null.
-Json parse_json_or_null(const std::optional<std::string>& s);
-std::optional<std::string> dump_or_null(const Json& j);
 
 // The selected team of a user (team_store.cpp): columns appended to the user
 // SELECT, read with read_team_row, and the joins that resolve them only

@@ -53,14 +53,7 @@ User read_user(const Result& r, int i) {
     u.selected_team_id.reset();
   }
   // Column 27: the OAuth accounts as a JSON array (after the 8 team columns).
-  Json oauth = parse_json_or_null(r.opt_text(i, 27));
-  if (oauth.is_array())
-    for (const auto& o : oauth)
-      u.oauth_providers.push_back(
-          UserOAuthProvider{o.value("id", ""), o.value("account_id", ""),
-                            o.contains("email") && o["email"].is_string()
-                                ? std::optional<std::string>(o["email"].get<std::string>())
-                                : std::nullopt});
+  u.oauth_providers = oauth_providers_from_json(r.opt_text(i, 27));
   return u;
 }
 

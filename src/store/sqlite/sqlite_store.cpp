@@ -7,20 +7,6 @@
 #include "store/sqlite/stores.hpp"
 
 namespace latchkey::store {
-namespace sqlite {
-
-Json parse_json_or_null(const std::optional<std::string>& s) {
-  if (!s) return Json();
-  return Json::parse(*s, nullptr, false);
-}
-
-std::optional<std::string> dump_or_null(const Json& j) {
-  if (j.is_null()) return std::nullopt;
-  return j.dump();
-}
-
-}  // namespace sqlite
-
 namespace {
 
 using sqlite::Transaction;
