@@ -65,8 +65,17 @@ std::string resolve_me(const RequestContext& ctx, const std::string& user_id) {
   return ctx.user->id;
 }
 
+// The refresh token in the header, when it is there once and not empty; also
+// refresh_current_session's Route::session_hint.
+std::optional<std::string> refresh_token_in_header(const Request& req) {
+  if (req.headers.count(kRefreshTokenHeader) != 1) return std::nullopt;
+  auto v = req.headers.get_nonempty(kRefreshTokenHeader);
+  return v ? std::optional<std::string>(*v) : std::nullopt;
+}
+
 // The refresh-token header (a one-element tuple in the reference schema).
 std::optional<std::string> read_refresh_token_header(RequestContext& ctx, bool required) {
+  if (auto token = refresh_token_in_header(ctx.req)) return token;
   const auto& h = ctx.req.headers;
   size_t n = h.count(kRefreshTokenHeader);
   if (n > 1) {
@@ -78,13 +87,9 @@ std::optional<std::string> read_refresh_token_header(RequestContext& ctx, bool r
                    std::to_string(n) + " for value: " + values.dump());
     return std::nullopt;
   }
-  auto v = h.get_nonempty(kRefreshTokenHeader);  // empty = absent (overview §2)
-  if (!v) {
-    if (required)
-      ctx.schema.add(std::string("headers.") + kRefreshTokenHeader + " must be defined");
-    return std::nullopt;
-  }
-  return std::string(*v);
+  // Absent, or empty (= absent, overview §2).
+  if (required) ctx.schema.add(std::string("headers.") + kRefreshTokenHeader + " must be defined");
+  return std::nullopt;
 }
 
 Json session_view(const store::Session& s, const std::optional<std::string>& current_id,
@@ -192,14 +197,6 @@ Response delete_current_session(RequestContext& ctx) {
   if (!ctx.app.store->sessions().delete_session(project.id, *session_id))
     throw e::refresh_token_not_found_or_expired();
   return success();
-}
-
-// The token refresh_current_session reads (Route::session_hint): the header,
-// when it is there once.
-std::optional<std::string> refresh_token_in_header(const Request& req) {
-  if (req.headers.count(kRefreshTokenHeader) != 1) return std::nullopt;
-  auto v = req.headers.get_nonempty(kRefreshTokenHeader);
-  return v ? std::optional<std::string>(*v) : std::nullopt;
 }
 
 // §3.5

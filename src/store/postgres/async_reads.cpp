@@ -37,7 +37,7 @@ struct Pending {
 class PgAsyncReads final : public AsyncReads {
  public:
   PgAsyncReads(asio::io_context& io, AsyncReadOptions options)
-      : io_(io), options_(std::move(options)), socket_(io), timer_(io) {}
+      : io_(io), options_(std::move(options)), spec_(options_.pool), socket_(io), timer_(io) {}
 
   ~PgAsyncReads() override { close(); }
 
@@ -86,8 +86,7 @@ class PgAsyncReads final : public AsyncReads {
   void connect() {
     close();
     state_ = State::kConnecting;
-    ConnectSpec spec(options_.pool);  // libpq copies what it needs
-    conn_ = PQconnectStartParams(spec.keys(), spec.values(), 1);
+    conn_ = PQconnectStartParams(spec_.keys(), spec_.values(), 1);
     if (!conn_ || PQstatus(conn_) == CONNECTION_BAD) return connect_failed(connection_error());
     PQsetNoticeReceiver(conn_, &on_notice, &broken_);
     arm_timer(std::chrono::seconds(options_.pool.connect_timeout_seconds), "connecting");
@@ -132,8 +131,7 @@ class PgAsyncReads final : public AsyncReads {
     timer_.cancel();
     timer_armed_ = false;
     arm_read();
-    ConnectSpec spec(options_.pool);
-    if (!PQsendQueryParams(conn_, spec.settings_sql().c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ||
+    if (!PQsendQueryParams(conn_, spec_.settings_sql().c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ||
         !PQsendPrepare(conn_, kSessionStatement, kSessionByDigestSql, 1, nullptr))
       return lost(connection_error());
     in_flight_.push_back(Pending{Kind::kSettings, {}, {}});
@@ -332,6 +330,7 @@ class PgAsyncReads final : public AsyncReads {
 
   asio::io_context& io_;
   AsyncReadOptions options_;
+  const ConnectSpec spec_;  // how to connect, and the settings once connected
   asio::posix::stream_descriptor socket_;
   asio::steady_timer timer_;
   PGconn* conn_ = nullptr;
