@@ -72,7 +72,8 @@ std::optional<store::Session> find_live_session(const SessionServices& s,
                                                 const std::string& project_id,
                                                 std::string_view refresh_token) {
   // The lookup is by digest: the token itself is never compared.
-  auto session = s.store.sessions().find_session_by_token_digest(refresh_token_digest(refresh_token));
+  auto session =
+      s.store.sessions().find_session_by_token_digest(refresh_token_digest(refresh_token));
   if (!session || session->project_id != project_id) return std::nullopt;
   if (session->expires_at_millis && *session->expires_at_millis < s.clock.now_millis())
     return std::nullopt;

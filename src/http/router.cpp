@@ -25,8 +25,8 @@ static bool is_param(const std::string& seg) {
 void Router::add(Method method, std::string pattern, Access access, Handler handler, Waits waits,
                  SessionHint session_hint) {
   auto segs = split_path(pattern);
-  Route route{method, std::move(pattern), std::move(access), std::move(handler), waits,
-              session_hint};
+  Route route{method, std::move(pattern), std::move(access), std::move(handler),
+              waits,  session_hint};
   for (auto& p : patterns_) {
     if (p.segments == segs) {
       p.routes.push_back(std::move(route));

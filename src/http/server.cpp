@@ -173,8 +173,8 @@ struct Server::Impl {
   asio::awaitable<Response> respond(const Request& req, store::AsyncReads* reads) {
     const Route* route = nullptr;
     bool routed = false;
-    bool here = req.method == Method::kGet || req.method == Method::kHead ||
-                req.method == Method::kOptions;
+    bool here =
+        req.method == Method::kGet || req.method == Method::kHead || req.method == Method::kOptions;
     if (!here && reads) {
       route = pipeline.route(req);
       routed = true;

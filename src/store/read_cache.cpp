@@ -63,18 +63,21 @@ V ReadCache::cached(Map<V>& map, const std::string& key, Generation generation_o
 }
 
 std::shared_ptr<const Project> ReadCache::get_project(const std::string& id) {
-  return cached(projects_, id, [this] { return general_generation(); },
-                [&] { return [this, id] { return share(store_.projects().get_project(id)); }; });
+  return cached(
+      projects_, id, [this] { return general_generation(); },
+      [&] { return [this, id] { return share(store_.projects().get_project(id)); }; });
 }
 
 bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
                              int64_t now_millis) {
   std::string key = project_id + '\n' + std::to_string(static_cast<int>(kind)) + '\n' + digest;
-  auto expires = cached(keys_, key, [this] { return general_generation(); }, [&] {
-    return [this, project_id, kind, digest]() -> std::optional<int64_t> {
-      return store_.projects().valid_key_expiry(project_id, kind, digest);
-    };
-  });
+  auto expires = cached(
+      keys_, key, [this] { return general_generation(); },
+      [&] {
+        return [this, project_id, kind, digest]() -> std::optional<int64_t> {
+          return store_.projects().valid_key_expiry(project_id, kind, digest);
+        };
+      });
   return expires && *expires > now_millis;
 }
 
@@ -83,9 +86,11 @@ std::shared_ptr<const User> ReadCache::get_user(const std::string& project_id,
   std::string key;
   key.reserve(project_id.size() + 1 + id.size());
   key.append(project_id).append(1, '\n').append(id);
-  return cached(users_, key, [this] { return user_generation(); }, [&] {
-    return [this, project_id, id] { return share(store_.users().get_user(project_id, id)); };
-  });
+  return cached(
+      users_, key, [this] { return user_generation(); },
+      [&] {
+        return [this, project_id, id] { return share(store_.users().get_user(project_id, id)); };
+      });
 }
 
 }  // namespace latchkey::store

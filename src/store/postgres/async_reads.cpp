@@ -42,8 +42,7 @@ class PgAsyncReads final : public AsyncReads {
   ~PgAsyncReads() override { close(); }
 
   void find_session_by_token_digest(const std::string& digest, SessionDone done) override {
-    if (state_ == State::kDisabled ||
-        (state_ == State::kFailed && Clock::now() < retry_at_) ||
+    if (state_ == State::kDisabled || (state_ == State::kFailed && Clock::now() < retry_at_) ||
         queued_.size() + in_flight_.size() >= options_.max_in_flight) {
       complete(std::move(done), unavailable(last_error_), std::nullopt);
       return;
@@ -131,7 +130,8 @@ class PgAsyncReads final : public AsyncReads {
     timer_.cancel();
     timer_armed_ = false;
     arm_read();
-    if (!PQsendQueryParams(conn_, spec_.settings_sql().c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ||
+    if (!PQsendQueryParams(conn_, spec_.settings_sql().c_str(), 0, nullptr, nullptr, nullptr,
+                           nullptr, 0) ||
         !PQsendPrepare(conn_, kSessionStatement, kSessionByDigestSql, 1, nullptr))
       return lost(connection_error());
     in_flight_.push_back(Pending{Kind::kSettings, {}, {}});

@@ -62,7 +62,8 @@ class SessionReads : public ::testing::TestWithParam<std::string> {
       options.statement_timeout_millis = 300;  // a blocked read fails quickly
       store_ = open_store(url_, options);
     } else {
-      dir_ = std::filesystem::temp_directory_path() / ("latchkey-reads-test-" + core::random_uuid());
+      dir_ =
+          std::filesystem::temp_directory_path() / ("latchkey-reads-test-" + core::random_uuid());
       std::filesystem::create_directories(dir_);
       store_ = open_store((dir_ / "test.db").string());
     }
@@ -198,8 +199,9 @@ TEST_P(SessionReads, FindsASessionAndTellsAnUnknownDigest) {
   EXPECT_EQ(found.session->project_id, project_);
   EXPECT_EQ(found.session->refresh_token_digest, s.refresh_token_digest);
   // The same row as the blocking read.
-  EXPECT_EQ(found.session->created_at_millis,
-            store_->sessions().find_session_by_token_digest(s.refresh_token_digest)->created_at_millis);
+  EXPECT_EQ(
+      found.session->created_at_millis,
+      store_->sessions().find_session_by_token_digest(s.refresh_token_digest)->created_at_millis);
 
   Outcome unknown = read(*r, core::sha256_hex("no such token"));
   EXPECT_FALSE(unknown.error);
@@ -270,7 +272,8 @@ TEST_P(SessionReads, WorksOverTlsAndPlainTcp) {
     }
     // The connection is what the mode asked for.
     EXPECT_EQ(admin_->scalar("SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING "
-                             "(pid) WHERE a.application_name = '" + app + "'"),
+                             "(pid) WHERE a.application_name = '" +
+                             app + "'"),
               mode == "require" ? "t" : "f");
   }
 }
@@ -281,8 +284,10 @@ TEST_P(SessionReads, AKilledConnectionFailsCleanlyAndTheNextReadReconnects) {
   auto r = reads();
   ASSERT_TRUE(read(*r, s.refresh_token_digest).session);
   // The reads' connection carries this test's application_name.
-  ASSERT_TRUE(admin_->exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                           "application_name = '" + schema_ + "' AND pid <> pg_backend_pid()"));
+  ASSERT_TRUE(
+      admin_->exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                   "application_name = '" +
+                   schema_ + "' AND pid <> pg_backend_pid()"));
   // The first read after may fail (the loss is noticed when it is used);
   // every failure is StoreUnavailable, and a later read succeeds.
   bool succeeded = false;

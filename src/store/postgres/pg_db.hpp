@@ -83,10 +83,10 @@ class ConnectSpec {
 
  private:
   std::string conninfo_, timeout_, settings_sql_;
-  const char* keys_[8] = {"connect_timeout",     "application_name", "client_encoding",
-                          "keepalives_idle",     "keepalives_interval", "keepalives_count",
-                          "dbname",              nullptr};
-  const char* values_[8] = {timeout_.c_str(), "latchkey", "UTF8", "30", "10", "3",
+  const char* keys_[8] = {
+      "connect_timeout",     "application_name", "client_encoding", "keepalives_idle",
+      "keepalives_interval", "keepalives_count", "dbname",          nullptr};
+  const char* values_[8] = {timeout_.c_str(),  "latchkey", "UTF8", "30", "10", "3",
                             conninfo_.c_str(), nullptr};
 };
 

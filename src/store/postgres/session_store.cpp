@@ -164,7 +164,6 @@ class PgSessionStore final : public SessionStore {
         .exec();
   }
 
-
   Pool& pool_;
 };
 

@@ -29,8 +29,9 @@ class SqliteStore final : public Store {
 
   void migrate() override {
     auto c = pool_.acquire();
-    c->exec_script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                   "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    c->exec_script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
     for (const auto& m : all_migrations()) {
       if (m.engine != "sqlite") continue;
       Transaction tx(*c);
@@ -40,8 +41,9 @@ class SqliteStore final : public Store {
       if (applied) continue;
       spdlog::info("applying migration {}", m.name);
       c->exec_script(m.sql);
-      c->prepare("INSERT INTO schema_migrations (version, name, applied_at) "
-                 "VALUES (?, ?, strftime('%s','now'))")
+      c->prepare(
+           "INSERT INTO schema_migrations (version, name, applied_at) "
+           "VALUES (?, ?, strftime('%s','now'))")
           .bind(1, m.version)
           .bind(2, m.name)
           .exec();

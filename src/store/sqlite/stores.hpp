@@ -31,7 +31,6 @@ std::unique_ptr<TotpStore> make_totp_store(Pool& pool);
 std::unique_ptr<TeamStore> make_team_store(Pool& pool);
 std::unique_ptr<PermissionStore> make_permission_store(Pool& pool);
 
-
 // The selected team of a user (team_store.cpp): columns appended to the user
 // SELECT, read with read_team_row, and the joins that resolve them only
 // while the user is a member of the team.
