@@ -67,12 +67,12 @@ export LATCHKEY_PG_DIR=$pg_dir/cluster
 trap 'bash scripts/pg.sh stop; rm -rf "$pg_dir"' EXIT
 if pg_url=$(PG_FAST=1 bash scripts/pg.sh start); then
   # The unit tests parameterised over both engines (Engines/*) skip their
-  # PostgreSQL half without a server; run that half here, and fail if it
-  # skipped anything.
-  echo "== unit tests on PostgreSQL (Engines/*)"
+  # PostgreSQL half without a server, and suites named *OnPostgres skip
+  # whole; run them here, and fail if anything skipped.
+  echo "== unit tests on PostgreSQL (Engines/*, *OnPostgres)"
   unit_log=$(mktemp -t latchkey-unit-pg.XXXXXX)
   LATCHKEY_TEST_DATABASE_URL="$pg_url" timeout 300 ./build/latchkey_unit_tests \
-    --gtest_filter='Engines/*postgres*' 2>&1 | tee "$unit_log"
+    --gtest_filter='Engines/*postgres*:*OnPostgres.*' 2>&1 | tee "$unit_log"
   status=${PIPESTATUS[0]}
   grep -q '^\[  PASSED  \] [1-9]' "$unit_log" || { echo "test.sh: no PostgreSQL unit tests ran"; status=1; }
   grep -q '^\[  SKIPPED \]' "$unit_log" && { echo "test.sh: PostgreSQL unit tests were skipped"; status=1; }

@@ -29,6 +29,8 @@ constexpr int64_t kInternalKeySetExpiry = 4102444799000;  // 2099-12-31T23:59:59
 
 // projects.md §3.1: the internal project exists on every start; a few
 // settings and the key set from the environment are re-applied each time.
+// Runs under the store's setup lock (make_app), so instances that start
+// together on one database create the project and its keys once.
 void seed_internal_project(App& app) {
   auto& store = *app.store;
   auto existing = store.projects().get_project("internal");
@@ -37,13 +39,8 @@ void seed_internal_project(App& app) {
     np.id = "internal";
     np.display_name = "Stack Dashboard";
     np.description = "Stack's admin dashboard";
-    try {
-      core::create_project(store, *app.clock, np);
-      spdlog::info("created the internal project");
-    } catch (const std::exception&) {
-      // Another instance sharing the database created it at the same moment.
-      if (!store.projects().get_project("internal")) throw;
-    }
+    core::create_project(store, *app.clock, np);
+    spdlog::info("created the internal project");
     existing = store.projects().get_project("internal");
   }
   auto p = *existing;
@@ -133,7 +130,7 @@ std::unique_ptr<App> make_app(Config config) {
       core::oauth::provider_environment([](const std::string& name) { return env(name.c_str()); },
                                         config.test_mode,
                                         [](const std::string& w) { spdlog::warn("{}", w); }));
-  seed_internal_project(*app);
+  app->store->with_setup_lock([&] { seed_internal_project(*app); });
   return app;
 }
 

@@ -113,6 +113,14 @@ class Store {
   // unless the key exists; returns the stored value either way.
   virtual std::string get_or_insert_setting(const std::string& key, const std::string& value) = 0;
 
+  // Runs `setup` (the start-up seeding: the internal project and its keys)
+  // while no other instance sharing the database runs its own, so instances
+  // that start together seed once and the others find it done. PostgreSQL
+  // holds an advisory lock for the duration, on a connection of its own (so
+  // `setup` has the whole pool). SQLite runs `setup` as is: its writes are
+  // serialized, and one process serves a database file.
+  virtual void with_setup_lock(const std::function<void()>& setup) = 0;
+
   virtual ProjectStore& projects() = 0;
   virtual UserStore& users() = 0;
   virtual SessionStore& sessions() = 0;

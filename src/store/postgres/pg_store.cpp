@@ -13,8 +13,14 @@ namespace {
 
 using postgres::Transaction;
 
-// pg_advisory_xact_lock key for migrations ("latchkey" in ASCII).
+// pg_advisory_xact_lock keys: migrations ("latchkey" in ASCII) and the
+// start-up seeding ("latchkez").
 constexpr const char* kMigrationLockSql = "SELECT pg_advisory_xact_lock(7809632219743709561)";
+constexpr const char* kSetupLockSql = "SELECT pg_advisory_xact_lock(7809632219743709562)";
+// Waits for a lock taken at start-up: another instance may hold it for the
+// length of its migrations.
+constexpr const char* kStartupLockTimeoutsSql =
+    "SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = '120s'";
 
 class PostgresStore final : public Store {
  public:
@@ -38,7 +44,7 @@ class PostgresStore final : public Store {
   void migrate() override {
     auto c = pool_.acquire();
     Transaction tx(*c);
-    c->exec_script("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = '120s'");
+    c->exec_script(kStartupLockTimeoutsSql);
     c->exec_script(kMigrationLockSql);
     c->exec_script(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
@@ -59,6 +65,19 @@ class PostgresStore final : public Store {
           .bind(m.name)
           .exec();
     }
+    tx.commit();
+  }
+
+  void with_setup_lock(const std::function<void()>& setup) override {
+    // Outside the pool: `setup` may need every pooled connection (a pool of
+    // one included). The lock goes with the transaction, also when `setup`
+    // throws or this process dies.
+    std::atomic<uint64_t> writes_none{0};
+    postgres::Connection lock(pool_.options(), &writes_none);
+    Transaction tx(lock);
+    lock.exec_script(kStartupLockTimeoutsSql);
+    lock.exec_script(kSetupLockSql);
+    setup();
     tx.commit();
   }
 

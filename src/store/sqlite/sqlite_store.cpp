@@ -51,6 +51,8 @@ class SqliteStore final : public Store {
     }
   }
 
+  void with_setup_lock(const std::function<void()>& setup) override { setup(); }
+
   std::string get_or_insert_setting(const std::string& key, const std::string& value) override {
     auto c = pool_.acquire();
     c->prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
