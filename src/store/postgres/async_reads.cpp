@@ -74,11 +74,7 @@ class PgAsyncReads final : public AsyncReads {
     });
   }
 
-  std::string connection_error() const {
-    std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    return "PostgreSQL: " + msg;
-  }
+  std::string connection_error() const { return "PostgreSQL: " + connection_error_message(conn_); }
 
   // --- connecting -----------------------------------------------------------
 

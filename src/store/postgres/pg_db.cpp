@@ -64,6 +64,12 @@ std::string error_field(const PGresult* r, int field) {
   return v ? v : "";
 }
 
+// libpq's messages end with a newline.
+std::string without_trailing_space(std::string msg) {
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return msg;
+}
+
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -72,6 +78,10 @@ int hex_digit(char c) {
 }
 
 }  // namespace
+
+std::string connection_error_message(const PGconn* conn) {
+  return conn ? without_trailing_space(PQerrorMessage(conn)) : "out of memory";
+}
 
 void on_notice(void* broken, const PGresult* r) {
   std::string severity = error_field(r, PG_DIAG_SEVERITY_NONLOCALIZED);
@@ -194,8 +204,7 @@ Connection::Connection(const PoolOptions& o, std::atomic<uint64_t>* writes) : wr
   ConnectSpec spec(o);
   conn_ = PQconnectdbParams(spec.keys(), spec.values(), 1);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-    std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    std::string msg = connection_error_message(conn_);
     PQfinish(conn_);
     conn_ = nullptr;
     throw StoreUnavailable("cannot connect to PostgreSQL: " + msg);
@@ -214,9 +223,8 @@ Connection::~Connection() { PQfinish(conn_); }
 void Connection::fail(PGresult* r, const char* what) {
   std::string state = error_field(r, PG_DIAG_SQLSTATE);
   std::string constraint = error_field(r, PG_DIAG_CONSTRAINT_NAME);
-  std::string msg = r ? PQresultErrorMessage(r) : "";
-  if (msg.empty()) msg = PQerrorMessage(conn_);
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  std::string msg = without_trailing_space(r ? PQresultErrorMessage(r) : "");
+  if (msg.empty()) msg = connection_error_message(conn_);
   PQclear(r);
   msg = std::string("PostgreSQL ") + what + ": " + msg;
   if (PQstatus(conn_) != CONNECTION_OK) {

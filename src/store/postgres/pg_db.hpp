@@ -90,6 +90,10 @@ class ConnectSpec {
                             conninfo_.c_str(), nullptr};
 };
 
+// libpq's last error on `conn` (PQerrorMessage) without its trailing
+// newline; "out of memory" when libpq could not allocate `conn` at all.
+std::string connection_error_message(const PGconn* conn);
+
 // libpq notice receiver: a FATAL notice while a connection sits idle (e.g. the
 // server shutting down) means it is about to close; sets *(bool*)broken.
 void on_notice(void* broken, const PGresult* r);
