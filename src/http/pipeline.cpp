@@ -25,18 +25,48 @@ constexpr std::string_view kSecurityHeaders =
     "X-Content-Type-Options: nosniff\r\n"
     "X-Frame-Options: SAMEORIGIN\r\n"
     "Content-Security-Policy: \r\n";
-constexpr std::string_view kCorsHeaders =
-    "Access-Control-Allow-Origin: *\r\n"
-    "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, DELETE, OPTIONS\r\n"
-    "Access-Control-Max-Age: 86400\r\n"
-    "Access-Control-Allow-Headers: content-type, authorization, x-stack-project-id, "
-    "x-stack-branch-id, x-stack-override-error-status, x-stack-random-nonce, "
-    "x-stack-client-version, x-stack-disable-artificial-development-delay, x-stack-access-type, "
-    "x-stack-publishable-client-key, x-stack-secret-server-key, x-stack-super-secret-admin-key, "
-    "x-stack-admin-access-token, x-stack-refresh-token, x-stack-access-token, baggage, "
-    "sentry-trace, x-vercel-protection-bypass, ngrok-skip-browser-warning\r\n"
-    "Access-Control-Expose-Headers: content-type, x-stack-actual-status, x-stack-known-error\r\n";
-const std::string kApiHeaders = std::string(kCorsHeaders) + std::string(kSecurityHeaders);
+// Request headers a browser may send cross-origin. Every SDK header is
+// listed: Stack's own list, the two allow-* switches that SDK 2.8.39 and later
+// send, and each x-stack-* name again as x-hexclave-*, the prefix SDK 2.8.108
+// (after Stack's rename) sends instead. An explicit list rather than echoing
+// Access-Control-Request-Headers: it is what Stack answers and it is
+// cacheable; no header carries ambient authority here (no cookies, no
+// Allow-Credentials), so the list guards nothing and only has to be complete.
+constexpr std::string_view kStackRequestHeaders[] = {
+    "project-id",
+    "branch-id",
+    "override-error-status",
+    "random-nonce",
+    "client-version",
+    "disable-artificial-development-delay",
+    "access-type",
+    "publishable-client-key",
+    "secret-server-key",
+    "super-secret-admin-key",
+    "admin-access-token",
+    "refresh-token",
+    "access-token",
+    "allow-anonymous-user",
+    "allow-restricted-user",
+};
+constexpr std::string_view kOtherRequestHeaders[] = {
+    "baggage", "sentry-trace", "x-vercel-protection-bypass", "ngrok-skip-browser-warning"};
+
+std::string cors_headers() {
+  std::string allow = "content-type, authorization";
+  for (std::string_view prefix : {"x-stack-", "x-hexclave-"})
+    for (auto name : kStackRequestHeaders) (allow += ", ").append(prefix).append(name);
+  for (auto name : kOtherRequestHeaders) (allow += ", ").append(name);
+  return "Access-Control-Allow-Origin: *\r\n"
+         "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, DELETE, OPTIONS\r\n"
+         "Access-Control-Max-Age: 86400\r\n"
+         "Access-Control-Allow-Headers: " +
+         allow +
+         "\r\n"
+         "Access-Control-Expose-Headers: content-type, x-stack-actual-status, x-stack-known-error, "
+         "x-hexclave-actual-status, x-hexclave-known-error\r\n";
+}
+const std::string kApiHeaders = cors_headers() + std::string(kSecurityHeaders);
 
 Response render_known(const core::KnownError& err) {
   Response r = Response::json(err.status(), err.to_json(), /*pretty=*/true);

@@ -66,20 +66,28 @@ KEY_RE = {
 JSON_CT = "application/json; charset=utf-8"
 TEXT_CT = "text/plain; charset=utf-8"
 
+# Every header an SDK sends cross-origin: Stack's list, the allow-* switches
+# of SDK 2.8.39+, and the x-hexclave-* twins that SDK 2.8.108 sends instead.
+_STACK_REQUEST_HEADERS = [
+    "project-id", "branch-id", "override-error-status", "random-nonce", "client-version",
+    "disable-artificial-development-delay", "access-type", "publishable-client-key",
+    "secret-server-key", "super-secret-admin-key", "admin-access-token", "refresh-token",
+    "access-token", "allow-anonymous-user", "allow-restricted-user",
+]
+CORS_ALLOWED_REQUEST_HEADERS = (
+    ["content-type", "authorization"]
+    + [prefix + name for prefix in ("x-stack-", "x-hexclave-") for name in _STACK_REQUEST_HEADERS]
+    + ["baggage", "sentry-trace", "x-vercel-protection-bypass", "ngrok-skip-browser-warning"]
+)
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
     "Access-Control-Max-Age": "86400",
-    "Access-Control-Allow-Headers": (
-        "content-type, authorization, x-stack-project-id, x-stack-branch-id, "
-        "x-stack-override-error-status, x-stack-random-nonce, x-stack-client-version, "
-        "x-stack-disable-artificial-development-delay, x-stack-access-type, "
-        "x-stack-publishable-client-key, x-stack-secret-server-key, "
-        "x-stack-super-secret-admin-key, x-stack-admin-access-token, "
-        "x-stack-refresh-token, x-stack-access-token, baggage, sentry-trace, "
-        "x-vercel-protection-bypass, ngrok-skip-browser-warning"
+    "Access-Control-Allow-Headers": ", ".join(CORS_ALLOWED_REQUEST_HEADERS),
+    "Access-Control-Expose-Headers": (
+        "content-type, x-stack-actual-status, x-stack-known-error, "
+        "x-hexclave-actual-status, x-hexclave-known-error"
     ),
-    "Access-Control-Expose-Headers": "content-type, x-stack-actual-status, x-stack-known-error",
 }
 
 STATIC_HEADERS = {

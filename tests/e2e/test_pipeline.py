@@ -913,6 +913,38 @@ def test_preflight(api, path):
     assert "Access-Control-Allow-Credentials" not in r.headers
 
 
+# The request headers each SDK sends from a browser (read from the published
+# packages' client-interface.js): a preflight must allow every one of them.
+SDK_BROWSER_HEADERS = {
+    "2.8.39": ["x-stack-override-error-status", "x-stack-project-id", "x-stack-access-type",
+               "x-stack-client-version", "x-stack-access-token", "x-stack-refresh-token",
+               "x-stack-allow-anonymous-user", "x-stack-publishable-client-key",
+               "x-stack-admin-access-token", "x-stack-random-nonce", "ngrok-skip-browser-warning",
+               "content-type"],
+    "2.8.108": ["x-hexclave-override-error-status", "x-hexclave-project-id", "x-hexclave-access-type",
+                "x-hexclave-client-version", "x-hexclave-access-token", "x-hexclave-refresh-token",
+                "x-hexclave-allow-anonymous-user", "x-hexclave-publishable-client-key",
+                "x-hexclave-admin-access-token", "x-hexclave-random-nonce",
+                "x-hexclave-secret-server-key", "x-hexclave-super-secret-admin-key",
+                "ngrok-skip-browser-warning", "content-type"],
+}
+
+
+@pytest.mark.parametrize("version", sorted(SDK_BROWSER_HEADERS))
+def test_preflight_allows_every_sdk_header(api, version):
+    requested = SDK_BROWSER_HEADERS[version] + ["x-stack-allow-restricted-user"]
+    r = api.options(ROOT, headers={
+        "Origin": "http://127.0.0.1:5173",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": ", ".join(requested),
+    })
+    assert r.status_code == 200
+    allowed = {h.strip() for h in r.headers["Access-Control-Allow-Headers"].split(",")}
+    assert set(requested) <= allowed, set(requested) - allowed
+    exposed = {h.strip() for h in r.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"x-hexclave-known-error", "x-hexclave-actual-status", "x-stack-known-error"} <= exposed
+
+
 # --------------------------------------------------------------------------
 # §9 GET /api/v1
 # --------------------------------------------------------------------------
