@@ -15,7 +15,7 @@ BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-url1.81-dev libssl-dev libsodium-dev libsqlite3-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev
-  libcurl4-openssl-dev libpq-dev libcbor-dev liboath-dev libcrypt-dev libmimalloc-dev
+  libcurl4-openssl-dev libpq-dev libcbor-dev liboath-dev libcrypt-dev libmimalloc-dev ccache
 )
 TEST_PKGS=(
   python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-aiosmtpd
