@@ -7,6 +7,8 @@ foreach(f ${files})
   get_filename_component(engine ${f} DIRECTORY)
   get_filename_component(name ${f} NAME_WE)
   string(REGEX MATCH "^[0-9]+" version ${name})
+  # Written as a decimal literal: "0030" in C++ source would be octal 24.
+  string(REGEX REPLACE "^0+([0-9])" "\\1" version "${version}")
   file(READ ${DIR}/${f} sql)
   string(APPEND body "    {\"${engine}\", ${version}, \"${name}\", R\"__sql__(${sql})__sql__\"},\n")
 endforeach()

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <deque>
 
-#include "store/postgres/stores.hpp"
+#include "store/domain/stores.hpp"
 
 namespace latchkey::store::postgres {
 namespace {
@@ -128,7 +128,9 @@ class PgAsyncReads final : public AsyncReads {
     arm_read();
     if (!PQsendQueryParams(conn_, spec_.settings_sql().c_str(), 0, nullptr, nullptr, nullptr,
                            nullptr, 0) ||
-        !PQsendPrepare(conn_, kSessionStatement, kSessionByDigestSql, 1, nullptr))
+        !PQsendPrepare(conn_, kSessionStatement,
+                       domain::session_by_digest_sql().text(sql::Engine::kPostgres).c_str(), 1,
+                       nullptr))
       return lost(connection_error());
     in_flight_.push_back(Pending{Kind::kSettings, {}, {}});
     in_flight_.push_back(Pending{Kind::kPrepare, {}, {}});
@@ -258,7 +260,8 @@ class PgAsyncReads final : public AsyncReads {
         continue;
       }
       try {
-        complete(std::move(p.done), nullptr, session_from_result(result));
+        auto rows = rows_of(std::move(result));
+        complete(std::move(p.done), nullptr, domain::first_session(rows));
       } catch (...) {
         complete(std::move(p.done), std::current_exception(), std::nullopt);
       }

@@ -163,42 +163,30 @@ std::optional<std::string> Result::opt_bytea(int row, int col) const {
   return out;
 }
 
-Query& Query::bind(std::string_view v) {
-  values_.emplace_back(valid_utf8_without_nul(v) ? std::string(v) : sanitize_utf8(v));
-  nulls_.push_back(false);
-  formats_.push_back(0);
-  return *this;
-}
+namespace {
 
-Query& Query::bind(int64_t v) {
-  values_.emplace_back(std::to_string(v));
-  nulls_.push_back(false);
-  formats_.push_back(0);
-  return *this;
-}
+// A result's rows (sql::Rows::Cursor): row -1 until the first next().
+class PgCursor final : public sql::Rows::Cursor {
+ public:
+  explicit PgCursor(Result r) : r_(std::move(r)) {}
+  bool next() override { return ++row_ < r_.rows(); }
+  int affected() override { return r_.affected(); }
+  bool is_null(int col) const override { return r_.is_null(row_, col); }
+  std::string_view text(int col) const override {
+    return {PQgetvalue(r_.raw(), row_, col), static_cast<size_t>(PQgetlength(r_.raw(), row_, col))};
+  }
+  int64_t int64(int col) const override { return r_.int64(row_, col); }
+  bool boolean(int col) const override { return r_.boolean(row_, col); }
+  std::string blob(int col) const override { return r_.opt_bytea(row_, col).value_or(""); }
 
-Query& Query::bind(bool v) {
-  values_.emplace_back(v ? "t" : "f");
-  nulls_.push_back(false);
-  formats_.push_back(0);
-  return *this;
-}
+ private:
+  Result r_;
+  int row_ = -1;
+};
 
-Query& Query::bind_null() {
-  values_.emplace_back();
-  nulls_.push_back(true);
-  formats_.push_back(0);
-  return *this;
-}
+}  // namespace
 
-Query& Query::bind_bytea(const std::optional<std::string>& v) {
-  values_.emplace_back(v.value_or(std::string()));
-  nulls_.push_back(!v);
-  formats_.push_back(1);
-  return *this;
-}
-
-Result Query::run() { return c_.execute(sql_, values_, nulls_, formats_); }
+sql::Rows rows_of(Result r) { return sql::Rows(std::make_unique<PgCursor>(std::move(r))); }
 
 Connection::Connection(const PoolOptions& o, std::atomic<uint64_t>* writes) : writes_(writes) {
   ConnectSpec spec(o);
@@ -243,40 +231,61 @@ void Connection::fail(PGresult* r, const char* what) {
   throw std::runtime_error(msg + " (SQLSTATE " + state + ")");
 }
 
-Result Connection::execute(const char* sql, const std::vector<std::string>& values,
-                           const std::vector<bool>& nulls, const std::vector<int>& formats) {
-  auto it = prepared_.find(sql);
+sql::Rows Connection::run(const sql::Sql& statement, sql::Params params) {
+  const std::string& text = statement.text(sql::Engine::kPostgres);
+  auto it = prepared_.find(text);
   if (it == prepared_.end()) {
     std::string name = "lk" + std::to_string(prepared_.size() + 1);
-    PGresult* r = PQprepare(conn_, name.c_str(), sql, 0, nullptr);
+    PGresult* r = PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr);
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "prepare");
     PQclear(r);
-    it = prepared_.emplace(sql, std::move(name)).first;
+    it = prepared_.emplace(text, std::move(name)).first;
   }
-  const int n = static_cast<int>(values.size());
-  std::vector<const char*> ptrs(values.size());
-  std::vector<int> lengths(values.size());
-  for (int i = 0; i < n; ++i) {
-    ptrs[i] = nulls[i] ? nullptr : values[i].c_str();
-    lengths[i] = static_cast<int>(values[i].size());
+  // Text format for every value, binary for bytea. PostgreSQL text can hold
+  // neither NUL nor invalid UTF-8 (SQLite stores any bytes): such input can
+  // only come from request headers or odd JSON strings, and is stored with
+  // U+FFFD in place of each bad byte rather than failing the request.
+  const auto& values = params.values();
+  const size_t n = values.size();
+  std::vector<std::string> converted(n);
+  std::vector<const char*> ptrs(n);
+  std::vector<int> lengths(n), formats(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& v = values[i];
+    const std::string* bytes = &v.text;
+    switch (v.kind) {
+      case sql::Params::Kind::kNull:
+        continue;  // ptrs[i] stays null
+      case sql::Params::Kind::kText:
+        if (!valid_utf8_without_nul(v.text)) bytes = &(converted[i] = sanitize_utf8(v.text));
+        break;
+      case sql::Params::Kind::kInt:
+        bytes = &(converted[i] = std::to_string(v.number));
+        break;
+      case sql::Params::Kind::kBool:
+        bytes = &(converted[i] = v.number ? "t" : "f");
+        break;
+      case sql::Params::Kind::kBlob:
+        formats[i] = 1;
+        break;
+    }
+    ptrs[i] = bytes->c_str();
+    lengths[i] = static_cast<int>(bytes->size());
   }
-  PGresult* r =
-      PQexecPrepared(conn_, it->second.c_str(), n, ptrs.data(), lengths.data(), formats.data(), 0);
+  PGresult* r = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(n), ptrs.data(),
+                               lengths.data(), formats.data(), 0);
   auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(r, "query");
   Result result(r);
   // The write generation tells caches that what they hold may have changed:
   // a statement that changed no row (e.g. an UPDATE whose values were
-  // already there) leaves it alone. Writes inside a CTE of a SELECT are the
-  // caller's to note.
+  // already there) leaves it alone.
   std::string_view tag = PQcmdStatus(r);
   if ((starts_with(tag, "INSERT") || starts_with(tag, "UPDATE") || starts_with(tag, "DELETE")) &&
       result.affected() > 0)
     note_write();
-  return result;
+  return rows_of(std::move(result));
 }
-
-void Connection::exec_script(const std::string& sql) { exec_command(sql.c_str()); }
 
 std::string Connection::exec_command(const char* sql) {
   PGresult* r = PQexec(conn_, sql);
@@ -285,6 +294,25 @@ std::string Connection::exec_command(const char* sql) {
   std::string tag = PQcmdStatus(r);
   PQclear(r);
   return tag;
+}
+
+void Connection::commit() {
+  // A transaction that failed earlier answers COMMIT with ROLLBACK: never
+  // report that as written.
+  if (exec_command("COMMIT") != "COMMIT")
+    throw std::runtime_error("PostgreSQL: the transaction was rolled back");
+  // Readers may have cached what they saw while this transaction was open:
+  // moving the generation after the commit makes those entries stale.
+  note_write();
+}
+
+void Connection::rollback() noexcept {
+  if (!alive()) return;
+  try {
+    exec_command("ROLLBACK");
+  } catch (...) {
+    // The connection is marked broken and will be dropped by the pool.
+  }
 }
 
 bool Connection::alive() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
@@ -303,8 +331,9 @@ bool Connection::reusable() const {
   return !broken_ && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
-Pool::Lease Pool::acquire() {
+sql::Lease Pool::acquire() {
   if (on_non_blocking_thread()) throw NeedsWorker();
+  auto give_back = [this](std::unique_ptr<sql::Connection> c) { release(std::move(c)); };
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_millis);
   std::unique_lock lock(mutex_);
@@ -313,7 +342,7 @@ Pool::Lease Pool::acquire() {
       auto c = std::move(idle_.back());
       idle_.pop_back();
       lock.unlock();
-      if (c->healthy()) return Lease(*this, std::move(c));
+      if (c->healthy()) return sql::Lease(std::move(c), give_back);
       c.reset();  // closed outside the lock
       lock.lock();
       --open_;
@@ -322,7 +351,7 @@ Pool::Lease Pool::acquire() {
       ++open_;
       lock.unlock();
       try {
-        return Lease(*this, std::make_unique<Connection>(options_, &writes_.general()));
+        return sql::Lease(std::make_unique<Connection>(options_, &general_writes_), give_back);
       } catch (...) {
         lock.lock();
         --open_;
@@ -338,7 +367,12 @@ Pool::Lease Pool::acquire() {
   }
 }
 
-void Pool::release(std::unique_ptr<Connection> c) {
+std::unique_ptr<sql::Connection> Pool::open_unpooled() {
+  return std::make_unique<Connection>(options_, &unpooled_writes_);
+}
+
+void Pool::release(std::unique_ptr<sql::Connection> base) {
+  std::unique_ptr<Connection> c(static_cast<Connection*>(base.release()));
   if (!c->reusable()) {
     c.reset();
     std::lock_guard lock(mutex_);
@@ -348,30 +382,6 @@ void Pool::release(std::unique_ptr<Connection> c) {
     idle_.push_back(std::move(c));
   }
   freed_.notify_one();
-}
-
-Transaction::Transaction(Connection& c) : c_(c) { c_.exec_script("BEGIN"); }
-
-Transaction::~Transaction() {
-  if (done_ || !c_.alive()) return;
-  try {
-    c_.exec_script("ROLLBACK");
-  } catch (...) {
-    // The connection is marked broken and will be dropped by the pool.
-  }
-}
-
-void Transaction::commit() {
-  // A transaction that failed earlier answers COMMIT with ROLLBACK: never
-  // report that as written.
-  if (c_.exec_command("COMMIT") != "COMMIT") {
-    done_ = true;
-    throw std::runtime_error("PostgreSQL: the transaction was rolled back");
-  }
-  done_ = true;
-  // Readers may have cached what they saw while this transaction was open:
-  // moving the generation after the commit makes those entries stale.
-  c_.note_write();
 }
 
 }  // namespace latchkey::store::postgres

@@ -1,7 +1,8 @@
-// A thin RAII layer over libpq: a bounded connection pool with timeouts,
-// statements prepared once per connection, typed parameters and results,
-// and transactions. Connection failures become store::StoreUnavailable and
-// the broken connection is dropped, so the pool heals on the next use.
+// The PostgreSQL driver of the SQL layer (store/sql/sql.hpp), over libpq: a
+// bounded connection pool with timeouts, statements prepared once per
+// connection and text, parameters in libpq's text format (bytea binary), and
+// transactions. Connection failures become store::StoreUnavailable and the
+// broken connection is dropped, so the pool heals on the next use.
 #pragma once
 #include <libpq-fe.h>
 
@@ -19,23 +20,12 @@
 #include <utility>
 #include <vector>
 
+#include "store/sql/sql.hpp"
 #include "store/store.hpp"
-#include "store/write_counter.hpp"
 
 namespace latchkey::store::postgres {
 
-// A unique, foreign-key or check violation (SQLSTATE class 23). `constraint`
-// names the violated constraint or index, so callers can tell which
-// uniqueness rule failed.
-class ConstraintError : public std::runtime_error {
- public:
-  ConstraintError(const std::string& msg, std::string constraint)
-      : std::runtime_error(msg), constraint_(std::move(constraint)) {}
-  const std::string& constraint() const { return constraint_; }
-
- private:
-  std::string constraint_;
-};
+using sql::ConstraintError;
 
 // What an error's SQLSTATE means to the store (exposed for unit tests).
 enum class ErrorKind { kConstraint, kUnavailable, kOther };
@@ -45,6 +35,7 @@ ErrorKind classify_sqlstate(std::string_view sqlstate);
 class Result {
  public:
   explicit Result(PGresult* r) : r_(r, &PQclear) {}
+  const PGresult* raw() const { return r_.get(); }
   int rows() const { return PQntuples(r_.get()); }
   int affected() const;
   bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
@@ -98,127 +89,74 @@ std::string connection_error_message(const PGconn* conn);
 // server shutting down) means it is about to close; sets *(bool*)broken.
 void on_notice(void* broken, const PGresult* r);
 
-class Connection;
+// The rows of a result, for code that holds a libpq result of its own
+// (the non-blocking reads).
+sql::Rows rows_of(Result r);
 
-// One statement with its parameters, bound in order ($1, $2, ...). SQL
-// passed here must be a string literal: it is prepared once per connection
-// and cached by address.
-class Query {
- public:
-  Query(Connection& c, const char* sql) : c_(c), sql_(sql) {}
-  Query& bind(std::string_view v);
-  Query& bind(const char* v) { return bind(std::string_view(v)); }
-  Query& bind(const std::string& v) { return bind(std::string_view(v)); }
-  Query& bind(int64_t v);
-  Query& bind(int v) { return bind(static_cast<int64_t>(v)); }
-  Query& bind(bool v);
-  Query& bind_null();
-  template <typename T>
-  Query& bind(const std::optional<T>& v) {
-    return v ? bind(*v) : bind_null();
-  }
-  // Binary parameter for a bytea column.
-  Query& bind_bytea(const std::optional<std::string>& v);
-
-  Result run();
-  // Runs and returns the number of rows affected.
-  int exec() { return run().affected(); }
-
- private:
-  Connection& c_;
-  const char* sql_;
-  std::vector<std::string> values_;
-  std::vector<bool> nulls_;
-  std::vector<int> formats_;
-};
-
-class Connection {
+class Connection final : public sql::Connection {
  public:
   // Connects; throws StoreUnavailable when the server cannot be reached.
   // `writes` counts completed writes on every connection of a pool: the
-  // store's write generation (write_counter.hpp).
+  // store's write generation.
   Connection(const PoolOptions& options, std::atomic<uint64_t>* writes);
-  ~Connection();
+  ~Connection() override;
   Connection(const Connection&) = delete;
 
-  Query query(const char* sql) { return Query(*this, sql); }
+  sql::Engine engine() const override { return sql::Engine::kPostgres; }
+  sql::Rows run(const sql::Sql& sql, sql::Params params) override;
   // Runs SQL text (several statements, no parameters) with the simple
-  // protocol: migrations and session settings.
-  void exec_script(const std::string& sql);
-  // One statement with the simple protocol; returns its command tag.
-  std::string exec_command(const char* sql);
+  // protocol: migrations, session settings, locks.
+  void exec_script(const std::string& sql) override { exec_command(sql.c_str()); }
+  std::atomic<uint64_t>* swap_write_counter(std::atomic<uint64_t>* c) override {
+    return std::exchange(writes_, c);
+  }
+
   // False once the connection failed; the pool then drops it.
   bool healthy();
   // Idle, not inside a transaction: may go back to the pool.
   bool reusable() const;
   // Not known to be broken (no I/O).
   bool alive() const;
-  void note_write() { writes_->fetch_add(1, std::memory_order_acq_rel); }
-  std::atomic<uint64_t>* swap_write_counter(std::atomic<uint64_t>* c) {
-    return std::exchange(writes_, c);
-  }
+
+ protected:
+  void begin() override { exec_script("BEGIN"); }
+  void commit() override;
+  void rollback() noexcept override;
 
  private:
-  friend class Query;
-  Result execute(const char* sql, const std::vector<std::string>& values,
-                 const std::vector<bool>& nulls, const std::vector<int>& formats);
+  // One statement with the simple protocol; returns its command tag.
+  std::string exec_command(const char* sql);
+  void note_write() { writes_->fetch_add(1, std::memory_order_acq_rel); }
   // Throws the exception matching a failed result (or a lost connection).
   [[noreturn]] void fail(PGresult* r, const char* what);
 
   PGconn* conn_ = nullptr;
   std::atomic<uint64_t>* writes_;
   bool broken_ = false;
-  std::unordered_map<const char*, std::string> prepared_;  // SQL address -> name
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
 
-class Pool {
+class Pool final : public sql::Database {
  public:
   explicit Pool(PoolOptions options) : options_(std::move(options)) {}
 
-  class Lease {
-   public:
-    Lease(Pool& p, std::unique_ptr<Connection> c) : pool_(p), conn_(std::move(c)) {}
-    Lease(Lease&&) = default;
-    ~Lease() {
-      if (conn_) pool_.release(std::move(conn_));
-    }
-    Connection& operator*() { return *conn_; }
-    Connection* operator->() { return conn_.get(); }
-
-   private:
-    Pool& pool_;
-    std::unique_ptr<Connection> conn_;
-  };
-
+  sql::Engine engine() const override { return sql::Engine::kPostgres; }
   // Throws NeedsWorker on a thread that must not block (store.hpp), and
   // StoreUnavailable when no connection can be had within the timeouts.
-  Lease acquire();
-  WriteCounters& writes() { return writes_; }
-  const WriteCounters& writes() const { return writes_; }
+  sql::Lease acquire() override;
+  std::unique_ptr<sql::Connection> open_unpooled() override;
+  std::atomic<uint64_t>& general_writes() override { return general_writes_; }
+  std::atomic<uint64_t>& activity_writes() override { return activity_writes_; }
   const PoolOptions& options() const { return options_; }
 
  private:
-  void release(std::unique_ptr<Connection> c);
+  void release(std::unique_ptr<sql::Connection> c);
   PoolOptions options_;
   std::mutex mutex_;
   std::condition_variable freed_;
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;  // idle plus leased
-  WriteCounters writes_;
-};
-
-// BEGIN … COMMIT (READ COMMITTED), rolled back unless committed. The stores
-// get their guarantees from row locks (SELECT … FOR UPDATE), atomic
-// statements and unique indexes rather than from a stricter isolation level.
-class Transaction {
- public:
-  explicit Transaction(Connection& c);
-  ~Transaction();
-  void commit();
-
- private:
-  Connection& c_;
-  bool done_ = false;
+  std::atomic<uint64_t> general_writes_{0}, activity_writes_{0}, unpooled_writes_{0};
 };
 
 }  // namespace latchkey::store::postgres

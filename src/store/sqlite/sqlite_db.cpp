@@ -1,77 +1,163 @@
 #include "store/sqlite/sqlite_db.hpp"
 
+#include <cctype>
 #include <stdexcept>
 
 #include "store/store.hpp"
 
 namespace latchkey::store::sqlite {
+namespace {
 
-static void check(sqlite3* db, int rc, const char* what) {
+void check(sqlite3* db, int rc, const char* what) {
   if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
-  std::string msg = std::string(what) + ": " + sqlite3_errmsg(db);
-  if ((rc & 0xff) == SQLITE_CONSTRAINT) throw ConstraintError(msg);
+  std::string msg = std::string("SQLite ") + what + ": " + sqlite3_errmsg(db);
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) throw sql::ConstraintError(msg, "");
   if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED || (rc & 0xff) == SQLITE_IOERR ||
       (rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_FULL)
     throw StoreUnavailable(msg);
   throw std::runtime_error(msg);
 }
 
-Stmt::~Stmt() {
-  sqlite3_reset(s_);
-  sqlite3_clear_bindings(s_);
-}
+bool is_identifier_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
-Stmt& Stmt::bind(int i, std::string_view v) {
-  check(db_, sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT),
-        "bind");
-  return *this;
-}
-Stmt& Stmt::bind(int i, int64_t v) {
-  check(db_, sqlite3_bind_int64(s_, i, v), "bind");
-  return *this;
-}
-Stmt& Stmt::bind_null(int i) {
-  check(db_, sqlite3_bind_null(s_, i), "bind");
-  return *this;
-}
-Stmt& Stmt::bind_blob(int i, std::string_view v) {
-  check(db_, sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT),
-        "bind");
-  return *this;
-}
+// One executed statement. The first step runs in the constructor, so the
+// statement's writes (and errors) happen when Connection::run returns.
+class SqliteCursor final : public sql::Rows::Cursor {
+ public:
+  // `in_use`: the cached statement's flag, set while this cursor holds it;
+  // `owned`: a statement prepared for this cursor alone, finalized with it.
+  SqliteCursor(sqlite3* db, sqlite3_stmt* s, bool* in_use, bool owned, sql::Params params,
+               std::atomic<uint64_t>* writes)
+      : db_(db),
+        s_(s),
+        in_use_(in_use),
+        owned_(owned),
+        params_(std::move(params)),
+        writes_(writes) {
+    if (in_use_) *in_use_ = true;
+    try {
+      bind();
+      start_changes_ = sqlite3_total_changes64(db_);
+      has_row_ = step();
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+  ~SqliteCursor() override { release(); }
 
-bool Stmt::step() {
-  int rc = sqlite3_step(s_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) {
-    if (!sqlite3_stmt_readonly(s_)) writes_->fetch_add(1, std::memory_order_acq_rel);
+  bool next() override {
+    if (first_) {
+      first_ = false;
+      return has_row_;
+    }
+    return has_row_ = has_row_ && step();
+  }
+  int affected() override {
+    while (has_row_) has_row_ = step();
+    return sqlite3_stmt_readonly(s_) ? 0 : sqlite3_changes(db_);
+  }
+  bool is_null(int col) const override { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::string_view text(int col) const override {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string_view(p, sqlite3_column_bytes(s_, col)) : std::string_view();
+  }
+  int64_t int64(int col) const override { return sqlite3_column_int64(s_, col); }
+  bool boolean(int col) const override { return sqlite3_column_int64(s_, col) != 0; }
+  std::string blob(int col) const override {
+    auto p = static_cast<const char*>(sqlite3_column_blob(s_, col));
+    return p ? std::string(p, sqlite3_column_bytes(s_, col)) : std::string();
+  }
+
+ private:
+  // Values are bound without copies: params_ lives as long as the statement
+  // uses them.
+  void bind() {
+    const auto& values = params_.values();
+    for (size_t i = 0; i < values.size(); ++i) {
+      const auto& v = values[i];
+      const int at = static_cast<int>(i) + 1;
+      int rc = SQLITE_OK;
+      switch (v.kind) {
+        case sql::Params::Kind::kNull:
+          rc = sqlite3_bind_null(s_, at);
+          break;
+        case sql::Params::Kind::kText:
+          rc = sqlite3_bind_text(s_, at, v.text.data(), static_cast<int>(v.text.size()),
+                                 SQLITE_STATIC);
+          break;
+        case sql::Params::Kind::kInt:
+        case sql::Params::Kind::kBool:
+          rc = sqlite3_bind_int64(s_, at, v.number);
+          break;
+        case sql::Params::Kind::kBlob:
+          rc = sqlite3_bind_blob(s_, at, v.text.data(), static_cast<int>(v.text.size()),
+                                 SQLITE_STATIC);
+          break;
+      }
+      check(db_, rc, "bind");
+    }
+  }
+
+  bool step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    check(db_, rc, "step");
+    // Done: a statement that changed rows moves the write generation.
+    if (sqlite3_total_changes64(db_) != start_changes_)
+      writes_->fetch_add(1, std::memory_order_acq_rel);
     return false;
   }
-  check(db_, rc, "step");
-  return false;
-}
 
-int Stmt::exec() {
-  while (step()) {
+  void release() {
+    if (!s_) return;
+    if (owned_) {
+      sqlite3_finalize(s_);
+    } else {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+      if (in_use_) *in_use_ = false;
+    }
+    s_ = nullptr;
   }
-  return sqlite3_changes(db_);
-}
 
-std::string Stmt::text(int col) const {
-  auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-  return p ? std::string(p, sqlite3_column_bytes(s_, col)) : std::string();
-}
-std::optional<std::string> Stmt::opt_text(int col) const {
-  if (is_null(col)) return std::nullopt;
-  if (sqlite3_column_type(s_, col) == SQLITE_BLOB) {
-    auto p = static_cast<const char*>(sqlite3_column_blob(s_, col));
-    return std::string(p, sqlite3_column_bytes(s_, col));
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+  bool* in_use_;
+  bool owned_;
+  sql::Params params_;
+  std::atomic<uint64_t>* writes_;
+  int64_t start_changes_ = 0;
+  bool has_row_ = false;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::string rewrite_for_sqlite(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size();) {
+    char c = in[i];
+    if (c == '\'' || c == '"') {  // a literal or quoted name, copied whole
+      size_t end = in.find(c, i + 1);
+      end = end == std::string_view::npos ? in.size() : end + 1;
+      out.append(in.substr(i, end - i));
+      i = end;
+    } else if (c == '$' && i + 1 < in.size() &&
+               std::isdigit(static_cast<unsigned char>(in[i + 1]))) {
+      out.push_back('?');
+      ++i;
+    } else if (c == ':' && i + 1 < in.size() && in[i + 1] == ':') {
+      i += 2;
+      while (i < in.size() && is_identifier_char(in[i])) ++i;
+      if (in.substr(i, 2) == "[]") i += 2;
+    } else {
+      out.push_back(c);
+      ++i;
+    }
   }
-  return text(col);
-}
-std::optional<int64_t> Stmt::opt_int64(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return int64(col);
+  return out;
 }
 
 Connection::Connection(const std::string& path, std::atomic<uint64_t>* writes) : writes_(writes) {
@@ -90,18 +176,33 @@ Connection::Connection(const std::string& path, std::atomic<uint64_t>* writes) :
 }
 
 Connection::~Connection() {
-  for (auto& [_, s] : cache_) sqlite3_finalize(s);
+  for (auto& [_, cached] : cache_) sqlite3_finalize(cached.statement);
   sqlite3_close(db_);
 }
 
-Stmt Connection::prepare(const char* sql) {
-  auto it = cache_.find(sql);
-  if (it == cache_.end()) {
-    sqlite3_stmt* s = nullptr;
-    check(db_, sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr), "prepare");
-    it = cache_.emplace(sql, s).first;
-  }
-  return Stmt(db_, it->second, writes_);
+sqlite3_stmt* Connection::prepared(const std::string& text) {
+  sqlite3_stmt* s = nullptr;
+  std::string rewritten = rewrite_for_sqlite(text);
+  check(db_,
+        sqlite3_prepare_v3(db_, rewritten.c_str(), static_cast<int>(rewritten.size()),
+                           SQLITE_PREPARE_PERSISTENT, &s, nullptr),
+        "prepare");
+  return s;
+}
+
+sql::Rows Connection::run(const sql::Sql& statement, sql::Params params) {
+  const std::string& text = statement.text(sql::Engine::kSqlite);
+  auto it = cache_.find(text);
+  if (it == cache_.end()) it = cache_.emplace(text, CachedStatement{prepared(text), false}).first;
+  CachedStatement& cached = it->second;
+  // A statement whose rows are still held (the same text run again while an
+  // earlier result is alive) is not reset under its reader: this run gets a
+  // statement of its own.
+  if (cached.in_use)
+    return sql::Rows(std::make_unique<SqliteCursor>(db_, prepared(text), nullptr, true,
+                                                    std::move(params), writes_));
+  return sql::Rows(std::make_unique<SqliteCursor>(db_, cached.statement, &cached.in_use, false,
+                                                  std::move(params), writes_));
 }
 
 void Connection::exec_script(const std::string& sql) {
@@ -110,43 +211,48 @@ void Connection::exec_script(const std::string& sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) throw StoreUnavailable(msg);
     throw std::runtime_error("SQLite: " + msg);
   }
 }
 
-Pool::Lease Pool::acquire() {
+void Connection::begin() { exec_script("BEGIN IMMEDIATE"); }
+
+void Connection::commit() {
+  exec_script("COMMIT");
+  // Readers may have cached what they saw while this transaction was open:
+  // moving the generation after the commit makes those entries stale.
+  note_write();
+}
+
+void Connection::rollback() noexcept {
+  if (sqlite3_get_autocommit(db_)) return;  // nothing open (SQLite rolled back itself)
+  char* err = nullptr;
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, &err);
+  sqlite3_free(err);
+}
+
+sql::Lease Database::acquire() {
   if (on_non_blocking_thread()) throw NeedsWorker();
+  auto give_back = [this](std::unique_ptr<sql::Connection> c) { release(std::move(c)); };
   {
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(*this, std::move(c));
+      return sql::Lease(std::move(c), give_back);
     }
   }
-  return Lease(*this, std::make_unique<Connection>(path_, &writes_.general()));
+  return sql::Lease(std::make_unique<Connection>(path_, &general_writes_), give_back);
 }
 
-void Pool::release(std::unique_ptr<Connection> c) {
+std::unique_ptr<sql::Connection> Database::open_unpooled() {
+  return std::make_unique<Connection>(path_, &unpooled_writes_);
+}
+
+void Database::release(std::unique_ptr<sql::Connection> c) {
   std::lock_guard lock(mutex_);
   idle_.push_back(std::move(c));
-}
-
-Transaction::Transaction(Connection& c) : c_(c) { c_.prepare("BEGIN IMMEDIATE").exec(); }
-Transaction::~Transaction() {
-  if (!done_) {
-    try {
-      c_.prepare("ROLLBACK").exec();
-    } catch (...) {
-    }
-  }
-}
-void Transaction::commit() {
-  c_.prepare("COMMIT").exec();
-  done_ = true;
-  // Readers may have cached what they saw while this transaction was open:
-  // moving the generation after the commit makes those entries stale.
-  c_.note_write();
 }
 
 }  // namespace latchkey::store::sqlite

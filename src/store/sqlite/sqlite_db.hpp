@@ -1,138 +1,78 @@
-// A thin RAII layer over the SQLite C API: a connection pool (one connection
-// per concurrent caller, statements prepared once per connection), typed
-// binding and reading, and transactions.
+// The SQLite driver of the SQL layer (store/sql/sql.hpp): one connection per
+// concurrent caller, statements prepared once per connection and text, and
+// the rewriting of the shared statement syntax into SQLite's.
 #pragma once
 #include <sqlite3.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
-#include "store/write_counter.hpp"
+#include "store/sql/sql.hpp"
 
 namespace latchkey::store::sqlite {
 
-class Connection;
+// A statement in the shared syntax as SQLite takes it: `$N` becomes `?N`
+// and `::type` casts are dropped (outside string literals and quoted names).
+std::string rewrite_for_sqlite(std::string_view sql);
 
-// A prepared statement borrowed from a connection's cache; reset on release.
-class Stmt {
+class Connection final : public sql::Connection {
  public:
-  Stmt(sqlite3* db, sqlite3_stmt* s, std::atomic<uint64_t>* writes)
-      : db_(db), s_(s), writes_(writes) {}
-  Stmt(const Stmt&) = delete;
-  ~Stmt();
-
-  Stmt& bind(int i, std::string_view v);
-  Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
-  Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
-  Stmt& bind(int i, int64_t v);
-  Stmt& bind(int i, int v) { return bind(i, static_cast<int64_t>(v)); }
-  Stmt& bind(int i, bool v) { return bind(i, static_cast<int64_t>(v ? 1 : 0)); }
-  Stmt& bind_null(int i);
-  template <typename T>
-  Stmt& bind(int i, const std::optional<T>& v) {
-    return v ? bind(i, *v) : bind_null(i);
-  }
-  Stmt& bind_blob(int i, std::string_view v);
-
-  // One row ready? Throws on error (constraint violations: ConstraintError).
-  bool step();
-  // Runs to completion; returns sqlite3_changes.
-  int exec();
-
-  bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-  int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
-  bool boolean(int col) const { return sqlite3_column_int64(s_, col) != 0; }
-  std::string text(int col) const;
-  std::optional<std::string> opt_text(int col) const;
-  std::optional<int64_t> opt_int64(int col) const;
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_;
-  std::atomic<uint64_t>* writes_;
-};
-
-class ConstraintError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-class Connection {
- public:
-  // `writes` counts completed writing statements on every connection of a
-  // pool: the store's write generation (see Store::write_generation).
+  // `writes` counts completed writes on every connection of a pool: the
+  // store's write generation (Store::write_generation).
   Connection(const std::string& path, std::atomic<uint64_t>* writes);
-  ~Connection();
+  ~Connection() override;
   Connection(const Connection&) = delete;
 
-  // The statement for this SQL text, prepared on first use.
-  Stmt prepare(const char* sql);
-  void exec_script(const std::string& sql);
-  sqlite3* raw() { return db_; }
-  void note_write() { writes_->fetch_add(1, std::memory_order_acq_rel); }
-  std::atomic<uint64_t>* swap_write_counter(std::atomic<uint64_t>* c) {
+  sql::Engine engine() const override { return sql::Engine::kSqlite; }
+  sql::Rows run(const sql::Sql& sql, sql::Params params) override;
+  void exec_script(const std::string& sql) override;
+  std::atomic<uint64_t>* swap_write_counter(std::atomic<uint64_t>* c) override {
     return std::exchange(writes_, c);
   }
 
+  sqlite3* raw() { return db_; }
+  void note_write() { writes_->fetch_add(1, std::memory_order_acq_rel); }
+
+ protected:
+  void begin() override;
+  void commit() override;
+  void rollback() noexcept override;
+
  private:
+  sqlite3_stmt* prepared(const std::string& text);
+
   sqlite3* db_ = nullptr;
   std::atomic<uint64_t>* writes_;
-  // Keyed by the SQL text's address: SQL passed to prepare() must be a
-  // string literal (or otherwise live as long as the connection).
-  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  struct CachedStatement {
+    sqlite3_stmt* statement;
+    bool in_use;  // a Rows is reading it
+  };
+  std::unordered_map<std::string, CachedStatement> cache_;  // by statement text
 };
 
-class Pool {
+class Database final : public sql::Database {
  public:
-  explicit Pool(std::string path) : path_(std::move(path)) {}
+  explicit Database(std::string path) : path_(std::move(path)) {}
 
-  class Lease {
-   public:
-    Lease(Pool& p, std::unique_ptr<Connection> c) : pool_(p), conn_(std::move(c)) {}
-    Lease(Lease&&) = default;
-    ~Lease() {
-      if (conn_) pool_.release(std::move(conn_));
-    }
-    Connection& operator*() { return *conn_; }
-    Connection* operator->() { return conn_.get(); }
-
-   private:
-    Pool& pool_;
-    std::unique_ptr<Connection> conn_;
-  };
-
+  sql::Engine engine() const override { return sql::Engine::kSqlite; }
   // Throws NeedsWorker on a thread that must not block (store.hpp).
-  Lease acquire();
-  WriteCounters& writes() { return writes_; }
-  const WriteCounters& writes() const { return writes_; }
+  sql::Lease acquire() override;
+  std::unique_ptr<sql::Connection> open_unpooled() override;
+  std::atomic<uint64_t>& general_writes() override { return general_writes_; }
+  std::atomic<uint64_t>& activity_writes() override { return activity_writes_; }
 
  private:
-  void release(std::unique_ptr<Connection> c);
+  void release(std::unique_ptr<sql::Connection> c);
   std::string path_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  WriteCounters writes_;
-};
-
-// BEGIN IMMEDIATE … COMMIT, rolled back unless committed.
-class Transaction {
- public:
-  explicit Transaction(Connection& c);
-  ~Transaction();
-  void commit();
-
- private:
-  Connection& c_;
-  bool done_ = false;
+  std::vector<std::unique_ptr<sql::Connection>> idle_;
+  std::atomic<uint64_t> general_writes_{0}, activity_writes_{0}, unpooled_writes_{0};
 };
 
 }  // namespace latchkey::store::sqlite

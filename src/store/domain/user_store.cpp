@@ -1,0 +1,378 @@
+// UserStore: users with their primary e-mail channel, passkey flag, selected
+// team and OAuth accounts read in one SELECT, their updates and the user list.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+
+#include "core/crypto.hpp"
+#include "store/domain/stores.hpp"
+
+namespace latchkey::store::domain {
+namespace {
+
+// The user row (u), its primary e-mail channel (cc) and whether it has a
+// passkey. selected_team_id is not among them: it is read from the selected
+// team, which counts only while the user is a member (read_user).
+const sql::Columns<User> kColumns{
+    {"id", &User::id},
+    {"project_id", &User::project_id},
+    {"display_name", &User::display_name},
+    {"profile_image_url", &User::profile_image_url},
+    {"client_metadata", &User::client_metadata},
+    {"client_read_only_metadata", &User::client_read_only_metadata},
+    {"server_metadata", &User::server_metadata},
+    {"requires_totp_mfa", &User::requires_totp_mfa},
+    sql::Column<User>::bytes("totp_secret", &User::totp_secret),
+    {"is_anonymous", &User::is_anonymous},
+    {"created_at", &User::created_at_millis},
+    {"last_active_at", &User::last_active_at_millis},
+    {"password_hash", &User::password_hash},
+    {"otp_auth_enabled", &User::otp_auth_enabled},
+    {"cc.value", &User::primary_email},
+    {"cc.is_verified", &User::primary_email_verified},
+    {"cc.used_for_auth", &User::primary_email_auth_enabled},
+    {"EXISTS (SELECT 1 FROM passkeys pk WHERE pk.project_id = u.project_id AND "
+     "pk.user_id = u.id)",
+     &User::passkey_auth_enabled},
+};
+
+// The user's OAuth accounts as a JSON array, oldest first (read with
+// oauth_providers_from_json): each engine aggregates JSON its own way.
+// SQLite 3.40 has no ORDER BY inside an aggregate, so it aggregates an
+// ordered subquery.
+const char* const kOAuthSqlite =
+    "(SELECT json_group_array(json_object('id', o.provider_id, 'account_id', "
+    "o.provider_account_id, 'email', o.email)) FROM (SELECT * FROM oauth_accounts o "
+    "WHERE o.project_id = u.project_id AND o.user_id = u.id "
+    "ORDER BY o.created_at, o.provider_id, o.provider_account_id) o)";
+const char* const kOAuthPostgres =
+    "(SELECT COALESCE(json_agg(json_build_object('id', o.provider_id, 'account_id', "
+    "o.provider_account_id, 'email', o.email) ORDER BY o.created_at, o.provider_id, "
+    "o.provider_account_id), '[]'::json)::text FROM oauth_accounts o "
+    "WHERE o.project_id = u.project_id AND o.user_id = u.id)";
+
+// SELECT … FROM users u with every join a User needs: kColumns, then the
+// selected team's columns (NULL unless the user is a member of the team:
+// the team is joined through the membership), then the OAuth array.
+std::string user_select(const sql::Dialect& d) {
+  return "SELECT " + kColumns.list("u") + ", " + team_columns().list("st") + ", " +
+         (d.engine == sql::Engine::kSqlite ? kOAuthSqlite : kOAuthPostgres) +
+         " FROM users u LEFT JOIN contact_channels cc ON cc.project_id = u.project_id AND "
+         "cc.user_id = u.id AND cc.type = 'email' AND cc.is_primary "
+         "LEFT JOIN team_members sm ON sm.project_id = u.project_id AND sm.team_id = "
+         "u.selected_team_id AND sm.user_id = u.id "
+         "LEFT JOIN teams st ON st.project_id = sm.project_id AND st.id = sm.team_id ";
+}
+
+// The list filter (users.md §5): $1 project, $3 text (case-insensitive
+// ASCII substring of the display name or any contact channel), $4 an exact
+// user id the text names, $6 team.
+std::string list_where(const sql::Dialect& d) {
+  const std::string strpos(d.strpos);
+  const std::string text = d.lower_ascii("$3::text");
+  return "WHERE u.project_id = $1 AND ($3::text IS NULL OR " + strpos + "(" +
+         d.lower_ascii("coalesce(u.display_name, '')") + ", " + text +
+         ") > 0 OR u.id = $4::text OR EXISTS (SELECT 1 FROM contact_channels x WHERE "
+         "x.project_id = u.project_id AND x.user_id = u.id AND " +
+         strpos + "(" + d.lower_ascii("x.value") + ", " + text +
+         ") > 0)) AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM team_members tm WHERE "
+         "tm.project_id = u.project_id AND tm.team_id = $6::text AND tm.user_id = u.id)) ";
+}
+
+// The statements that read a whole User. They embed team_columns(), which
+// lives in another file: they are built on first use, never during static
+// initialisation (whose order across files is unspecified).
+struct UserReads {
+  sql::Sql by_id;
+  // The same, locking the user row until the commit (PostgreSQL).
+  sql::Sql by_id_for_update;
+  sql::Sql by_auth_email;
+  // The cursor row's (created_at, id) bounds the page; an unknown cursor
+  // compares as NULL and matches nothing. Ties in created_at are broken by
+  // id so that pages never overlap. $5: the most rows to return.
+  sql::Sql list_asc;
+  sql::Sql list_desc;
+};
+
+const UserReads& reads() {
+  static const UserReads r{
+      sql::Sql::each([](const sql::Dialect& d) {
+        return user_select(d) + "WHERE u.project_id = $1 AND u.id = $2";
+      }),
+      sql::Sql::each([](const sql::Dialect& d) {
+        return user_select(d) + "WHERE u.project_id = $1 AND u.id = $2" + d.for_update("u");
+      }),
+      sql::Sql::each([](const sql::Dialect& d) {
+        return user_select(d) +
+               "WHERE u.project_id = $1 AND u.id = (SELECT user_id FROM contact_channels WHERE "
+               "project_id = $1 AND type = 'email' AND value = $2 AND used_for_auth)";
+      }),
+      sql::Sql::each([](const sql::Dialect& d) {
+        return user_select(d) + list_where(d) +
+               "AND ($2::text IS NULL OR (u.created_at, u.id) >= (SELECT created_at, id FROM "
+               "users WHERE project_id = $1 AND id = $2::text)) "
+               "ORDER BY u.created_at ASC, u.id ASC LIMIT $5::bigint";
+      }),
+      sql::Sql::each([](const sql::Dialect& d) {
+        return user_select(d) + list_where(d) +
+               "AND ($2::text IS NULL OR (u.created_at, u.id) <= (SELECT created_at, id FROM "
+               "users WHERE project_id = $1 AND id = $2::text)) "
+               "ORDER BY u.created_at DESC, u.id DESC LIMIT $5::bigint";
+      }),
+  };
+  return r;
+}
+
+User read_user(const sql::Rows& rows) {
+  User u = kColumns.read(rows);
+  const int team_at = kColumns.size();
+  // The selected team counts only while the user is a member of it.
+  if (!rows.is_null(team_at)) {
+    u.selected_team = team_columns().read(rows, team_at);
+    u.selected_team_id = u.selected_team->id;
+  }
+  u.oauth_providers = oauth_providers_from_json(rows.opt_text(team_at + team_columns().size()));
+  return u;
+}
+
+std::optional<User> first_user(sql::Rows rows) {
+  if (!rows.next()) return std::nullopt;
+  return read_user(rows);
+}
+
+// Another channel of the project signs in with the address.
+const sql::Sql kAuthEmailTaken{
+    "SELECT 1 FROM contact_channels WHERE project_id = $1 AND type = 'email' AND value = $2 "
+    "AND used_for_auth"};
+// The same, except the user's own channel $4 (if it has one).
+const sql::Sql kAuthEmailTakenElsewhere{
+    "SELECT 1 FROM contact_channels WHERE project_id = $1 AND type = 'email' AND value = $2 "
+    "AND used_for_auth AND NOT (user_id = $3 AND id IS NOT DISTINCT FROM $4::text)"};
+// The user has a non-primary e-mail channel with the address.
+const sql::Sql kOtherChannelHasValue{
+    "SELECT 1 FROM contact_channels WHERE project_id = $1 AND user_id = $2 AND type = 'email' "
+    "AND value = $3 AND NOT is_primary"};
+const sql::Sql kPrimaryChannelId{
+    "SELECT id FROM contact_channels WHERE project_id = $1 AND user_id = $2 AND type = 'email' "
+    "AND is_primary"};
+// The membership a selected team needs; on PostgreSQL it cannot be deleted
+// before this transaction ends.
+const sql::Sql kIsTeamMember = sql::Sql::each([](const sql::Dialect& d) {
+  return "SELECT 1 FROM team_members WHERE project_id = $1 AND team_id = $2 AND user_id = $3" +
+         std::string(d.for_key_share);
+});
+
+const sql::Sql kInsertUser{
+    "INSERT INTO users (project_id, id, display_name, profile_image_url, client_metadata, "
+    "client_read_only_metadata, server_metadata, requires_totp_mfa, totp_secret, is_anonymous, "
+    "created_at, last_active_at, password_hash, otp_auth_enabled, selected_team_id) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"};
+const sql::Sql kInsertPrimaryChannel{
+    "INSERT INTO contact_channels (project_id, user_id, id, type, value, is_verified, "
+    "is_primary, used_for_auth, created_at) VALUES ($1, $2, $3, 'email', $4, $5, TRUE, $6, $7)"};
+const sql::Sql kUpdatePrimaryChannel{
+    "UPDATE contact_channels SET value = $1, is_verified = $2, used_for_auth = $3 "
+    "WHERE project_id = $4 AND user_id = $5 AND id = $6"};
+const sql::Sql kDeleteChannel{
+    "DELETE FROM contact_channels WHERE project_id = $1 AND user_id = $2 AND id = $3"};
+const sql::Sql kInsertOAuthAccount{
+    "INSERT INTO oauth_accounts (project_id, provider_id, provider_account_id, user_id, email, "
+    "created_at) VALUES ($1, $2, $3, $4, $5, $6)"};
+
+const sql::Sql kSetPasswordHash{
+    "UPDATE users SET password_hash = $1 WHERE project_id = $2 AND id = $3"};
+const sql::Sql kSetServerMetadata{
+    "UPDATE users SET server_metadata = $1 WHERE project_id = $2 AND id = $3"};
+const sql::Sql kUpdateUser{
+    "UPDATE users SET display_name = $1, profile_image_url = $2, client_metadata = $3, "
+    "client_read_only_metadata = $4, server_metadata = $5, password_hash = $6, "
+    "otp_auth_enabled = $7, totp_secret = $8, requires_totp_mfa = $9, is_anonymous = $10, "
+    "selected_team_id = $11 WHERE project_id = $12 AND id = $13"};
+const sql::Sql kDeletePasskeys{"DELETE FROM passkeys WHERE project_id = $1 AND user_id = $2"};
+const sql::Sql kDeleteSessions{"DELETE FROM sessions WHERE project_id = $1 AND user_id = $2"};
+const sql::Sql kDeleteUser{"DELETE FROM users WHERE project_id = $1 AND id = $2"};
+
+class SqlUserStore final : public UserStore {
+ public:
+  explicit SqlUserStore(sql::Database& db) : db_(db) {}
+
+  CreateUserStatus create_user(const User& u, const NewUserExtras& extras) override {
+    auto c = db_.acquire();
+    sql::Transaction tx(*c);
+    if (u.primary_email && u.primary_email_auth_enabled &&
+        c->exists(kAuthEmailTaken, u.project_id, *u.primary_email))
+      return CreateUserStatus::kEmailInUse;
+    c->exec(kInsertUser, u.project_id, u.id, u.display_name, u.profile_image_url,
+            dump_or_null(u.client_metadata), dump_or_null(u.client_read_only_metadata),
+            dump_or_null(u.server_metadata), u.requires_totp_mfa, sql::blob(u.totp_secret),
+            u.is_anonymous, u.created_at_millis, u.last_active_at_millis, u.password_hash,
+            u.otp_auth_enabled, u.selected_team_id);
+    if (u.primary_email) {
+      try {
+        c->exec(kInsertPrimaryChannel, u.project_id, u.id, core::random_uuid(), *u.primary_email,
+                u.primary_email_verified, u.primary_email_auth_enabled, u.created_at_millis);
+      } catch (const sql::ConstraintError&) {
+        // Lost a race with a concurrent sign-up of the same address (the
+        // partial unique index contact_channels_auth decided); the rollback
+        // undoes the user row.
+        return CreateUserStatus::kEmailInUse;
+      }
+    }
+    for (const auto& o : u.oauth_providers) {
+      try {
+        c->exec(kInsertOAuthAccount, u.project_id, o.provider_id, o.account_id, u.id, o.email,
+                u.created_at_millis);
+      } catch (const sql::ConstraintError&) {
+        return CreateUserStatus::kOAuthAccountInUse;  // rolls the user back too
+      }
+    }
+    write_new_user_extras(*c, u, extras);
+    if (extras.first_session && !insert_session(*c, *extras.first_session))
+      throw std::runtime_error("the new user's first session could not be written");
+    tx.commit();
+    return CreateUserStatus::kCreated;
+  }
+
+  std::optional<User> get_user(const std::string& project_id, const std::string& id) override {
+    auto c = db_.acquire();
+    return first_user(c->query(reads().by_id, project_id, id));
+  }
+
+  std::optional<User> find_user_by_auth_email(const std::string& project_id,
+                                              const std::string& email) override {
+    auto c = db_.acquire();
+    return first_user(c->query(reads().by_auth_email, project_id, email));
+  }
+
+  void set_password_hash(const std::string& project_id, const std::string& id,
+                         const std::optional<std::string>& hash) override {
+    auto c = db_.acquire();
+    c->exec(kSetPasswordHash, hash, project_id, id);
+  }
+
+  void set_user_server_metadata(const std::string& project_id, const std::string& id,
+                                const Json& server_metadata) override {
+    auto c = db_.acquire();
+    c->exec(kSetServerMetadata, dump_or_null(server_metadata), project_id, id);
+  }
+
+  UpdateUserStatus update_user(const std::string& project_id, const std::string& id,
+                               const UserUpdate& up) override {
+    auto c = db_.acquire();
+    sql::Transaction tx(*c);
+    // The user row stays locked until the commit (PostgreSQL; SQLite's
+    // BEGIN IMMEDIATE serialises writers anyway): concurrent updates of the
+    // same user, and contact-channel writes, which lock it too, queue here,
+    // so the read-modify-write below cannot lose a change.
+    auto found = first_user(c->query(reads().by_id_for_update, project_id, id));
+    if (!found) return UpdateUserStatus::kNotFound;
+    User u = std::move(*found);
+    std::optional<std::string> channel_id;
+    if (auto r = c->query(kPrimaryChannelId, project_id, id); r.next()) channel_id = r.text(0);
+    if (up.selected_team_id && *up.selected_team_id &&
+        !c->exists(kIsTeamMember, project_id, **up.selected_team_id, id))
+      return UpdateUserStatus::kNotTeamMember;
+
+    try {
+      if (up.primary_email && !*up.primary_email) {
+        if (channel_id) c->exec(kDeleteChannel, project_id, id, *channel_id);
+      } else if (up.primary_email ||
+                 (channel_id && (up.primary_email_verified || up.primary_email_auth_enabled))) {
+        auto status = write_primary_channel(*c, u, channel_id, up);
+        if (status != UpdateUserStatus::kUpdated) return status;
+      }
+
+      if (up.display_name) u.display_name = *up.display_name;
+      if (up.profile_image_url) u.profile_image_url = *up.profile_image_url;
+      if (up.client_metadata) u.client_metadata = *up.client_metadata;
+      if (up.client_read_only_metadata) u.client_read_only_metadata = *up.client_read_only_metadata;
+      if (up.server_metadata) u.server_metadata = *up.server_metadata;
+      if (up.password_hash) u.password_hash = *up.password_hash;
+      if (up.otp_auth_enabled) u.otp_auth_enabled = *up.otp_auth_enabled;
+      if (up.totp_secret) {
+        u.totp_secret = *up.totp_secret;
+        u.requires_totp_mfa = up.totp_secret->has_value();
+      }
+      if (up.is_anonymous) u.is_anonymous = *up.is_anonymous;
+      // Unchanged, the selection is written back as read: a team the user
+      // has left is cleared.
+      if (up.selected_team_id) u.selected_team_id = *up.selected_team_id;
+      c->exec(kUpdateUser, u.display_name, u.profile_image_url, dump_or_null(u.client_metadata),
+              dump_or_null(u.client_read_only_metadata), dump_or_null(u.server_metadata),
+              u.password_hash, u.otp_auth_enabled, sql::blob(u.totp_secret), u.requires_totp_mfa,
+              u.is_anonymous, u.selected_team_id, project_id, id);
+    } catch (const sql::ConstraintError& e) {
+      // The checks above run under the user's row lock (SQLite: under the
+      // write lock, so it never gets here), so only a race with another
+      // user's channel can: on PostgreSQL the index names the rule.
+      return e.constraint() == "contact_channels_value" ? UpdateUserStatus::kContactChannelExists
+                                                        : UpdateUserStatus::kEmailInUse;
+    }
+
+    if (up.delete_passkey) c->exec(kDeletePasskeys, project_id, id);
+    if (up.delete_sessions) c->exec(kDeleteSessions, project_id, id);
+    tx.commit();
+    return UpdateUserStatus::kUpdated;
+  }
+
+  bool delete_user(const std::string& project_id, const std::string& id) override {
+    auto c = db_.acquire();
+    return c->exec(kDeleteUser, project_id, id) > 0;
+  }
+
+  std::vector<User> list_users(const std::string& project_id, const ListUsersQuery& q) override {
+    // limit + 1 rows; no limit means all rows, and so does a limit below -1
+    // (as both engines always did: SQLite's negative LIMIT). The bound is
+    // a plain number on both engines, so neither needs NULL or a negative
+    // LIMIT.
+    int64_t rows = std::numeric_limits<int64_t>::max();
+    if (q.limit) {
+      const int64_t n = std::min<int64_t>(*q.limit, rows - 1) + 1;
+      if (n >= 0) rows = n;
+    }
+    auto c = db_.acquire();
+    std::vector<User> out;
+    for (auto r = c->query(q.desc ? reads().list_desc : reads().list_asc, project_id, q.cursor,
+                           q.text, q.text_id, rows, q.team_id);
+         r.next();)
+      out.push_back(read_user(r));
+    return out;
+  }
+
+ private:
+  // Creates or rewrites the primary e-mail channel with its final value,
+  // verification and auth flags (users.md §3.2).
+  static UpdateUserStatus write_primary_channel(sql::Connection& c, const User& u,
+                                                const std::optional<std::string>& channel_id,
+                                                const UserUpdate& up) {
+    const bool exists = channel_id.has_value();
+    const std::string value =
+        up.primary_email ? **up.primary_email : u.primary_email.value_or(std::string());
+    const bool verified = up.primary_email_verified.value_or(exists && u.primary_email_verified);
+    const bool auth =
+        up.primary_email_auth_enabled.value_or(exists && u.primary_email_auth_enabled);
+    const bool value_changed = !exists || value != u.primary_email;
+    if (auth && (value_changed || !u.primary_email_auth_enabled) &&
+        c.exists(kAuthEmailTakenElsewhere, u.project_id, value, u.id, channel_id))
+      return UpdateUserStatus::kEmailInUse;
+    if (value_changed && c.exists(kOtherChannelHasValue, u.project_id, u.id, value))
+      return UpdateUserStatus::kContactChannelExists;
+    if (exists)
+      c.exec(kUpdatePrimaryChannel, value, verified, auth, u.project_id, u.id, *channel_id);
+    else
+      c.exec(kInsertPrimaryChannel, u.project_id, u.id, core::random_uuid(), value, verified, auth,
+             up.now_millis);
+    return UpdateUserStatus::kUpdated;
+  }
+
+  sql::Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<UserStore> make_user_store(sql::Database& db) {
+  return std::make_unique<SqlUserStore>(db);
+}
+
+}  // namespace latchkey::store::domain

@@ -1,0 +1,30 @@
+#include "store/sql/sql.hpp"
+
+namespace latchkey::store::sql {
+
+std::string Dialect::for_update(std::string_view of) const {
+  if (engine == Engine::kSqlite) return {};
+  return of.empty() ? std::string(" FOR UPDATE") : " FOR UPDATE OF " + std::string(of);
+}
+
+std::string Dialect::lower_ascii(std::string_view expr) const {
+  if (engine == Engine::kSqlite) return "lower(" + std::string(expr) + ")";
+  return "lower((" + std::string(expr) + ") COLLATE \"C\")";
+}
+
+const Dialect& dialect(Engine e) {
+  static const Dialect kSqlite{Engine::kSqlite, "rowid", "", "max", "instr"};
+  static const Dialect kPostgres{Engine::kPostgres, "seq", " FOR KEY SHARE", "GREATEST", "strpos"};
+  return e == Engine::kSqlite ? kSqlite : kPostgres;
+}
+
+Sql Sql::each(const std::function<std::string(const Dialect&)>& build) {
+  return Sql(build(dialect(Engine::kSqlite)), build(dialect(Engine::kPostgres)));
+}
+
+Json Rows::json(int col) const {
+  if (is_null(col)) return Json();
+  return Json::parse(c_->text(col), nullptr, false);
+}
+
+}  // namespace latchkey::store::sql
