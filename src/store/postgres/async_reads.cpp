@@ -229,7 +229,7 @@ class PgAsyncReads final : public AsyncReads {
         awaiting_end_ = false;
         continue;
       }
-      Result result(r);
+      Result result = own(r);
       progress_++;
       ExecStatusType status = PQresultStatus(r);
       if (in_flight_.empty()) {

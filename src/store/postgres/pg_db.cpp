@@ -112,72 +112,45 @@ ErrorKind classify_sqlstate(std::string_view s) {
   return ErrorKind::kOther;
 }
 
-int Result::affected() const {
-  const char* n = PQcmdTuples(r_.get());
-  int v = 0;
-  if (n && *n) std::from_chars(n, n + std::strlen(n), v);
-  return v;
-}
-
-std::string Result::text(int row, int col) const {
-  return std::string(PQgetvalue(r_.get(), row, col),
-                     static_cast<size_t>(PQgetlength(r_.get(), row, col)));
-}
-
-std::optional<std::string> Result::opt_text(int row, int col) const {
-  if (is_null(row, col)) return std::nullopt;
-  return text(row, col);
-}
-
-int64_t Result::int64(int row, int col) const {
-  const char* v = PQgetvalue(r_.get(), row, col);
-  int64_t out = 0;
-  auto [_, ec] = std::from_chars(v, v + PQgetlength(r_.get(), row, col), out);
-  if (ec != std::errc()) throw std::runtime_error("PostgreSQL: not an integer column");
-  return out;
-}
-
-std::optional<int64_t> Result::opt_int64(int row, int col) const {
-  if (is_null(row, col)) return std::nullopt;
-  return int64(row, col);
-}
-
-bool Result::boolean(int row, int col) const {
-  return !is_null(row, col) && PQgetvalue(r_.get(), row, col)[0] == 't';
-}
-
-std::optional<std::string> Result::opt_bytea(int row, int col) const {
-  if (is_null(row, col)) return std::nullopt;
-  std::string_view v(PQgetvalue(r_.get(), row, col),
-                     static_cast<size_t>(PQgetlength(r_.get(), row, col)));
-  // bytea_output is set to hex for every connection.
-  if (!starts_with(v, "\\x") || v.size() % 2 != 0)
-    throw std::runtime_error("PostgreSQL: unexpected bytea format");
-  std::string out;
-  out.reserve(v.size() / 2 - 1);
-  for (size_t i = 2; i < v.size(); i += 2) {
-    int hi = hex_digit(v[i]), lo = hex_digit(v[i + 1]);
-    if (hi < 0 || lo < 0) throw std::runtime_error("PostgreSQL: unexpected bytea format");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
 namespace {
 
 // A result's rows (sql::Rows::Cursor): row -1 until the first next().
 class PgCursor final : public sql::Rows::Cursor {
  public:
   explicit PgCursor(Result r) : r_(std::move(r)) {}
-  bool next() override { return ++row_ < r_.rows(); }
-  int affected() override { return r_.affected(); }
-  bool is_null(int col) const override { return r_.is_null(row_, col); }
-  std::string_view text(int col) const override {
-    return {PQgetvalue(r_.raw(), row_, col), static_cast<size_t>(PQgetlength(r_.raw(), row_, col))};
+  bool next() override { return ++row_ < PQntuples(r_.get()); }
+  int affected() override {
+    const char* n = PQcmdTuples(r_.get());
+    int v = 0;
+    if (n && *n) std::from_chars(n, n + std::strlen(n), v);
+    return v;
   }
-  int64_t int64(int col) const override { return r_.int64(row_, col); }
-  bool boolean(int col) const override { return r_.boolean(row_, col); }
-  std::string blob(int col) const override { return r_.opt_bytea(row_, col).value_or(""); }
+  bool is_null(int col) const override { return PQgetisnull(r_.get(), row_, col) != 0; }
+  std::string_view text(int col) const override {
+    return {PQgetvalue(r_.get(), row_, col), static_cast<size_t>(PQgetlength(r_.get(), row_, col))};
+  }
+  int64_t int64(int col) const override {
+    auto v = text(col);
+    int64_t out = 0;
+    auto [_, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc()) throw std::runtime_error("PostgreSQL: not an integer column");
+    return out;
+  }
+  bool boolean(int col) const override { return text(col) == "t"; }
+  // bytea_output is set to hex for every connection.
+  std::string blob(int col) const override {
+    auto v = text(col);
+    if (!starts_with(v, "\\x") || v.size() % 2 != 0)
+      throw std::runtime_error("PostgreSQL: unexpected bytea format");
+    std::string out;
+    out.reserve(v.size() / 2 - 1);
+    for (size_t i = 2; i < v.size(); i += 2) {
+      int hi = hex_digit(v[i]), lo = hex_digit(v[i + 1]);
+      if (hi < 0 || lo < 0) throw std::runtime_error("PostgreSQL: unexpected bytea format");
+      out.push_back(static_cast<char>(hi * 16 + lo));
+    }
+    return out;
+  }
 
  private:
   Result r_;
@@ -276,15 +249,15 @@ sql::Rows Connection::run(const sql::Sql& statement, sql::Params params) {
                                lengths.data(), formats.data(), 0);
   auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(r, "query");
-  Result result(r);
+  auto rows = rows_of(own(r));
   // The write generation tells caches that what they hold may have changed:
   // a statement that changed no row (e.g. an UPDATE whose values were
   // already there) leaves it alone.
   std::string_view tag = PQcmdStatus(r);
   if ((starts_with(tag, "INSERT") || starts_with(tag, "UPDATE") || starts_with(tag, "DELETE")) &&
-      result.affected() > 0)
+      rows.affected() > 0)
     note_write();
-  return rows_of(std::move(result));
+  return rows;
 }
 
 std::string Connection::exec_command(const char* sql) {

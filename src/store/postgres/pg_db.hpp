@@ -31,25 +31,9 @@ using sql::ConstraintError;
 enum class ErrorKind { kConstraint, kUnavailable, kOther };
 ErrorKind classify_sqlstate(std::string_view sqlstate);
 
-// Rows of one statement; values are read in libpq's text format.
-class Result {
- public:
-  explicit Result(PGresult* r) : r_(r, &PQclear) {}
-  const PGresult* raw() const { return r_.get(); }
-  int rows() const { return PQntuples(r_.get()); }
-  int affected() const;
-  bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
-  std::string text(int row, int col) const;
-  std::optional<std::string> opt_text(int row, int col) const;
-  int64_t int64(int row, int col) const;
-  std::optional<int64_t> opt_int64(int row, int col) const;
-  bool boolean(int row, int col) const;
-  // A bytea column (hex output format) as raw bytes; nullopt when NULL.
-  std::optional<std::string> opt_bytea(int row, int col) const;
-
- private:
-  std::unique_ptr<PGresult, decltype(&PQclear)> r_;
-};
+// A libpq result, cleared when it goes.
+using Result = std::unique_ptr<PGresult, void (*)(PGresult*)>;
+inline Result own(PGresult* r) { return Result(r, &PQclear); }
 
 struct PoolOptions {
   std::string conninfo;  // a postgres:// URL or key=value string
@@ -89,8 +73,8 @@ std::string connection_error_message(const PGconn* conn);
 // server shutting down) means it is about to close; sets *(bool*)broken.
 void on_notice(void* broken, const PGresult* r);
 
-// The rows of a result, for code that holds a libpq result of its own
-// (the non-blocking reads).
+// The rows of a result (values in libpq's text format, bytea in hex), for
+// the pool's connections and the non-blocking reads alike.
 sql::Rows rows_of(Result r);
 
 class Connection final : public sql::Connection {
