@@ -4,10 +4,10 @@
 // given, the same PostgreSQL database. It informed the choice of the layer
 // (README, "Storage"); it is not part of the server.
 //
-// Usage: store_layer_bench [iterations] [postgresql://...]
+// Usage: store_layer_bench [iterations] ["host=... port=... dbname=... user=... password=..."]
+// (a libpq key=value string: SOCI does not take URLs)
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
 
 #include <chrono>
 #include <cstdio>
@@ -16,6 +16,13 @@
 
 #include "store/postgres/pg_db.hpp"
 #include "store/sqlite/sqlite_db.hpp"
+
+// SOCI's SQLite header wraps <sqlite3.h> in a namespace of its own, which
+// cannot share a translation unit with the plain one: its factory is
+// declared here instead.
+namespace soci {
+extern "C" backend_factory const* factory_sqlite3();
+}
 
 using namespace latchkey::store;
 using Clock = std::chrono::steady_clock;
@@ -116,7 +123,7 @@ int main(int argc, char** argv) {
     sqlite::Database db(file);
     fill(db);
     run_layer(db, n / 10);  // warm-up
-    soci::session s(soci::sqlite3, "db=" + file);
+    soci::session s(*soci::factory_sqlite3(), "db=" + file);
     run_soci(s, n / 10);
     double layer = run_layer(db, n), soci_rate = run_soci(s, n);
     std::printf("sqlite   layer %9.0f/s   soci %9.0f/s   layer/soci %.2f\n", layer, soci_rate,
