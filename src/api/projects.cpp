@@ -20,7 +20,10 @@ Json permission_list(Field f) {
     const Json& item = (*arr)[i];
     std::string path = f.path() + "[" + std::to_string(i) + "]";
     if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) {
-      f.add_error("[" + std::to_string(i) + "].id must be defined");
+      std::string suffix = "[";
+      suffix += std::to_string(i);
+      suffix += "].id must be defined";
+      f.add_error(suffix);
       continue;
     }
     out.push_back(Json{{"id", item["id"]}});

@@ -52,8 +52,10 @@ std::string json_string(std::string_view s) {
   return Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// JSON.stringify([a, b]).
 std::string json_pair(std::string_view a, std::string_view b) {
-  return "[" + json_string(a) + "," + json_string(b) + "]";
+  return Json::array({std::string(a), std::string(b)})
+      .dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 // §2 steps 1–3: cheap (two SHA-256), so verify() can reject a wrong kid before
@@ -240,7 +242,10 @@ std::string origin_of(std::string_view public_url) {
     bool is_default = ((scheme == "http" || scheme == "ws") && port == 80) ||
                       ((scheme == "https" || scheme == "wss") && port == 443) ||
                       (scheme == "ftp" && port == 21);
-    if (!is_default) origin += ":" + std::to_string(port);
+    if (!is_default) {
+      origin += ':';
+      origin += std::to_string(port);
+    }
   }
   return origin;
 }

@@ -41,7 +41,9 @@ struct PkeyFree {
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 Pkey pkey_from_jwk(const DerivedKey& k, bool with_private) {
-  std::string point = "\x04" + *base64url_decode(k.x) + *base64url_decode(k.y);
+  std::string point = "\x04";  // uncompressed point: 04 || x || y
+  point += *base64url_decode(k.x);
+  point += *base64url_decode(k.y);
   std::string d = *base64url_decode(k.d);
   BIGNUM* bn = BN_bin2bn(reinterpret_cast<const unsigned char*>(d.data()), int(d.size()), nullptr);
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();

@@ -37,6 +37,16 @@ struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
+// "<address>", the form MAIL FROM and RCPT TO take.
+std::string angle_addr(std::string_view address) {
+  std::string out;
+  out.reserve(address.size() + 2);
+  out += '<';
+  out += address;
+  out += '>';
+  return out;
+}
+
 }  // namespace
 
 bool is_valid_smtp_host(std::string_view host) {
@@ -76,9 +86,9 @@ SmtpOutcome smtp_send(const SmtpServer& server, std::string_view envelope_from,
   const bool implicit_tls = server.port == 465;
   std::string url = std::string(implicit_tls ? "smtps://" : "smtp://") + server.host + ":" +
                     std::to_string(server.port);
-  std::string from = "<" + std::string(envelope_from) + ">";
+  std::string from = angle_addr(envelope_from);
   std::unique_ptr<curl_slist, SlistDeleter> rcpt(
-      curl_slist_append(nullptr, ("<" + std::string(recipient) + ">").c_str()));
+      curl_slist_append(nullptr, angle_addr(recipient).c_str()));
   Upload upload{message};
   char errbuf[CURL_ERROR_SIZE] = {0};
 
