@@ -170,10 +170,12 @@ std::string sanitize_utf8(std::string_view in) {
 }
 
 Response Pipeline::handle(const Request& req) const {
-  const std::string& path = req.path;
+  // Raw (percent-encoded) throughout, so an encoded slash is never a
+  // separator here either.
+  std::string_view path = req.path();
   // Next.js normalises repeated and trailing slashes with a 308 (§1); the
   // Python docs' first example depends on it.
-  bool double_slash = path.find("//") != std::string::npos;
+  bool double_slash = path.find("//") != std::string_view::npos;
   bool trailing = path.size() > 1 && path.back() == '/';
   if (double_slash || trailing) {
     std::string norm;
@@ -204,7 +206,7 @@ Response Pipeline::handle(const Request& req) const {
 }
 
 const Route* Pipeline::route(const Request& req) const {
-  auto rest = strip_version(req.path);
+  auto rest = strip_version(req.path());
   if (!rest) return nullptr;
   return router_.match(req.method, *rest).route;
 }
@@ -267,7 +269,7 @@ Response Pipeline::handle_api(const Request& req, std::string_view rest,
   } catch (const mail::DeliveryError& err) {
     // Stack answers a bare 500 here; say what failed (the SMTP details stay
     // in the log, under the same request id).
-    spdlog::error("[{}] {} {}: {}", request_id, req.method_text, req.path, err.what());
+    spdlog::error("[{}] {} {}: {}", request_id, req.method_text, req.path(), err.what());
     res = Response::text(500,
                          "The e-mail could not be sent: the mail server did not accept it. "
                          "Nothing was changed; please try again later.\n\nRequest ID: " +
@@ -277,14 +279,14 @@ Response Pipeline::handle_api(const Request& req, std::string_view rest,
     res = Response::text(503, "The database is unavailable. Please try again shortly.");
     res.set_header("Retry-After", "1");
   } catch (const std::exception& err) {
-    spdlog::error("[{}] {} {}: unexpected error: {}", request_id, req.method_text, req.path,
+    spdlog::error("[{}] {} {}: unexpected error: {}", request_id, req.method_text, req.path(),
                   err.what());
     res = Response::text(500,
                          "Something went wrong. Please make sure the data you entered is "
                          "correct.\n\nRequest ID: " +
                              request_id);
   }
-  spdlog::debug("[{}] {} {} -> {}", request_id, req.method_text, req.path, res.status);
+  spdlog::debug("[{}] {} {} -> {}", request_id, req.method_text, req.path(), res.status);
   for (auto& [name, value] : ctx.response_headers) res.set_header(name, value);
   res.set_header("x-stack-request-id", request_id);
   res.set_header("cache-control", "no-store, max-age=0");
@@ -296,9 +298,10 @@ Response Pipeline::handle_api(const Request& req, std::string_view rest,
 }
 
 Response Pipeline::handle_other(const Request& req) const {
-  if (req.path == "/health" && req.method == Method::kGet)
+  std::string_view path = req.path();
+  if (path == "/health" && req.method == Method::kGet)
     return Response::json(200, Json{{"ok", true}});
-  if (app_.config.test_mode && req.path == "/latchkey-test/clock/advance" &&
+  if (app_.config.test_mode && path == "/latchkey-test/clock/advance" &&
       req.method == Method::kPost) {
     Json body = Json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("millis") || !body["millis"].is_number_integer())
@@ -306,7 +309,7 @@ Response Pipeline::handle_other(const Request& req) const {
     app_.clock->advance(body["millis"].get<int64_t>());
     return Response::json(200, Json{{"offset_millis", app_.clock->offset()}});
   }
-  if (app_.config.test_mode && req.path == "/latchkey-test/sleep" && req.method == Method::kPost) {
+  if (app_.config.test_mode && path == "/latchkey-test/sleep" && req.method == Method::kPost) {
     // A request that stays in flight for a while (runs on a worker): lets the
     // tests check that SIGTERM drains in-flight requests.
     Json body = Json::parse(req.body, nullptr, false);

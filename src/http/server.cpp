@@ -42,7 +42,6 @@ class RequestReader : public bhttp::basic_parser<true> {
     version_ = static_cast<unsigned>(version);
     std::string_view t = req_.target;
     auto q = t.find('?');
-    req_.path = http::url_decode(t.substr(0, q), false);
     if (q != std::string_view::npos) req_.query = http::parse_query(t.substr(q + 1));
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
