@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <thread>
+#include <tuple>
 
 #include "core/sessions.hpp"
 #include "store/store.hpp"
@@ -73,6 +74,21 @@ class RequestReader : public bhttp::basic_parser<true> {
 
   Request req_;
   unsigned version_ = 11;
+};
+
+// Counts a request as in flight for as long as it lives: from the parsed
+// request until its response is written, or until whatever ends it sooner
+// (an exception from the pipeline or the serialisation). SIGTERM's drain
+// waits for the count to reach zero.
+class InFlight {
+ public:
+  explicit InFlight(std::atomic<int>& count) : count_(count) { ++count_; }
+  ~InFlight() { --count_; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  std::atomic<int>& count_;
 };
 
 }  // namespace
@@ -228,25 +244,41 @@ struct Server::Impl {
       bool keep_alive = parser.keep_alive() && !stopping.load();
       unsigned version = parser.version();
       Request req = std::move(parser.request());
-      ++in_flight;
-      Response r = co_await respond(req, reads);
-      if (r.send_delay_millis > 0) {
-        asio::steady_timer delay(stream.get_executor(),
-                                 std::chrono::milliseconds(r.send_delay_millis));
-        co_await delay.async_wait(asio::as_tuple(asio::use_awaitable));
+      beast::error_code wec;
+      {
+        InFlight counted(in_flight);
+        Response r = co_await respond(req, reads);
+        if (r.send_delay_millis > 0) {
+          asio::steady_timer delay(stream.get_executor(),
+                                   std::chrono::milliseconds(r.send_delay_millis));
+          co_await delay.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        // One buffer, one write: the response is serialised by hand rather
+        // than through Beast's header containers (a tenth of the CPU of a
+        // cached GET went into building and walking those).
+        std::string wire = serialize_response(r, version, keep_alive, req.method == Method::kHead);
+        stream.expires_after(std::chrono::seconds(app.config.read_timeout_seconds));
+        std::tie(wec, std::ignore) = co_await asio::async_write(
+            stream, asio::buffer(wire), asio::as_tuple(asio::use_awaitable));
       }
-      // One buffer, one write: the response is serialised by hand rather
-      // than through Beast's header containers (a tenth of the CPU of a
-      // cached GET went into building and walking those).
-      std::string wire = serialize_response(r, version, keep_alive, req.method == Method::kHead);
-      stream.expires_after(std::chrono::seconds(app.config.read_timeout_seconds));
-      auto [wec, written] = co_await asio::async_write(stream, asio::buffer(wire),
-                                                       asio::as_tuple(asio::use_awaitable));
-      --in_flight;
       if (wec || !keep_alive) break;
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // A connection whose request threw past the pipeline ends without an
+  // answer (the client sees the connection close); say so in the log
+  // rather than let it vanish.
+  static void log_escaped(std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& err) {
+      spdlog::error("connection closed: unexpected error while answering: {}", err.what());
+    } catch (...) {
+      spdlog::error("connection closed: unexpected error while answering");
+    }
   }
 
   asio::awaitable<void> accept_loop() {
@@ -261,7 +293,7 @@ struct Server::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(target, session(std::move(socket), reads[i].get()), asio::detached);
+      asio::co_spawn(target, session(std::move(socket), reads[i].get()), log_escaped);
     }
   }
 };

@@ -105,5 +105,28 @@ TEST(Server, PathParametersAreDecodedOnceAfterRouting) {
   EXPECT_EQ(body_of(server.exchange(request("GET", "/api/v1/echo/m%65"))), "a=me");
 }
 
+bool is_ok(const std::string& reply) { return reply.rfind("HTTP/1.1 200 ", 0) == 0; }
+
+// Not a std::exception: nothing on the way from the handler to the server
+// renders it, so it leaves the pipeline (as a bug or an allocation failure
+// while building or writing a response would).
+struct Escapes {};
+
+TEST(Server, AResponseThatThrowsIsNoLongerInFlight) {
+  Router r;
+  auto escape = [](RequestContext&) -> Response { throw Escapes{}; };
+  r.add(Method::kGet, "/escapes", Access::any(), escape);   // tried on the I/O thread
+  r.add(Method::kPost, "/escapes", Access::any(), escape);  // on a worker
+  r.add(Method::kGet, "/ok", Access::any(), [](RequestContext&) { return Response::empty(200); });
+  RunningServer server(std::move(r));
+
+  EXPECT_EQ(server.exchange(request("GET", "/api/v1/escapes")), "");
+  EXPECT_EQ(server.exchange(request("POST", "/api/v1/escapes")), "");
+  // The server serves on, and has nothing in flight: SIGTERM stops it at
+  // once instead of waiting out the 10 s drain for requests that ended.
+  EXPECT_TRUE(is_ok(server.exchange(request("GET", "/api/v1/ok"))));
+  EXPECT_LT(server.stop(), std::chrono::seconds(5));
+}
+
 }  // namespace
 }  // namespace latchkey::http
