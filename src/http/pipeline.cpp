@@ -169,62 +169,67 @@ std::string sanitize_utf8(std::string_view in) {
   return out;
 }
 
-Response Pipeline::handle(const Request& req) const {
+Pipeline::Kind Pipeline::kind_of(const Request& req) {
   // Raw (percent-encoded) throughout, so an encoded slash is never a
   // separator here either.
   std::string_view path = req.path();
   // Next.js normalises repeated and trailing slashes with a 308 (§1); the
   // Python docs' first example depends on it.
-  bool double_slash = path.find("//") != std::string_view::npos;
-  bool trailing = path.size() > 1 && path.back() == '/';
-  if (double_slash || trailing) {
-    std::string norm;
-    for (char c : path)
-      if (!(c == '/' && !norm.empty() && norm.back() == '/')) norm.push_back(c);
-    if (norm.size() > 1 && norm.back() == '/') norm.pop_back();
-    auto q = req.target.find('?');
-    if (q != std::string::npos) norm += req.target.substr(q);
-    Response r = Response::text(308, norm);
-    r.set_header("Location", norm);
-    r.fixed_headers = kSecurityHeaders;
-    return r;
+  if (path.find("//") != std::string_view::npos || (path.size() > 1 && path.back() == '/'))
+    return Kind::kRedirect;
+  if (path.rfind("/api/", 0) != 0 && path != "/api") return Kind::kOther;
+  // CORS preflight, before routing and auth.
+  if (req.method == Method::kOptions) return Kind::kPreflight;
+  return Kind::kApi;
+}
+
+Router::Match Pipeline::match(const Request& req) const {
+  if (kind_of(req) != Kind::kApi) return {};
+  auto rest = strip_version(req.path());
+  if (!rest) return {};
+  return router_.match(req.method, *rest);
+}
+
+Response Pipeline::handle(const Request& req, const Router::Match& match) const {
+  switch (kind_of(req)) {
+    case Kind::kRedirect: {
+      std::string norm;
+      for (char c : req.path())
+        if (!(c == '/' && !norm.empty() && norm.back() == '/')) norm.push_back(c);
+      if (norm.size() > 1 && norm.back() == '/') norm.pop_back();
+      auto q = req.target.find('?');
+      if (q != std::string::npos) norm += req.target.substr(q);
+      Response r = Response::text(308, norm);
+      r.set_header("Location", norm);
+      r.fixed_headers = kSecurityHeaders;
+      return r;
+    }
+    case Kind::kOther:
+      return handle_other(req);
+    case Kind::kPreflight: {
+      Response r = Response::empty(200);
+      r.fixed_headers = kApiHeaders;
+      return r;
+    }
+    case Kind::kApi:
+      break;
   }
-
-  if (path.rfind("/api/", 0) != 0 && path != "/api") return handle_other(req);
-
-  if (req.method == Method::kOptions) {  // CORS preflight, before routing and auth
-    Response r = Response::empty(200);
-    r.fixed_headers = kApiHeaders;
-    return r;
-  }
-
   std::string request_id = core::random_request_id();
-  auto rest = strip_version(path);
-  Response r = handle_api(req, rest ? *rest : std::string_view(), request_id);
+  Response r = handle_api(req, match, request_id);
   r.fixed_headers = kApiHeaders;
   return r;
 }
 
-const Route* Pipeline::route(const Request& req) const {
-  auto rest = strip_version(req.path());
-  if (!rest) return nullptr;
-  return router_.match(req.method, *rest).route;
-}
-
-Response Pipeline::handle_api(const Request& req, std::string_view rest,
+Response Pipeline::handle_api(const Request& req, const Router::Match& match,
                               const std::string& request_id) const {
-  Router::Match match;
-  if (!rest.empty()) {
-    match = router_.match(req.method, rest);
-    if (match.path_exists && !match.route) {
-      // Not a route-handler response: no request id, no override (§7.4, §10).
-      if (req.method == Method::kHead && match.has_get)
-        return Response::text(405, "Method not allowed");
-      return Response::empty(405);
-    }
+  if (match.path_exists && !match.route) {
+    // Not a route-handler response: no request id, no override (§7.4, §10).
+    if (req.method == Method::kHead && match.has_get)
+      return Response::text(405, "Method not allowed");
+    return Response::empty(405);
   }
 
-  RequestContext ctx{app_, req, request_id, std::move(match.params)};
+  RequestContext ctx{app_, req, request_id, match.params};
   Response res;
   try {
     ctx.body = parse_body(req);

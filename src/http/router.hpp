@@ -66,7 +66,7 @@ class Router {
     const Route* route = nullptr;  // set when method and path match
     bool path_exists = false;      // some route has this path (405 otherwise)
     bool has_get = false;          // the path has a GET route (HEAD → 405 text)
-    std::map<std::string, std::string> params;
+    PathParams params;
   };
   // `path` is the raw path, still percent-encoded: it is split at its own
   // slashes, then each segment is decoded once, so an encoded slash (%2F)

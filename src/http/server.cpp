@@ -153,10 +153,11 @@ struct Server::Impl {
   // Runs `req` on this I/O thread, from caches. nullopt: it needs a worker
   // (the database, a hash, the network), or, with `digest` set, the session
   // of that refresh-token digest first.
-  std::optional<Response> try_here(const Request& req, std::optional<std::string>& digest) {
+  std::optional<Response> try_here(const Request& req, const Router::Match& match,
+                                   std::optional<std::string>& digest) {
     store::NonBlockingScope non_blocking;
     try {
-      return pipeline.handle(req);
+      return pipeline.handle(req, match);
     } catch (const store::NeedsSessionRead& need) {
       digest = need.digest();
     } catch (const store::NeedsWorker&) {
@@ -168,6 +169,7 @@ struct Server::Impl {
   // I/O thread with it at hand. nullopt: it needs a worker after all (or the
   // read failed, and the worker's own read reports why).
   asio::awaitable<std::optional<Response>> read_then_handle(const Request& req,
+                                                            const Router::Match& match,
                                                             store::AsyncReads& reads,
                                                             std::string digest) {
     auto [error, session] = co_await async_find_session(reads, digest);
@@ -175,39 +177,40 @@ struct Server::Impl {
     store::NonBlockingScope non_blocking;
     store::PrefetchedSession prefetched(std::move(digest), std::move(session));
     try {
-      co_return pipeline.handle(req);
+      co_return pipeline.handle(req, match);
     } catch (const store::NeedsWorker&) {
       co_return std::nullopt;
     }
   }
 
-  // The response to `req`. Reads are first tried right here from memory
-  // (caches, no database), and refreshes too where the store reads without
-  // blocking; anything else that needs the database, a hash or the network
-  // runs on a worker of the pool its route waits on, and resumes here.
-  asio::awaitable<Response> respond(const Request& req, store::AsyncReads* reads) {
-    const Route* route = nullptr;
-    bool routed = false;
-    bool here =
-        req.method == Method::kGet || req.method == Method::kHead || req.method == Method::kOptions;
-    if (!here && reads) {
-      route = pipeline.route(req);
-      routed = true;
-      here = route && route->waits == Waits::kSessionRead;
-    }
+  // The response to `req`, whose route is `match` (matched once, by the
+  // caller; every run below uses it). Reads are first tried right here from
+  // memory (caches, no database), and refreshes too where the store reads
+  // without blocking; anything else that needs the database, a hash or the
+  // network runs on a worker of the pool its route waits on, and resumes
+  // here.
+  asio::awaitable<Response> respond(const Request& req, const Router::Match& match,
+                                    store::AsyncReads* reads) {
+    const Route* route = match.route;
+    bool here = req.method == Method::kGet || req.method == Method::kHead ||
+                req.method == Method::kOptions ||
+                (reads && route && route->waits == Waits::kSessionRead);
     if (here) {
       std::optional<std::string> digest;
       if (route && route->session_hint)
         if (auto token = route->session_hint(req)) digest = core::refresh_token_digest(*token);
       std::optional<Response> r;
-      if (!digest) r = try_here(req, digest);
-      if (!r && digest && reads) r = co_await read_then_handle(req, *reads, std::move(*digest));
+      if (!digest) r = try_here(req, match, digest);
+      if (!r && digest && reads)
+        r = co_await read_then_handle(req, match, *reads, std::move(*digest));
       if (r) co_return std::move(*r);
     }
-    if (!routed) route = pipeline.route(req);
     auto& pool = route && route->waits == Waits::kLong ? long_workers : workers;
     co_return co_await asio::co_spawn(
-        pool, [this, &req]() -> asio::awaitable<Response> { co_return pipeline.handle(req); },
+        pool,
+        [this, &req, &match]() -> asio::awaitable<Response> {
+          co_return pipeline.handle(req, match);
+        },
         asio::use_awaitable);
   }
 
@@ -247,7 +250,8 @@ struct Server::Impl {
       beast::error_code wec;
       {
         InFlight counted(in_flight);
-        Response r = co_await respond(req, reads);
+        const Router::Match match = pipeline.match(req);
+        Response r = co_await respond(req, match, reads);
         if (r.send_delay_millis > 0) {
           asio::steady_timer delay(stream.get_executor(),
                                    std::chrono::milliseconds(r.send_delay_millis));

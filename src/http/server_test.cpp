@@ -9,7 +9,9 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -126,6 +128,36 @@ TEST(Server, AResponseThatThrowsIsNoLongerInFlight) {
   // once instead of waiting out the 10 s drain for requests that ended.
   EXPECT_TRUE(is_ok(server.exchange(request("GET", "/api/v1/ok"))));
   EXPECT_LT(server.stop(), std::chrono::seconds(5));
+}
+
+// The server matches a request's route once and every run of the request
+// uses that match: a GET tried on the I/O thread that turns out to need the
+// database runs again on a worker with the very parameters the server
+// matched (before, each run matched the path anew).
+TEST(Server, ARequestRunAgainOnAWorkerKeepsItsMatch) {
+  struct Run {
+    const void* params;  // the parameters object the handler was given
+    bool on_io_thread;
+  };
+  std::mutex mutex;
+  std::vector<Run> runs;
+  Router r;
+  r.add(Method::kGet, "/reads/{id}", Access::any(), [&](RequestContext& ctx) {
+    bool on_io_thread = store::on_non_blocking_thread();
+    {
+      std::lock_guard lock(mutex);
+      runs.push_back({&ctx.params, on_io_thread});
+    }
+    if (on_io_thread) throw store::NeedsWorker();  // as a store read there would
+    return Response::text(200, "id=" + ctx.params.at("id"));
+  });
+  RunningServer server(std::move(r));
+  EXPECT_EQ(body_of(server.exchange(request("GET", "/api/v1/reads/a%2Fb"))), "id=a/b");
+  server.stop();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_TRUE(runs[0].on_io_thread);
+  EXPECT_FALSE(runs[1].on_io_thread);
+  EXPECT_EQ(runs[0].params, runs[1].params);
 }
 
 }  // namespace
