@@ -51,6 +51,6 @@ void RequestContext::require_user_schema() {
   if (!user) schema.add("auth.user must be defined");
 }
 
-void RequestContext::validate() const { schema.throw_if_any(req.method_text, req.path); }
+void RequestContext::validate() const { schema.throw_if_any(req.method_text, req.path()); }
 
 }  // namespace latchkey::http

@@ -18,15 +18,19 @@ namespace latchkey::http {
 enum class AccessType { kClient, kServer, kAdmin };
 std::string_view access_type_name(AccessType t);
 
+// A route's path parameters by name, decoded (router.hpp).
+using PathParams = std::map<std::string, std::string>;
+
 struct RequestContext {
-  RequestContext(App& a, const Request& r, std::string id,
-                 std::map<std::string, std::string> p = {})
-      : app(a), req(r), request_id(std::move(id)), params(std::move(p)) {}
+  RequestContext(App& a, const Request& r, std::string id, const PathParams& p)
+      : app(a), req(r), request_id(std::move(id)), params(p) {}
 
   App& app;
   const Request& req;
   std::string request_id;
-  std::map<std::string, std::string> params;  // path parameters
+  // Path parameters: those of the request's one match (Pipeline::match),
+  // shared by every run of the request.
+  const PathParams& params;
   // The parsed body: nullopt = no body; JSON for JSON bodies, an object of
   // strings for form bodies, a string for text/plain.
   std::optional<Json> body;

@@ -45,12 +45,16 @@ struct Request {
   Method method = Method::kGet;
   std::string method_text;                                 // as received
   std::string target;                                      // raw request target
-  std::string path;                                        // decoded path, without query
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   Headers headers;
   std::string body;
   std::string remote_ip;
   std::string host;  // Host header, for building absolute URLs
+
+  // The target without its query, as sent: still percent-encoded, so that
+  // an encoded slash never reads as a separator. The router decodes each
+  // segment (router.hpp).
+  std::string_view path() const { return std::string_view(target).substr(0, target.find('?')); }
 };
 
 struct Response {

@@ -169,60 +169,67 @@ std::string sanitize_utf8(std::string_view in) {
   return out;
 }
 
-Response Pipeline::handle(const Request& req) const {
-  const std::string& path = req.path;
+Pipeline::Kind Pipeline::kind_of(const Request& req) {
+  // Raw (percent-encoded) throughout, so an encoded slash is never a
+  // separator here either.
+  std::string_view path = req.path();
   // Next.js normalises repeated and trailing slashes with a 308 (§1); the
   // Python docs' first example depends on it.
-  bool double_slash = path.find("//") != std::string::npos;
-  bool trailing = path.size() > 1 && path.back() == '/';
-  if (double_slash || trailing) {
-    std::string norm;
-    for (char c : path)
-      if (!(c == '/' && !norm.empty() && norm.back() == '/')) norm.push_back(c);
-    if (norm.size() > 1 && norm.back() == '/') norm.pop_back();
-    auto q = req.target.find('?');
-    if (q != std::string::npos) norm += req.target.substr(q);
-    Response r = Response::text(308, norm);
-    r.set_header("Location", norm);
-    r.fixed_headers = kSecurityHeaders;
-    return r;
+  if (path.find("//") != std::string_view::npos || (path.size() > 1 && path.back() == '/'))
+    return Kind::kRedirect;
+  if (path.rfind("/api/", 0) != 0 && path != "/api") return Kind::kOther;
+  // CORS preflight, before routing and auth.
+  if (req.method == Method::kOptions) return Kind::kPreflight;
+  return Kind::kApi;
+}
+
+Router::Match Pipeline::match(const Request& req) const {
+  if (kind_of(req) != Kind::kApi) return {};
+  auto rest = strip_version(req.path());
+  if (!rest) return {};
+  return router_.match(req.method, *rest);
+}
+
+Response Pipeline::handle(const Request& req, const Router::Match& match) const {
+  switch (kind_of(req)) {
+    case Kind::kRedirect: {
+      std::string norm;
+      for (char c : req.path())
+        if (!(c == '/' && !norm.empty() && norm.back() == '/')) norm.push_back(c);
+      if (norm.size() > 1 && norm.back() == '/') norm.pop_back();
+      auto q = req.target.find('?');
+      if (q != std::string::npos) norm += req.target.substr(q);
+      Response r = Response::text(308, norm);
+      r.set_header("Location", norm);
+      r.fixed_headers = kSecurityHeaders;
+      return r;
+    }
+    case Kind::kOther:
+      return handle_other(req);
+    case Kind::kPreflight: {
+      Response r = Response::empty(200);
+      r.fixed_headers = kApiHeaders;
+      return r;
+    }
+    case Kind::kApi:
+      break;
   }
-
-  if (path.rfind("/api/", 0) != 0 && path != "/api") return handle_other(req);
-
-  if (req.method == Method::kOptions) {  // CORS preflight, before routing and auth
-    Response r = Response::empty(200);
-    r.fixed_headers = kApiHeaders;
-    return r;
-  }
-
   std::string request_id = core::random_request_id();
-  auto rest = strip_version(path);
-  Response r = handle_api(req, rest ? *rest : std::string_view(), request_id);
+  Response r = handle_api(req, match, request_id);
   r.fixed_headers = kApiHeaders;
   return r;
 }
 
-const Route* Pipeline::route(const Request& req) const {
-  auto rest = strip_version(req.path);
-  if (!rest) return nullptr;
-  return router_.match(req.method, *rest).route;
-}
-
-Response Pipeline::handle_api(const Request& req, std::string_view rest,
+Response Pipeline::handle_api(const Request& req, const Router::Match& match,
                               const std::string& request_id) const {
-  Router::Match match;
-  if (!rest.empty()) {
-    match = router_.match(req.method, rest);
-    if (match.path_exists && !match.route) {
-      // Not a route-handler response: no request id, no override (§7.4, §10).
-      if (req.method == Method::kHead && match.has_get)
-        return Response::text(405, "Method not allowed");
-      return Response::empty(405);
-    }
+  if (match.path_exists && !match.route) {
+    // Not a route-handler response: no request id, no override (§7.4, §10).
+    if (req.method == Method::kHead && match.has_get)
+      return Response::text(405, "Method not allowed");
+    return Response::empty(405);
   }
 
-  RequestContext ctx{app_, req, request_id, std::move(match.params)};
+  RequestContext ctx{app_, req, request_id, match.params};
   Response res;
   try {
     ctx.body = parse_body(req);
@@ -267,7 +274,7 @@ Response Pipeline::handle_api(const Request& req, std::string_view rest,
   } catch (const mail::DeliveryError& err) {
     // Stack answers a bare 500 here; say what failed (the SMTP details stay
     // in the log, under the same request id).
-    spdlog::error("[{}] {} {}: {}", request_id, req.method_text, req.path, err.what());
+    spdlog::error("[{}] {} {}: {}", request_id, req.method_text, req.path(), err.what());
     res = Response::text(500,
                          "The e-mail could not be sent: the mail server did not accept it. "
                          "Nothing was changed; please try again later.\n\nRequest ID: " +
@@ -277,14 +284,14 @@ Response Pipeline::handle_api(const Request& req, std::string_view rest,
     res = Response::text(503, "The database is unavailable. Please try again shortly.");
     res.set_header("Retry-After", "1");
   } catch (const std::exception& err) {
-    spdlog::error("[{}] {} {}: unexpected error: {}", request_id, req.method_text, req.path,
+    spdlog::error("[{}] {} {}: unexpected error: {}", request_id, req.method_text, req.path(),
                   err.what());
     res = Response::text(500,
                          "Something went wrong. Please make sure the data you entered is "
                          "correct.\n\nRequest ID: " +
                              request_id);
   }
-  spdlog::debug("[{}] {} {} -> {}", request_id, req.method_text, req.path, res.status);
+  spdlog::debug("[{}] {} {} -> {}", request_id, req.method_text, req.path(), res.status);
   for (auto& [name, value] : ctx.response_headers) res.set_header(name, value);
   res.set_header("x-stack-request-id", request_id);
   res.set_header("cache-control", "no-store, max-age=0");
@@ -296,9 +303,10 @@ Response Pipeline::handle_api(const Request& req, std::string_view rest,
 }
 
 Response Pipeline::handle_other(const Request& req) const {
-  if (req.path == "/health" && req.method == Method::kGet)
+  std::string_view path = req.path();
+  if (path == "/health" && req.method == Method::kGet)
     return Response::json(200, Json{{"ok", true}});
-  if (app_.config.test_mode && req.path == "/latchkey-test/clock/advance" &&
+  if (app_.config.test_mode && path == "/latchkey-test/clock/advance" &&
       req.method == Method::kPost) {
     Json body = Json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("millis") || !body["millis"].is_number_integer())
@@ -306,7 +314,7 @@ Response Pipeline::handle_other(const Request& req) const {
     app_.clock->advance(body["millis"].get<int64_t>());
     return Response::json(200, Json{{"offset_millis", app_.clock->offset()}});
   }
-  if (app_.config.test_mode && req.path == "/latchkey-test/sleep" && req.method == Method::kPost) {
+  if (app_.config.test_mode && path == "/latchkey-test/sleep" && req.method == Method::kPost) {
     // A request that stays in flight for a while (runs on a worker): lets the
     // tests check that SIGTERM drains in-flight requests.
     Json body = Json::parse(req.body, nullptr, false);

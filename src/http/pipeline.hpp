@@ -11,13 +11,22 @@ namespace latchkey::http {
 class Pipeline {
  public:
   Pipeline(App& app, const Router& router) : app_(app), router_(router) {}
-  Response handle(const Request& req) const;
-  // The route `req` goes to, or null (no API route matches); the server
-  // picks the thread or pool by its Waits.
-  const Route* route(const Request& req) const;
+
+  // Where `req` goes: the route of its method and path, and the path
+  // parameters. Empty (no route, no path) when the pipeline answers without
+  // a route: a slash redirect, a CORS preflight, a path outside the API or
+  // an unknown version. The server matches each request once, picks the
+  // thread or pool by the route, and hands the same match to handle() each
+  // time it runs the request (again on a worker, after a session read).
+  Router::Match match(const Request& req) const;
+  // The response to `req`; `match` is match(req).
+  Response handle(const Request& req, const Router::Match& match) const;
 
  private:
-  Response handle_api(const Request& req, std::string_view rest,
+  // What the pipeline does with a request, by its method and path alone.
+  enum class Kind { kRedirect, kPreflight, kApi, kOther };
+  static Kind kind_of(const Request& req);
+  Response handle_api(const Request& req, const Router::Match& match,
                       const std::string& request_id) const;
   Response handle_other(const Request& req) const;
 

@@ -2,6 +2,7 @@
 // {name} segments; a literal segment wins over a parameter
 // (/users/me before /users/{user_id}).
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -65,14 +66,26 @@ class Router {
     const Route* route = nullptr;  // set when method and path match
     bool path_exists = false;      // some route has this path (405 otherwise)
     bool has_get = false;          // the path has a GET route (HEAD → 405 text)
-    std::map<std::string, std::string> params;
+    PathParams params;
   };
+  // `path` is the raw path, still percent-encoded: it is split at its own
+  // slashes, then each segment is decoded once, so an encoded slash (%2F)
+  // stays inside its segment and %252F becomes the text %2F. Literal
+  // segments compare with the decoded text; parameters take it.
   Match match(Method method, std::string_view path) const;
+
+  // No pattern has more segments than this (add() refuses longer ones), so
+  // a request path is split without allocating.
+  static constexpr size_t kMaxSegments = 16;
 
  private:
   struct Pattern {
-    std::vector<std::string> segments;  // "{x}" for parameters
+    std::vector<std::string> segments;  // a literal, or a parameter's name
+    // Bit (size - 1 - i) is set when segment i is a parameter: of two
+    // patterns that match, the smaller mask has its first literal earlier.
+    uint32_t param_mask = 0;
     std::vector<Route> routes;
+    bool is_param(size_t i) const { return param_mask >> (segments.size() - 1 - i) & 1; }
   };
   std::vector<Pattern> patterns_;
 };

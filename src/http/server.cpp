@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <thread>
+#include <tuple>
 
 #include "core/sessions.hpp"
 #include "store/store.hpp"
@@ -42,7 +43,6 @@ class RequestReader : public bhttp::basic_parser<true> {
     version_ = static_cast<unsigned>(version);
     std::string_view t = req_.target;
     auto q = t.find('?');
-    req_.path = http::url_decode(t.substr(0, q), false);
     if (q != std::string_view::npos) req_.query = http::parse_query(t.substr(q + 1));
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
@@ -74,6 +74,21 @@ class RequestReader : public bhttp::basic_parser<true> {
 
   Request req_;
   unsigned version_ = 11;
+};
+
+// Counts a request as in flight for as long as it lives: from the parsed
+// request until its response is written, or until whatever ends it sooner
+// (an exception from the pipeline or the serialisation). SIGTERM's drain
+// waits for the count to reach zero.
+class InFlight {
+ public:
+  explicit InFlight(std::atomic<int>& count) : count_(count) { ++count_; }
+  ~InFlight() { --count_; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  std::atomic<int>& count_;
 };
 
 }  // namespace
@@ -138,10 +153,11 @@ struct Server::Impl {
   // Runs `req` on this I/O thread, from caches. nullopt: it needs a worker
   // (the database, a hash, the network), or, with `digest` set, the session
   // of that refresh-token digest first.
-  std::optional<Response> try_here(const Request& req, std::optional<std::string>& digest) {
+  std::optional<Response> try_here(const Request& req, const Router::Match& match,
+                                   std::optional<std::string>& digest) {
     store::NonBlockingScope non_blocking;
     try {
-      return pipeline.handle(req);
+      return pipeline.handle(req, match);
     } catch (const store::NeedsSessionRead& need) {
       digest = need.digest();
     } catch (const store::NeedsWorker&) {
@@ -153,6 +169,7 @@ struct Server::Impl {
   // I/O thread with it at hand. nullopt: it needs a worker after all (or the
   // read failed, and the worker's own read reports why).
   asio::awaitable<std::optional<Response>> read_then_handle(const Request& req,
+                                                            const Router::Match& match,
                                                             store::AsyncReads& reads,
                                                             std::string digest) {
     auto [error, session] = co_await async_find_session(reads, digest);
@@ -160,39 +177,40 @@ struct Server::Impl {
     store::NonBlockingScope non_blocking;
     store::PrefetchedSession prefetched(std::move(digest), std::move(session));
     try {
-      co_return pipeline.handle(req);
+      co_return pipeline.handle(req, match);
     } catch (const store::NeedsWorker&) {
       co_return std::nullopt;
     }
   }
 
-  // The response to `req`. Reads are first tried right here from memory
-  // (caches, no database), and refreshes too where the store reads without
-  // blocking; anything else that needs the database, a hash or the network
-  // runs on a worker of the pool its route waits on, and resumes here.
-  asio::awaitable<Response> respond(const Request& req, store::AsyncReads* reads) {
-    const Route* route = nullptr;
-    bool routed = false;
-    bool here =
-        req.method == Method::kGet || req.method == Method::kHead || req.method == Method::kOptions;
-    if (!here && reads) {
-      route = pipeline.route(req);
-      routed = true;
-      here = route && route->waits == Waits::kSessionRead;
-    }
+  // The response to `req`, whose route is `match` (matched once, by the
+  // caller; every run below uses it). Reads are first tried right here from
+  // memory (caches, no database), and refreshes too where the store reads
+  // without blocking; anything else that needs the database, a hash or the
+  // network runs on a worker of the pool its route waits on, and resumes
+  // here.
+  asio::awaitable<Response> respond(const Request& req, const Router::Match& match,
+                                    store::AsyncReads* reads) {
+    const Route* route = match.route;
+    bool here = req.method == Method::kGet || req.method == Method::kHead ||
+                req.method == Method::kOptions ||
+                (reads && route && route->waits == Waits::kSessionRead);
     if (here) {
       std::optional<std::string> digest;
       if (route && route->session_hint)
         if (auto token = route->session_hint(req)) digest = core::refresh_token_digest(*token);
       std::optional<Response> r;
-      if (!digest) r = try_here(req, digest);
-      if (!r && digest && reads) r = co_await read_then_handle(req, *reads, std::move(*digest));
+      if (!digest) r = try_here(req, match, digest);
+      if (!r && digest && reads)
+        r = co_await read_then_handle(req, match, *reads, std::move(*digest));
       if (r) co_return std::move(*r);
     }
-    if (!routed) route = pipeline.route(req);
     auto& pool = route && route->waits == Waits::kLong ? long_workers : workers;
     co_return co_await asio::co_spawn(
-        pool, [this, &req]() -> asio::awaitable<Response> { co_return pipeline.handle(req); },
+        pool,
+        [this, &req, &match]() -> asio::awaitable<Response> {
+          co_return pipeline.handle(req, match);
+        },
         asio::use_awaitable);
   }
 
@@ -229,25 +247,42 @@ struct Server::Impl {
       bool keep_alive = parser.keep_alive() && !stopping.load();
       unsigned version = parser.version();
       Request req = std::move(parser.request());
-      ++in_flight;
-      Response r = co_await respond(req, reads);
-      if (r.send_delay_millis > 0) {
-        asio::steady_timer delay(stream.get_executor(),
-                                 std::chrono::milliseconds(r.send_delay_millis));
-        co_await delay.async_wait(asio::as_tuple(asio::use_awaitable));
+      beast::error_code wec;
+      {
+        InFlight counted(in_flight);
+        const Router::Match match = pipeline.match(req);
+        Response r = co_await respond(req, match, reads);
+        if (r.send_delay_millis > 0) {
+          asio::steady_timer delay(stream.get_executor(),
+                                   std::chrono::milliseconds(r.send_delay_millis));
+          co_await delay.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        // One buffer, one write: the response is serialised by hand rather
+        // than through Beast's header containers (a tenth of the CPU of a
+        // cached GET went into building and walking those).
+        std::string wire = serialize_response(r, version, keep_alive, req.method == Method::kHead);
+        stream.expires_after(std::chrono::seconds(app.config.read_timeout_seconds));
+        std::tie(wec, std::ignore) = co_await asio::async_write(
+            stream, asio::buffer(wire), asio::as_tuple(asio::use_awaitable));
       }
-      // One buffer, one write: the response is serialised by hand rather
-      // than through Beast's header containers (a tenth of the CPU of a
-      // cached GET went into building and walking those).
-      std::string wire = serialize_response(r, version, keep_alive, req.method == Method::kHead);
-      stream.expires_after(std::chrono::seconds(app.config.read_timeout_seconds));
-      auto [wec, written] = co_await asio::async_write(stream, asio::buffer(wire),
-                                                       asio::as_tuple(asio::use_awaitable));
-      --in_flight;
       if (wec || !keep_alive) break;
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // A connection whose request threw past the pipeline ends without an
+  // answer (the client sees the connection close); say so in the log
+  // rather than let it vanish.
+  static void log_escaped(std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& err) {
+      spdlog::error("connection closed: unexpected error while answering: {}", err.what());
+    } catch (...) {
+      spdlog::error("connection closed: unexpected error while answering");
+    }
   }
 
   asio::awaitable<void> accept_loop() {
@@ -262,7 +297,7 @@ struct Server::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(target, session(std::move(socket), reads[i].get()), asio::detached);
+      asio::co_spawn(target, session(std::move(socket), reads[i].get()), log_escaped);
     }
   }
 };

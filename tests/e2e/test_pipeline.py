@@ -6,9 +6,11 @@ Routes used as probes: `GET /api/v1` (auth optional), `GET /projects/current`
 from __future__ import annotations
 
 import json
+import uuid
 from urllib.parse import urljoin
 
 import pytest
+import requests
 
 from latchkey_e2e import (
     ADMIN_TOKEN_USER_GONE,
@@ -139,6 +141,52 @@ def test_never_301_or_302(api):
     for path in ["/api/v1/", "//api/v1", PROJECT + "/", "/api/v1/nope/"]:
         r = api.get(path)
         assert r.status_code not in (301, 302), (path, r.status_code)
+
+
+# A path is routed as sent: split at its own slashes, then each segment is
+# percent-decoded once. An encoded slash is part of its segment, never a
+# separator, and %25 decodes to a literal "%" that is not decoded again.
+
+
+def test_encoded_slash_stays_in_its_path_parameter(api):
+    path = "/api/v1/users/abc%2Fdef"
+    r = api.get(path, headers=api.headers("server"))
+    assert_schema_error(r, "GET", path, ["params.user_id must be a valid UUID"])
+
+
+def test_encoded_slash_does_not_reach_a_longer_route(api):
+    # Decoded first, this was POST /team-memberships/{team_id}/{user_id}.
+    path = f"/api/v1/team-memberships/{uuid.uuid4()}%2F{uuid.uuid4()}"
+    r = api.post(path, headers=api.headers("server"), json={})
+    assert_plain_text(r, 404, not_found_text(api.url(path)))
+
+
+def test_encoded_slash_is_no_separator_in_the_version_prefix(api):
+    r = api.get("/api%2Fv1/projects/current", headers=api.headers("server"))
+    assert_plain_text(r, 404, "Not found", route=False)
+
+
+def _get_as_written(api, path):
+    """GET with the path byte for byte (requests would turn %61 into "a")."""
+    with requests.Session() as session:
+        session.trust_env = False
+        prepared = requests.Request("GET", api.url(path)).prepare()
+        prepared.url = api.url(path)
+        return session.send(prepared, timeout=15, allow_redirects=False)
+
+
+def test_path_segments_are_decoded_once(api):
+    once = _get_as_written(api, "/api/v1/projects/intern%61l/.well-known/jwks.json")
+    assert assert_json(once) == assert_json(api.get("/api/v1/projects/internal/.well-known/jwks.json"))
+    # %2561 is an encoded "%61": the project id is the text "intern%61l".
+    twice = _get_as_written(api, "/api/v1/projects/intern%2561l/.well-known/jwks.json")
+    assert_plain_text(twice, 404, "Project not found")
+
+
+def test_slash_redirect_keeps_the_path_encoded(api):
+    r = api.get("/api/v1/users/abc%2F/")
+    assert r.status_code == 308
+    assert r.headers["location"] == "/api/v1/users/abc%2F"
 
 
 # --------------------------------------------------------------------------
