@@ -18,33 +18,13 @@
 namespace latchkey::store {
 namespace {
 
-class ContactChannelStoreContract : public testing::EngineTest {
+class ContactChannelStoreContract : public testing::ProjectEngineTest {
  protected:
   void SetUp() override {
-    EngineTest::SetUp();
+    ProjectEngineTest::SetUp();
     if (IsSkipped()) return;
-    project_ = new_project();
     alice_ = new_user(project_);
     bob_ = new_user(project_);
-  }
-
-  std::string new_project() {
-    Project p;
-    p.id = core::random_uuid();
-    p.display_name = "p";
-    p.config = Json::object();
-    store().projects().insert_project(p);
-    return p.id;
-  }
-
-  std::string new_user(const std::string& project_id) {
-    User u;
-    u.id = core::random_uuid();
-    u.project_id = project_id;
-    u.created_at_millis = 1000;
-    u.last_active_at_millis = 1000;
-    EXPECT_EQ(store().users().create_user(u, {}), CreateUserStatus::kCreated);
-    return u.id;
   }
 
   ContactChannel channel(const std::string& user, const std::string& value, int64_t created = 1,
@@ -72,12 +52,6 @@ class ContactChannelStoreContract : public testing::EngineTest {
     return c.value_or(ContactChannel{});
   }
 
-  std::vector<std::string> ids(const std::vector<ContactChannel>& list) {
-    std::vector<std::string> out;
-    for (const auto& c : list) out.push_back(c.id);
-    return out;
-  }
-
   static void expect_same(const ContactChannel& a, const ContactChannel& b) {
     EXPECT_EQ(a.id, b.id);
     EXPECT_EQ(a.project_id, b.project_id);
@@ -92,7 +66,7 @@ class ContactChannelStoreContract : public testing::EngineTest {
 
   ContactChannelStore& channels() { return store().contact_channels(); }
 
-  std::string project_, alice_, bob_;
+  std::string alice_, bob_;
 };
 
 TEST_P(ContactChannelStoreContract, AChannelIsCreatedAndReadBack) {

@@ -6,9 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <functional>
-#include <latch>
-#include <thread>
 
 #include "core/crypto.hpp"
 #include "store/sql/sql.hpp"
@@ -17,50 +14,8 @@
 namespace latchkey::store {
 namespace {
 
-constexpr int kThreads = 8;
-
-// Runs `f` on kThreads threads at once; how many returned true.
-int concurrently(const std::function<bool()>& f) {
-  std::latch start(kThreads);
-  std::atomic<int> won{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i)
-    threads.emplace_back([&] {
-      start.arrive_and_wait();
-      if (f()) ++won;
-    });
-  for (auto& t : threads) t.join();
-  return won;
-}
-
-class OAuthStoreContract : public testing::EngineTest {
+class OAuthStoreContract : public testing::UserEngineTest {
  protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped()) return;
-    project_ = new_project();
-    user_ = new_user();
-  }
-
-  std::string new_project() {
-    Project p;
-    p.id = core::random_uuid();
-    p.display_name = "p";
-    p.config = Json::object();
-    store().projects().insert_project(p);
-    return p.id;
-  }
-
-  std::string new_user() {
-    User u;
-    u.id = core::random_uuid();
-    u.project_id = project_;
-    u.created_at_millis = 1000;
-    u.last_active_at_millis = 1000;
-    EXPECT_EQ(store().users().create_user(u, {}), CreateUserStatus::kCreated);
-    return u.id;
-  }
-
   OAuthOuterState state(int64_t expires_at) {
     OAuthOuterState s;
     s.state_digest = core::random_uuid();
@@ -127,8 +82,6 @@ class OAuthStoreContract : public testing::EngineTest {
   }
 
   OAuthStore& oauth() { return store().oauth(); }
-
-  std::string project_, user_;
 };
 
 TEST_P(OAuthStoreContract, AnOuterStateIsTakenOnceWithEveryField) {
@@ -222,7 +175,7 @@ TEST_P(OAuthStoreContract, LinkingWritesTheAccountAndItsTokens) {
 }
 
 TEST_P(OAuthStoreContract, AnIdentityOfAnotherUserIsRefusedAndNothingWritten) {
-  std::string other = new_user();
+  std::string other = new_user(project_);
   OAuthAccount theirs = account(other, "github", "gh-1");
   ASSERT_EQ(oauth().link_oauth_account(theirs, false, {}, 0), LinkOAuthAccountStatus::kLinked);
   OAuthAccount mine = account(user_, "github", "gh-1");
@@ -251,7 +204,7 @@ TEST_P(OAuthStoreContract, ExclusiveLinksRefuseASecondAccountOfTheProvider) {
             LinkOAuthAccountStatus::kUserHasAnotherAccount);
   EXPECT_FALSE(oauth().find_oauth_account(project_, "github", "gh-2"));
   // Checked before whose identity it is.
-  std::string other = new_user();
+  std::string other = new_user(project_);
   ASSERT_EQ(oauth().link_oauth_account(account(other, "github", "gh-3"), false, {}, 0),
             LinkOAuthAccountStatus::kLinked);
   EXPECT_EQ(oauth().link_oauth_account(account(user_, "github", "gh-3"), true, {}, 0),
@@ -264,7 +217,7 @@ TEST_P(OAuthStoreContract, ExclusiveLinksRefuseASecondAccountOfTheProvider) {
 
 TEST_P(OAuthStoreContract, ConcurrentLinksOfOneIdentityLinkOneUser) {
   std::vector<std::string> users;
-  for (int i = 0; i < kThreads; ++i) users.push_back(new_user());
+  for (int i = 0; i < kThreads; ++i) users.push_back(new_user(project_));
   std::atomic<int> next{0};
   std::atomic<int> refused{0};
   int linked = concurrently([&] {
@@ -287,7 +240,7 @@ TEST_P(OAuthStoreContract, AFailedTokenRollsTheLinkBack) {
 }
 
 TEST_P(OAuthStoreContract, AccountsAreListedOldestFirst) {
-  std::string other = new_user();
+  std::string other = new_user(project_);
   for (auto a : {account(user_, "google", "g-1", 20), account(user_, "github", "gh-2", 10),
                  account(user_, "github", "gh-1", 10), account(other, "github", "gh-9", 1)})
     ASSERT_EQ(oauth().link_oauth_account(a, false, {}, 0), LinkOAuthAccountStatus::kLinked);
@@ -343,7 +296,7 @@ TEST_P(OAuthStoreContract, DeletingTheUserUnlinksItsAccountsTokensAndCodes) {
             LinkOAuthAccountStatus::kLinked);
   OAuthAuthorizationCode c = code(1000);
   oauth().insert_authorization_code(c, 0);
-  std::string other = new_user();
+  std::string other = new_user(project_);
   OAuthAccount kept = account(other, "github", "gh-2");
   ASSERT_EQ(oauth().link_oauth_account(kept, false, {}, 0), LinkOAuthAccountStatus::kLinked);
 

@@ -6,9 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <functional>
-#include <latch>
-#include <thread>
 
 #include "core/crypto.hpp"
 #include "store/testing/engine_fixture.hpp"
@@ -16,54 +13,11 @@
 namespace latchkey::store {
 namespace {
 
-constexpr int kThreads = 8;
-
-// Runs `f` on kThreads threads at once; how many returned true.
-int concurrently(const std::function<bool()>& f) {
-  std::latch start(kThreads);
-  std::atomic<int> won{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i)
-    threads.emplace_back([&] {
-      start.arrive_and_wait();
-      if (f()) ++won;
-    });
-  for (auto& t : threads) t.join();
-  return won;
-}
-
-class UserFixture : public testing::EngineTest {
- protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped()) return;
-    Project p;
-    p.id = core::random_uuid();
-    p.display_name = "p";
-    p.config = Json::object();
-    store().projects().insert_project(p);
-    project_ = p.id;
-    user_ = new_user();
-  }
-
-  std::string new_user() {
-    User u;
-    u.id = core::random_uuid();
-    u.project_id = project_;
-    u.created_at_millis = 1000;
-    u.last_active_at_millis = 1000;
-    EXPECT_EQ(store().users().create_user(u, {}), CreateUserStatus::kCreated);
-    return u.id;
-  }
-
-  std::string project_, user_;
-};
-
 // Bytes no text column would keep: a NUL, high bytes, invalid UTF-8.
 constexpr char kKeyBytes[] = "\xa5\x01\x02\x03\x26\x00\xff\xfe\x80 key";
 const std::string kPublicKey(kKeyBytes, sizeof kKeyBytes - 1);
 
-class PasskeyStoreContract : public UserFixture {
+class PasskeyStoreContract : public testing::UserEngineTest {
  protected:
   Passkey passkey(const std::string& user, const std::string& credential_id) {
     Passkey p;
@@ -103,7 +57,7 @@ TEST_P(PasskeyStoreContract, APasskeyIsFoundByCredentialIdWithEveryField) {
   EXPECT_FALSE(passkeys().find_passkey_by_credential_id(core::random_uuid(), "cred-1"));
 
   // Another user, no transports, not backed up.
-  Passkey q = passkey(new_user(), "cred-q");
+  Passkey q = passkey(new_user(project_), "cred-q");
   q.transports.clear();
   q.backed_up = false;
   q.last_used_at_millis = 99;
@@ -128,7 +82,7 @@ TEST_P(PasskeyStoreContract, ANewPasskeyReplacesTheUsersOldOne) {
 }
 
 TEST_P(PasskeyStoreContract, ACredentialOfAnotherUserIsRefusedAndNothingChanges) {
-  std::string other = new_user();
+  std::string other = new_user(project_);
   ASSERT_EQ(passkeys().save_passkey(passkey(other, "taken")), SavePasskeyStatus::kSaved);
   ASSERT_EQ(passkeys().save_passkey(passkey(user_, "mine")), SavePasskeyStatus::kSaved);
   EXPECT_EQ(passkeys().save_passkey(passkey(user_, "taken")), SavePasskeyStatus::kCredentialInUse);
@@ -145,7 +99,7 @@ TEST_P(PasskeyStoreContract, ACredentialOfAnotherUserIsRefusedAndNothingChanges)
   p2.config = Json::object();
   store().projects().insert_project(p2);
   std::swap(project_, p2.id);
-  std::string elsewhere = new_user();
+  std::string elsewhere = new_user(project_);
   EXPECT_EQ(passkeys().save_passkey(passkey(elsewhere, "taken")), SavePasskeyStatus::kSaved);
 }
 
@@ -163,7 +117,7 @@ TEST_P(PasskeyStoreContract, NoPasskeyForAMissingUserAndTheUsersDeletionTakesIt)
 TEST_P(PasskeyStoreContract, TheCounterMovesOnlyFromTheExpectedValue) {
   ASSERT_EQ(passkeys().save_passkey(passkey(user_, "cred")), SavePasskeyStatus::kSaved);
   EXPECT_FALSE(passkeys().update_passkey_counter(project_, user_, "cred", 6, 8, 500));  // stale
-  EXPECT_FALSE(passkeys().update_passkey_counter(project_, new_user(), "cred", 7, 8, 500));
+  EXPECT_FALSE(passkeys().update_passkey_counter(project_, new_user(project_), "cred", 7, 8, 500));
   EXPECT_FALSE(passkeys().update_passkey_counter(project_, user_, "other", 7, 8, 500));
   auto p = passkeys().find_passkey_by_credential_id(project_, "cred");
   EXPECT_EQ(p->counter, 7);
@@ -191,7 +145,7 @@ TEST_P(PasskeyStoreContract, OfConcurrentAssertionsWithOneCounterOneWins) {
 
 TEST_P(PasskeyStoreContract, DeletingTheUsersPasskey) {
   EXPECT_FALSE(passkeys().delete_user_passkey(project_, user_));
-  std::string other = new_user();
+  std::string other = new_user(project_);
   ASSERT_EQ(passkeys().save_passkey(passkey(user_, "a")), SavePasskeyStatus::kSaved);
   ASSERT_EQ(passkeys().save_passkey(passkey(other, "b")), SavePasskeyStatus::kSaved);
   EXPECT_TRUE(passkeys().delete_user_passkey(project_, user_));
@@ -200,7 +154,7 @@ TEST_P(PasskeyStoreContract, DeletingTheUsersPasskey) {
   EXPECT_TRUE(passkeys().find_passkey_by_credential_id(project_, "b"));
 }
 
-class TotpStoreContract : public UserFixture {
+class TotpStoreContract : public testing::UserEngineTest {
  protected:
   TotpStore& totp() { return store().totp_steps(); }
 };
@@ -212,7 +166,7 @@ TEST_P(TotpStoreContract, AStepIsClaimedOnceAndOnlyForwards) {
   EXPECT_TRUE(totp().claim_totp_step(project_, user_, 101));
   EXPECT_FALSE(totp().claim_totp_step(project_, user_, 100));
   // Each user has their own last step.
-  std::string other = new_user();
+  std::string other = new_user(project_);
   EXPECT_TRUE(totp().claim_totp_step(project_, other, 50));
   EXPECT_FALSE(totp().claim_totp_step(project_, user_, 50));
 }

@@ -12,33 +12,8 @@
 namespace latchkey::store {
 namespace {
 
-class PermissionStoreContract : public testing::EngineTest {
+class PermissionStoreContract : public testing::ProjectEngineTest {
  protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped()) return;
-    project_ = new_project();
-  }
-
-  std::string new_project() {
-    Project p;
-    p.id = core::random_uuid();
-    p.display_name = "p";
-    p.config = Json::object();
-    store().projects().insert_project(p);
-    return p.id;
-  }
-
-  std::string new_user() {
-    User u;
-    u.id = core::random_uuid();
-    u.project_id = project_;
-    u.created_at_millis = 1000;
-    u.last_active_at_millis = 1000;
-    EXPECT_EQ(store().users().create_user(u, {}), CreateUserStatus::kCreated);
-    return u.id;
-  }
-
   // A team with `members` (no direct permissions yet).
   std::string new_team(const std::vector<std::string>& members) {
     Team t;
@@ -78,8 +53,6 @@ class PermissionStoreContract : public testing::EngineTest {
   }
 
   PermissionStore& permissions() { return store().permissions(); }
-
-  std::string project_;
 };
 
 using Ids = std::vector<std::string>;
@@ -166,7 +139,7 @@ TEST_P(PermissionStoreContract, UpdatesInPlaceOrReportsWhyNot) {
 }
 
 TEST_P(PermissionStoreContract, ARenameRewritesContainedListsAndGrants) {
-  std::string u = new_user(), v = new_user();
+  std::string u = new_user(project_), v = new_user(project_);
   std::string t = new_team({u, v});
   ASSERT_EQ(permissions().create_definition(project_, def("old", PermissionScope::kTeam)),
             DefinitionWriteStatus::kWritten);
@@ -201,7 +174,7 @@ TEST_P(PermissionStoreContract, ARenameRewritesContainedListsAndGrants) {
 }
 
 TEST_P(PermissionStoreContract, DeletingADefinitionRemovesItEverywhere) {
-  std::string u = new_user();
+  std::string u = new_user(project_);
   std::string t = new_team({u});
   ASSERT_EQ(permissions().create_definition(project_, def("gone", PermissionScope::kTeam)),
             DefinitionWriteStatus::kWritten);
@@ -231,7 +204,7 @@ TEST_P(PermissionStoreContract, DeletingADefinitionRemovesItEverywhere) {
 }
 
 TEST_P(PermissionStoreContract, TeamGrantsNeedAMembershipAndAreIdempotent) {
-  std::string a = new_user(), b = new_user(), outsider = new_user();
+  std::string a = new_user(project_), b = new_user(project_), outsider = new_user(project_);
   std::string t1 = new_team({a, b}), t2 = new_team({a});
 
   EXPECT_FALSE(permissions().grant_team_permission(project_, t1, outsider, "team_admin"));
@@ -268,7 +241,7 @@ TEST_P(PermissionStoreContract, TeamGrantsNeedAMembershipAndAreIdempotent) {
 }
 
 TEST_P(PermissionStoreContract, ProjectGrantsNeedAUserAndAreIdempotent) {
-  std::string a = new_user(), b = new_user();
+  std::string a = new_user(project_), b = new_user(project_);
   EXPECT_FALSE(permissions().grant_project_permission(project_, core::random_uuid(), "x"));
   EXPECT_FALSE(permissions().grant_project_permission(new_project(), a, "x"));
   EXPECT_TRUE(permissions().list_project_grants(project_, std::nullopt).empty());
@@ -298,7 +271,7 @@ TEST_P(PermissionStoreContract, ProjectGrantsNeedAUserAndAreIdempotent) {
 }
 
 TEST_P(PermissionStoreContract, DeletingAProjectDeletesItsDefinitionsAndGrants) {
-  std::string u = new_user();
+  std::string u = new_user(project_);
   std::string t = new_team({u});
   ASSERT_EQ(permissions().create_definition(project_, def("mine", PermissionScope::kProject)),
             DefinitionWriteStatus::kWritten);

@@ -31,20 +31,6 @@ class ProjectStoreContract : public testing::EngineTest {
     return id;
   }
 
-  std::string new_user(const std::string& project_id, Json server_metadata = nullptr,
-                       std::optional<std::string> email = std::nullopt) {
-    User u;
-    u.id = core::random_uuid();
-    u.project_id = project_id;
-    u.created_at_millis = 1000;
-    u.last_active_at_millis = 1000;
-    u.server_metadata = std::move(server_metadata);
-    u.primary_email = std::move(email);
-    u.primary_email_auth_enabled = u.primary_email.has_value();
-    EXPECT_EQ(store().users().create_user(u, {}), CreateUserStatus::kCreated);
-    return u.id;
-  }
-
   ApiKeySet key_set(const std::string& project_id, const std::string& id, int64_t created) {
     ApiKeySet k;
     k.id = id;
@@ -163,7 +149,7 @@ TEST_P(ProjectStoreContract, UserCountFollowsTheUsers) {
 TEST_P(ProjectStoreContract, DeletingAProjectRemovesEverythingInIt) {
   const std::string p = new_project(), other = new_project(2000);
   for (const auto& id : {p, other}) {
-    const std::string user = new_user(id, nullptr, "a@example.com");
+    const std::string user = new_user(id, {.primary_email = "a@example.com"});
     ContactChannel ch;
     ch.id = core::random_uuid();
     ch.project_id = id;
@@ -171,13 +157,7 @@ TEST_P(ProjectStoreContract, DeletingAProjectRemovesEverythingInIt) {
     ch.value = "second@example.com";
     ch.created_at_millis = 1;
     ASSERT_EQ(store().contact_channels().create_contact_channel(ch), ContactChannelWrite::kOk);
-    Session s;
-    s.id = core::random_uuid();
-    s.project_id = id;
-    s.user_id = user;
-    s.refresh_token_digest = core::random_uuid();
-    s.created_at_millis = 1;
-    ASSERT_TRUE(store().sessions().create_session(s));
+    ASSERT_TRUE(store().sessions().create_session(session(id, user)));
     projects().upsert_api_key_set(key_set(id, core::random_uuid(), 1));
     Team t;
     t.id = core::random_uuid();
@@ -222,19 +202,20 @@ TEST_P(ProjectStoreContract, DeletingAProjectDropsItFromManagedProjectIds) {
   const std::string gone = new_project(), kept = new_project();
   // Manages both: loses one, keeps its other keys and their order.
   const std::string both = new_user(
-      "internal", Json{{"other", "x"}, {"managedProjectIds", Json::array({kept, gone, "zz"})}});
+      "internal", {.server_metadata = Json{
+                       {"other", "x"}, {"managedProjectIds", Json::array({kept, gone, "zz"})}}});
   const std::string only_kept =
-      new_user("internal", Json{{"managedProjectIds", Json::array({kept})}});
+      new_user("internal", {.server_metadata = Json{{"managedProjectIds", Json::array({kept})}}});
   // The id twice and a non-string entry.
-  const std::string twice =
-      new_user("internal", Json{{"managedProjectIds", Json::array({gone, 7, gone})}});
+  const std::string twice = new_user(
+      "internal", {.server_metadata = Json{{"managedProjectIds", Json::array({gone, 7, gone})}}});
   // Mentions the id without managing it: left alone.
   const Json mention = Json{{"note", gone}, {"managedProjectIds", Json::array({"x-" + gone})}};
-  const std::string mentions = new_user("internal", mention);
+  const std::string mentions = new_user("internal", {.server_metadata = mention});
   const std::string no_metadata = new_user("internal");
   // Not an internal user: left alone.
   const Json outside_meta = Json{{"managedProjectIds", Json::array({gone})}};
-  const std::string outside = new_user(kept, outside_meta);
+  const std::string outside = new_user(kept, {.server_metadata = outside_meta});
 
   EXPECT_TRUE(projects().delete_project(gone));
   auto meta = [&](const std::string& project_id, const std::string& id) {

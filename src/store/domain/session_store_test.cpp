@@ -11,48 +11,13 @@
 namespace latchkey::store {
 namespace {
 
-class SessionStoreContract : public testing::EngineTest {
+class SessionStoreContract : public testing::UserEngineTest {
  protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped()) return;
-    Project p;
-    p.id = core::random_uuid();
-    p.display_name = "p";
-    p.config = Json::object();
-    store().projects().insert_project(p);
-    project_ = p.id;
-    user_ = new_user();
-  }
-
-  std::string new_user(std::optional<std::string> password_hash = std::nullopt) {
-    User u;
-    u.id = core::random_uuid();
-    u.project_id = project_;
-    u.created_at_millis = 1000;
-    u.last_active_at_millis = 1000;
-    u.password_hash = std::move(password_hash);
-    EXPECT_EQ(store().users().create_user(u, {}), CreateUserStatus::kCreated);
-    return u.id;
-  }
-
-  Session session(const std::string& user, int64_t created) {
-    Session s;
-    s.id = core::random_uuid();
-    s.project_id = project_;
-    s.user_id = user;
-    s.refresh_token_digest = core::random_uuid();
-    s.created_at_millis = created;
-    return s;
-  }
-
   SessionStore& sessions() { return store().sessions(); }
-
-  std::string project_, user_;
 };
 
 TEST_P(SessionStoreContract, ASessionIsFoundByDigestAndById) {
-  Session s = session(user_, 5);
+  Session s = session(project_, user_, 5);
   s.expires_at_millis = 99;
   s.is_impersonation = true;
   ASSERT_TRUE(sessions().create_session(s));
@@ -72,10 +37,10 @@ TEST_P(SessionStoreContract, ASessionIsFoundByDigestAndById) {
 }
 
 TEST_P(SessionStoreContract, NoSessionForAMissingUserAndDigestsAreUnique) {
-  EXPECT_FALSE(sessions().create_session(session(core::random_uuid(), 1)));
-  Session a = session(user_, 1);
+  EXPECT_FALSE(sessions().create_session(session(project_, core::random_uuid(), 1)));
+  Session a = session(project_, user_, 1);
   ASSERT_TRUE(sessions().create_session(a));
-  Session b = session(user_, 2);
+  Session b = session(project_, user_, 2);
   b.refresh_token_digest = a.refresh_token_digest;
   EXPECT_THROW(sessions().create_session(b), sql::ConstraintError);
   EXPECT_FALSE(sessions().get_session(project_, b.id));
@@ -84,11 +49,11 @@ TEST_P(SessionStoreContract, NoSessionForAMissingUserAndDigestsAreUnique) {
 TEST_P(SessionStoreContract, ListsOldestFirstThenByInsertion) {
   std::vector<std::string> ids;
   for (int64_t created : {20, 10, 10, 30}) {
-    Session s = session(user_, created);
+    Session s = session(project_, user_, created);
     ASSERT_TRUE(sessions().create_session(s));
     ids.push_back(s.id);
   }
-  sessions().create_session(session(new_user(), 1));  // another user's
+  sessions().create_session(session(project_, new_user(project_), 1));  // another user's
   auto listed = sessions().list_sessions(project_, user_);
   ASSERT_EQ(listed.size(), 4u);
   EXPECT_EQ(listed[0].id, ids[1]);
@@ -98,7 +63,8 @@ TEST_P(SessionStoreContract, ListsOldestFirstThenByInsertion) {
 }
 
 TEST_P(SessionStoreContract, DeletesOneOrAllButOne) {
-  Session a = session(user_, 1), b = session(user_, 2), c = session(user_, 3);
+  Session a = session(project_, user_, 1), b = session(project_, user_, 2),
+          c = session(project_, user_, 3);
   for (auto* s : {&a, &b, &c}) ASSERT_TRUE(sessions().create_session(*s));
   EXPECT_TRUE(sessions().delete_session(project_, a.id));
   EXPECT_FALSE(sessions().delete_session(project_, a.id));
@@ -111,15 +77,15 @@ TEST_P(SessionStoreContract, DeletesOneOrAllButOne) {
 }
 
 TEST_P(SessionStoreContract, DeletingTheUserDeletesItsSessions) {
-  Session s = session(user_, 1);
+  Session s = session(project_, user_, 1);
   ASSERT_TRUE(sessions().create_session(s));
   ASSERT_TRUE(store().users().delete_user(project_, user_));
   EXPECT_FALSE(sessions().find_session_by_token_digest(s.refresh_token_digest));
 }
 
 TEST_P(SessionStoreContract, APasswordChangesOnlyFromTheExpectedHashAndRevokesAtomically) {
-  std::string u = new_user("old");
-  Session keep = session(u, 1), drop = session(u, 2);
+  std::string u = new_user(project_, {.password_hash = "old"});
+  Session keep = session(project_, u, 1), drop = session(project_, u, 2);
   ASSERT_TRUE(sessions().create_session(keep));
   ASSERT_TRUE(sessions().create_session(drop));
   EXPECT_FALSE(sessions().compare_and_set_password(project_, u, "stale", "new", true, keep.id));
@@ -139,7 +105,7 @@ TEST_P(SessionStoreContract, APasswordChangesOnlyFromTheExpectedHashAndRevokesAt
 }
 
 TEST_P(SessionStoreContract, ActivityOnlyMovesForwardAndSkipsMissingRows) {
-  Session s = session(user_, 1);
+  Session s = session(project_, user_, 1);
   ASSERT_TRUE(sessions().create_session(s));
   uint64_t general = store().write_generation(), activity = store().activity_generation();
   sessions().record_activity({{project_, s.id, 500, "1.2.3.4", "ua \xff"}},
@@ -166,7 +132,7 @@ TEST_P(SessionStoreContract, ActivityOnlyMovesForwardAndSkipsMissingRows) {
 }
 
 TEST_P(SessionStoreContract, AnotherInstanceSeesASignOutAtOnce) {
-  Session s = session(user_, 1);
+  Session s = session(project_, user_, 1);
   ASSERT_TRUE(sessions().create_session(s));
   auto other = open_again();
   ASSERT_TRUE(other->sessions().find_session_by_token_digest(s.refresh_token_digest));

@@ -15,33 +15,8 @@
 namespace latchkey::store {
 namespace {
 
-class TeamStoreContract : public testing::EngineTest {
+class TeamStoreContract : public testing::ProjectEngineTest {
  protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped()) return;
-    project_ = new_project();
-  }
-
-  std::string new_project() {
-    Project p;
-    p.id = core::random_uuid();
-    p.display_name = "p";
-    p.config = Json::object();
-    store().projects().insert_project(p);
-    return p.id;
-  }
-
-  std::string new_user(const NewUserExtras& extras = {}) {
-    User u;
-    u.id = core::random_uuid();
-    u.project_id = project_;
-    u.created_at_millis = 1000;
-    u.last_active_at_millis = 1000;
-    EXPECT_EQ(store().users().create_user(u, extras), CreateUserStatus::kCreated);
-    return u.id;
-  }
-
   Team team(int64_t created, const std::string& name = "t") {
     Team t;
     t.id = core::random_uuid();
@@ -106,8 +81,6 @@ class TeamStoreContract : public testing::EngineTest {
   }
 
   TeamStore& teams() { return store().teams(); }
-
-  std::string project_;
 };
 
 std::vector<std::string> ids_of(const std::vector<Team>& ts) {
@@ -117,7 +90,7 @@ std::vector<std::string> ids_of(const std::vector<Team>& ts) {
 }
 
 TEST_P(TeamStoreContract, CreatesATeamWithItsCreatorAndReadsItBack) {
-  std::string u = new_user();
+  std::string u = new_user(project_);
   Team t = team(42, "Alpha");
   t.profile_image_url = "https://img/a.png";
   t.client_metadata = Json{{"c", 1}};
@@ -166,7 +139,7 @@ TEST_P(TeamStoreContract, AMissingCreatorOrATakenIdWritesNothing) {
   EXPECT_EQ(teams().create_team(t, member(core::random_uuid())), CreateTeamStatus::kUserNotFound);
   EXPECT_FALSE(teams().get_team(project_, t.id));
 
-  std::string a = new_user(), b = new_user();
+  std::string a = new_user(project_), b = new_user(project_);
   ASSERT_EQ(teams().create_team(t, member(a)), CreateTeamStatus::kCreated);
   Team again = team(2, "other");
   again.id = t.id;
@@ -177,7 +150,7 @@ TEST_P(TeamStoreContract, AMissingCreatorOrATakenIdWritesNothing) {
 }
 
 TEST_P(TeamStoreContract, ListsTeamsByCreationThenInsertionAndByMember) {
-  std::string u = new_user();
+  std::string u = new_user(project_);
   std::vector<std::string> ids;
   for (int64_t created : {20, 10, 10, 30}) ids.push_back(new_team(created));
   std::string other_project_team;
@@ -228,7 +201,7 @@ TEST_P(TeamStoreContract, UpdatesOnlyTheFieldsGiven) {
 }
 
 TEST_P(TeamStoreContract, DeletingATeamRemovesWhatHangsOffIt) {
-  std::string a = new_user(), b = new_user();
+  std::string a = new_user(project_), b = new_user(project_);
   std::string doomed = new_team(1), kept = new_team(2);
   ASSERT_EQ(teams().add_member(project_, doomed, member(a, {"team_admin"})),
             AddMemberStatus::kAdded);
@@ -263,7 +236,7 @@ TEST_P(TeamStoreContract, DeletingATeamRemovesWhatHangsOffIt) {
 }
 
 TEST_P(TeamStoreContract, AddMemberChecksUserThenTeamThenMembership) {
-  std::string u = new_user(), t = new_team();
+  std::string u = new_user(project_), t = new_team();
   // Both missing: the user is checked first.
   EXPECT_EQ(teams().add_member(project_, core::random_uuid(), member(core::random_uuid())),
             AddMemberStatus::kUserNotFound);
@@ -285,7 +258,7 @@ TEST_P(TeamStoreContract, AddMemberChecksUserThenTeamThenMembership) {
 }
 
 TEST_P(TeamStoreContract, ConcurrentJoinsOfOneUserAddItOnce) {
-  std::string u = new_user(), t = new_team();
+  std::string u = new_user(project_), t = new_team();
   std::atomic<int> added{0}, already{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i)
@@ -302,7 +275,7 @@ TEST_P(TeamStoreContract, ConcurrentJoinsOfOneUserAddItOnce) {
 }
 
 TEST_P(TeamStoreContract, ListsMembersByJoinTimeWithFilters) {
-  std::string a = new_user(), b = new_user(), c = new_user();
+  std::string a = new_user(project_), b = new_user(project_), c = new_user(project_);
   std::string t1 = new_team(1), t2 = new_team(2);
   ASSERT_EQ(teams().add_member(project_, t1, member(a, {}, 20)), AddMemberStatus::kAdded);
   ASSERT_EQ(teams().add_member(project_, t1, member(b, {}, 10)), AddMemberStatus::kAdded);
@@ -326,7 +299,7 @@ TEST_P(TeamStoreContract, ListsMembersByJoinTimeWithFilters) {
 }
 
 TEST_P(TeamStoreContract, UpdatesAMembersOverrides) {
-  std::string u = new_user(), t = new_team();
+  std::string u = new_user(project_), t = new_team();
   ASSERT_EQ(teams().add_member(project_, t, member(u)), AddMemberStatus::kAdded);
 
   TeamMemberUpdate up;
@@ -344,12 +317,12 @@ TEST_P(TeamStoreContract, UpdatesAMembersOverrides) {
   EXPECT_EQ(m->display_name, "Nick");
   EXPECT_FALSE(m->profile_image_url);
 
-  EXPECT_FALSE(teams().update_member(project_, t, new_user(), up));
+  EXPECT_FALSE(teams().update_member(project_, t, new_user(project_), up));
   EXPECT_FALSE(teams().update_member(project_, core::random_uuid(), u, up));
 }
 
 TEST_P(TeamStoreContract, RemovingAMemberRemovesItsGrantsAndSelection) {
-  std::string u = new_user(), other = new_user();
+  std::string u = new_user(project_), other = new_user(project_);
   std::string t = new_team(1), t2 = new_team(2);
   ASSERT_EQ(teams().add_member(project_, t, member(u, {"team_admin"})), AddMemberStatus::kAdded);
   ASSERT_EQ(teams().add_member(project_, t2, member(u, {"team_member"})), AddMemberStatus::kAdded);
@@ -377,7 +350,7 @@ TEST_P(TeamStoreContract, RemovingAMemberRemovesItsGrantsAndSelection) {
 }
 
 TEST_P(TeamStoreContract, TheTeamOfAMemberOnly) {
-  std::string u = new_user(), outsider = new_user();
+  std::string u = new_user(project_), outsider = new_user(project_);
   Team t = team(3, "Mine");
   ASSERT_EQ(teams().create_team(t, member(u)), CreateTeamStatus::kCreated);
   auto got = teams().get_team_of_member(project_, t.id, u);
@@ -390,7 +363,7 @@ TEST_P(TeamStoreContract, TheTeamOfAMemberOnly) {
 }
 
 TEST_P(TeamStoreContract, DeletingAUserOrProjectRemovesMemberships) {
-  std::string u = new_user(), v = new_user();
+  std::string u = new_user(project_), v = new_user(project_);
   std::string t = new_team();
   ASSERT_EQ(teams().add_member(project_, t, member(u, {"team_admin"})), AddMemberStatus::kAdded);
   ASSERT_EQ(teams().add_member(project_, t, member(v, {"team_admin"})), AddMemberStatus::kAdded);
@@ -448,7 +421,7 @@ TEST_P(TeamStoreContract, ListsAndDeletesOnlyPendingInvitations) {
 }
 
 TEST_P(TeamStoreContract, AcceptingAnInvitationUsesTheCodeAndJoinsOnce) {
-  std::string u = new_user(), t = new_team();
+  std::string u = new_user(project_), t = new_team();
   std::string code = new_invitation(t, "u@example.com");
   EXPECT_EQ(teams().accept_invitation(project_, code, t, member(u, {"team_member"}, 9), 50),
             AcceptInvitationStatus::kJoined);
@@ -458,7 +431,7 @@ TEST_P(TeamStoreContract, AcceptingAnInvitationUsesTheCodeAndJoinsOnce) {
   EXPECT_FALSE(store().verification_codes().mark_used(project_, code, 60));
 
   // The same code again: nothing written.
-  std::string v = new_user();
+  std::string v = new_user(project_);
   EXPECT_EQ(teams().accept_invitation(project_, code, t, member(v), 60),
             AcceptInvitationStatus::kCodeUsed);
   EXPECT_FALSE(teams().get_member(project_, t, v));
@@ -472,7 +445,7 @@ TEST_P(TeamStoreContract, AcceptingAnInvitationUsesTheCodeAndJoinsOnce) {
 }
 
 TEST_P(TeamStoreContract, AcceptingForAMissingTeamOrUserLeavesTheCodeUnused) {
-  std::string u = new_user(), t = new_team();
+  std::string u = new_user(project_), t = new_team();
   std::string code = new_invitation(t, "u@example.com");
   EXPECT_EQ(teams().accept_invitation(project_, code, core::random_uuid(), member(u), 50),
             AcceptInvitationStatus::kTeamNotFound);
@@ -489,7 +462,7 @@ TEST_P(TeamStoreContract, ConcurrentAcceptsOfOneCodeJoinOneUser) {
   std::string t = new_team();
   std::string code = new_invitation(t, "u@example.com");
   std::vector<std::string> users;
-  for (int i = 0; i < 4; ++i) users.push_back(new_user());
+  for (int i = 0; i < 4; ++i) users.push_back(new_user(project_));
   std::atomic<int> joined{0}, used{0};
   std::vector<std::thread> threads;
   for (const auto& u : users)
@@ -509,7 +482,7 @@ TEST_P(TeamStoreContract, ASignUpWritesItsPermissionsAndPersonalTeam) {
   extras.project_permission_ids = {"proj_a", "proj_b", "proj_a"};
   extras.personal_team =
       NewUserExtras::PersonalTeam{core::random_uuid(), "Personal", {"team_admin", "$update_team"}};
-  std::string u = new_user(extras);
+  std::string u = new_user(project_, {.extras = extras});
   const std::string& team_id = extras.personal_team->id;
 
   auto t = teams().get_team(project_, team_id);

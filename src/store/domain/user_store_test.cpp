@@ -16,23 +16,8 @@
 namespace latchkey::store {
 namespace {
 
-class UserStoreContract : public testing::EngineTest {
+class UserStoreContract : public testing::ProjectEngineTest {
  protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped()) return;
-    project_ = new_project();
-  }
-
-  std::string new_project() {
-    Project p;
-    p.id = core::random_uuid();
-    p.display_name = "p";
-    p.config = Json::object();
-    store().projects().insert_project(p);
-    return p.id;
-  }
-
   User user(int64_t created = 1000, std::optional<std::string> email = std::nullopt,
             bool email_auth = true) {
     User u;
@@ -65,16 +50,6 @@ class UserStoreContract : public testing::EngineTest {
     return t.id;
   }
 
-  Session session(const std::string& user_id) {
-    Session s;
-    s.id = core::random_uuid();
-    s.project_id = project_;
-    s.user_id = user_id;
-    s.refresh_token_digest = core::random_uuid();
-    s.created_at_millis = 1;
-    return s;
-  }
-
   Passkey passkey(const std::string& user_id) {
     Passkey p;
     p.project_id = project_;
@@ -96,15 +71,7 @@ class UserStoreContract : public testing::EngineTest {
     return u.value_or(User{});
   }
 
-  std::vector<std::string> ids(const std::vector<User>& list) {
-    std::vector<std::string> out;
-    for (const auto& u : list) out.push_back(u.id);
-    return out;
-  }
-
   UserStore& users() { return store().users(); }
-
-  std::string project_;
 };
 
 TEST_P(UserStoreContract, AUserIsReadBackWithEveryColumn) {
@@ -216,7 +183,7 @@ TEST_P(UserStoreContract, CreatingWithAnOAuthAccountInUseWritesNothing) {
   User b = user(2, "b@example.com");
   b.oauth_providers = {{"google", "7", std::nullopt}, {"github", "42", std::nullopt}};
   NewUserExtras extras;
-  extras.first_session = session(b.id);
+  extras.first_session = session(project_, b.id);
   EXPECT_EQ(users().create_user(b, extras), CreateUserStatus::kOAuthAccountInUse);
   EXPECT_FALSE(users().get_user(project_, b.id));
   EXPECT_FALSE(users().find_user_by_auth_email(project_, "b@example.com"));
@@ -230,7 +197,7 @@ TEST_P(UserStoreContract, ExtrasAndTheFirstSessionAreWrittenWithTheUser) {
   NewUserExtras extras;
   extras.project_permission_ids = {"read", "write"};
   extras.personal_team = NewUserExtras::PersonalTeam{core::random_uuid(), "Personal", {}};
-  extras.first_session = session(u.id);
+  extras.first_session = session(project_, u.id);
   ASSERT_EQ(users().create_user(u, extras), CreateUserStatus::kCreated);
   User r = get(u.id);
   ASSERT_TRUE(r.selected_team);
@@ -245,7 +212,7 @@ TEST_P(UserStoreContract, ExtrasAndTheFirstSessionAreWrittenWithTheUser) {
 TEST_P(UserStoreContract, AFailingExtraRollsTheWholeUserBack) {
   User other = created(1);
   NewUserExtras taken;
-  taken.first_session = session(other.id);
+  taken.first_session = session(project_, other.id);
   ASSERT_TRUE(store().sessions().create_session(*taken.first_session));
 
   // The first session's refresh-token digest is taken: an error, after the
@@ -255,11 +222,11 @@ TEST_P(UserStoreContract, AFailingExtraRollsTheWholeUserBack) {
   NewUserExtras extras;
   extras.project_permission_ids = {"read"};
   extras.personal_team = NewUserExtras::PersonalTeam{core::random_uuid(), "Personal", {}};
-  extras.first_session = session(u.id);
+  extras.first_session = session(project_, u.id);
   extras.first_session->refresh_token_digest = taken.first_session->refresh_token_digest;
   EXPECT_THROW(users().create_user(u, extras), sql::ConstraintError);
   // A first session for another (missing) user cannot be written either.
-  extras.first_session = session(core::random_uuid());
+  extras.first_session = session(project_, core::random_uuid());
   EXPECT_THROW(users().create_user(u, extras), std::runtime_error);
   // The personal team's id is taken.
   extras.first_session.reset();
@@ -429,7 +396,7 @@ TEST_P(UserStoreContract, AnAddressAnotherUserSignsInWithIsRefused) {
   up.primary_email = std::optional<std::string>("taken@example.com");
   up.primary_email_auth_enabled = true;
   up.delete_sessions = true;
-  ASSERT_TRUE(store().sessions().create_session(session(u.id)));
+  ASSERT_TRUE(store().sessions().create_session(session(project_, u.id)));
   EXPECT_EQ(users().update_user(project_, u.id, up), UpdateUserStatus::kEmailInUse);
   // Nothing written.
   User r = get(u.id);
@@ -518,9 +485,9 @@ TEST_P(UserStoreContract, AnUpdateCanDeleteThePasskeyAndSignOutEverywhere) {
   User other = created();
   ASSERT_EQ(store().passkeys().save_passkey(passkey(u.id)), SavePasskeyStatus::kSaved);
   ASSERT_EQ(store().passkeys().save_passkey(passkey(other.id)), SavePasskeyStatus::kSaved);
-  ASSERT_TRUE(store().sessions().create_session(session(u.id)));
-  ASSERT_TRUE(store().sessions().create_session(session(u.id)));
-  ASSERT_TRUE(store().sessions().create_session(session(other.id)));
+  ASSERT_TRUE(store().sessions().create_session(session(project_, u.id)));
+  ASSERT_TRUE(store().sessions().create_session(session(project_, u.id)));
+  ASSERT_TRUE(store().sessions().create_session(session(project_, other.id)));
 
   UserUpdate up;
   up.delete_passkey = true;
@@ -537,7 +504,7 @@ TEST_P(UserStoreContract, DeletingAUserRemovesEverythingItOwns) {
   u.oauth_providers = {{"github", "gone", std::nullopt}};
   NewUserExtras extras;
   extras.project_permission_ids = {"read"};
-  extras.first_session = session(u.id);
+  extras.first_session = session(project_, u.id);
   ASSERT_EQ(users().create_user(u, extras), CreateUserStatus::kCreated);
   User keep = created(2, "keep@example.com");
   const std::string team = new_team(u.id);

@@ -7,10 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
-#include <latch>
 #include <mutex>
-#include <thread>
 
 #include "core/crypto.hpp"
 #include "store/sql/sql.hpp"
@@ -19,43 +16,7 @@
 namespace latchkey::store {
 namespace {
 
-constexpr int kThreads = 8;
-
-// Runs `f` on kThreads threads at once; how many returned true.
-int concurrently(const std::function<bool()>& f) {
-  std::latch start(kThreads);
-  std::atomic<int> won{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i)
-    threads.emplace_back([&] {
-      start.arrive_and_wait();
-      if (f()) ++won;
-    });
-  for (auto& t : threads) t.join();
-  return won;
-}
-
-class ProjectFixture : public testing::EngineTest {
- protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped()) return;
-    project_ = new_project();
-  }
-
-  std::string new_project() {
-    Project p;
-    p.id = core::random_uuid();
-    p.display_name = "p";
-    p.config = Json::object();
-    store().projects().insert_project(p);
-    return p.id;
-  }
-
-  std::string project_;
-};
-
-class VerificationCodeStoreContract : public ProjectFixture {
+class VerificationCodeStoreContract : public testing::ProjectEngineTest {
  protected:
   VerificationCode code(const std::string& type = "ONE_TIME_PASSWORD",
                         const std::string& nonce = "nonce") {
@@ -238,7 +199,7 @@ TEST_P(VerificationCodeStoreContract, DeletedCodesAndProjectsTakeTheirCodes) {
   EXPECT_FALSE(find(b));
 }
 
-class SentEmailStoreContract : public ProjectFixture {
+class SentEmailStoreContract : public testing::ProjectEngineTest {
  protected:
   SentEmail email(int64_t sent_at, const std::string& subject) {
     SentEmail e;
