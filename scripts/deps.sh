@@ -25,8 +25,9 @@ PG_PKGS=(postgresql openssl)
 BENCH_PKGS=(wrk nginx curl python3)
 
 want=("${BUILD_PKGS[@]}")
-# npm packages: the OAuth e2e tests' OpenID provider (tests/oidc) and
-# playwright-core for the browser tests (tests/browser).
+# npm packages: the OAuth e2e tests' OpenID provider (tests/oidc),
+# playwright-core for the browser tests (tests/browser), and each published
+# Stack SDK version with esbuild for the SDK tests (tests/sdk).
 node_deps=0
 if [ $# -eq 0 ]; then
   want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}")
@@ -58,7 +59,8 @@ install_node_deps() {
   [ "$node_deps" = 1 ] || return 0
   local root dir stamp sum
   root="$(cd "$(dirname "$0")/.." && pwd)"
-  for dir in "$root/tests/oidc" "$root/tests/browser"; do
+  for dir in "$root/tests/oidc" "$root/tests/browser" "$root"/tests/sdk/v*/ "$root/tests/sdk/browser"; do
+    dir=${dir%/}
     stamp="$dir/node_modules/.latchkey-lock-sha256"
     sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
     [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && continue

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds Latchkey and runs every test: the GoogleTest unit tests (CTest),
 # then the pytest e2e suite against a live server on SQLite, the browser
-# tests (tests/browser), then on PostgreSQL (a throw-away cluster from
-# scripts/pg.sh) the engine-parameterised unit tests and the e2e suite
-# again. Exits non-zero
+# tests (tests/browser), the SDK tests (tests/sdk: every published Stack JS
+# SDK version in Node, the oldest and newest in Chromium across origins),
+# then on PostgreSQL (a throw-away cluster from scripts/pg.sh) the
+# engine-parameterised unit tests, the e2e suite and the SDK tests again.
+# Exits non-zero
 # if anything fails, including "no tests found".
 # Environment: E2E_TIMEOUT (seconds, default 1800) bounds each e2e run;
 # extra arguments go to pytest, e.g. scripts/test.sh -k sign_up -x
@@ -43,7 +45,32 @@ run_e2e() {
   record "e2e-$name" "$status"
 }
 
+# run_node_tests NAME DIR FILE TIMEOUT [VAR=VALUE...]: `node --test FILE` in
+# DIR (TAP); a run that finds no tests is a failure.
+run_node_tests() {
+  local name=$1 dir=$2 file=$3 limit=$4 bin="$PWD/build/latchkey" log status
+  shift 4
+  echo "== $name"
+  log=$(mktemp -t latchkey-node-tests.XXXXXX)
+  (cd "$dir" && env LATCHKEY_BIN="$bin" "$@" \
+    timeout --kill-after=30 "$limit" node --test --test-reporter=tap "$file") 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  grep -q '^# tests [1-9]' "$log" || { echo "test.sh: no tests ran ($name)"; status=1; }
+  rm -f "$log"
+  record "$name" "$status"
+}
+
+# The SDK tests: tests/sdk/node.test.mjs (each version in Node) and
+# tests/sdk/browser (the oldest and newest in Chromium).
+run_sdk_tests() { # run_sdk_tests ENGINE [VAR=VALUE...]
+  local engine=$1
+  shift
+  run_node_tests "sdk-node-$engine" tests/sdk node.test.mjs 600 "$@"
+  run_node_tests "sdk-browser-$engine" tests/sdk/browser browser.test.mjs 600 "$@"
+}
+
 run_e2e sqlite
+run_sdk_tests sqlite
 
 # Browser: passkeys in Debian's Chromium with a virtual authenticator
 # (tests/browser, node's test runner; deps.sh installed chromium and
@@ -79,6 +106,7 @@ if pg_url=$(PG_FAST=1 bash scripts/pg.sh start); then
   rm -f "$unit_log"
   record unit-postgres "$status"
   run_e2e postgres LATCHKEY_TEST_DATABASE_URL="$pg_url" LATCHKEY_PG_DIR="$LATCHKEY_PG_DIR"
+  run_sdk_tests postgres LATCHKEY_TEST_DATABASE_URL="$pg_url"
 else
   echo "test.sh: could not start PostgreSQL"
   record e2e-postgres 1

@@ -20,7 +20,7 @@ constexpr int64_t kMaxSessionLifetimeMillis = 31708800000;  // 367 days (§3.2)
 constexpr const char* kRefreshTokenHeader = "x-stack-refresh-token";
 
 core::SessionServices services(RequestContext& ctx) {
-  return {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity};
+  return {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity, ctx.app.cache.get()};
 }
 
 core::ClientInfo client_info(const RequestContext& ctx) {
@@ -80,8 +80,7 @@ std::optional<std::string> read_refresh_token_header(RequestContext& ctx, bool r
   size_t n = h.count(kRefreshTokenHeader);
   if (n > 1) {
     Json values = Json::array();
-    for (const auto& [k, v] : h.all())
-      if (k == kRefreshTokenHeader) values.push_back(std::string(v));
+    for (auto v : h.values(kRefreshTokenHeader)) values.push_back(std::string(v));
     ctx.schema.add(std::string("headers.") + kRefreshTokenHeader +
                    " tuple value has too many items, expected a length of 1 but got " +
                    std::to_string(n) + " for value: " + values.dump());

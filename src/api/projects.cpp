@@ -1,9 +1,11 @@
 // Projects and project key sets: /projects/current, /internal/projects,
 // /internal/projects/current and /internal/api-keys (projects.md §2–§4).
+#include "core/projects.hpp"
+
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/project_config.hpp"
-#include "core/projects.hpp"
+#include "core/users.hpp"
 #include "http/router.hpp"
 
 namespace latchkey::http {
@@ -37,7 +39,10 @@ void read_config(ObjectReader& cfg, Json& config) {
   for (const char* key :
        {"sign_up_enabled", "credential_enabled", "magic_link_enabled", "passkey_enabled",
         "client_team_creation_enabled", "client_user_deletion_enabled", "allow_localhost",
-        "allow_user_api_keys", "allow_team_api_keys", "create_team_on_sign_up"}) {
+        "allow_user_api_keys", "allow_team_api_keys", "create_team_on_sign_up",
+        // Stack's onboarding.requireEmailVerification (users without a
+        // verified primary e-mail are restricted); written, never shown.
+        core::kRequireEmailVerification}) {
     if (auto v = cfg.field(key).boolean(false)) config[key] = *v;
   }
   if (auto v = cfg.field("oauth_account_merge_strategy")

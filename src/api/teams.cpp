@@ -236,7 +236,7 @@ Response list_profiles(RequestContext& ctx) {
     if (user_id && !store.users().get_user(project_id, *user_id)) throw e::user_not_found();
   }
   return list_response(
-      core::list_member_profiles(store, *ctx.app.activity, project_id, team_id, user_id, server));
+      core::list_member_profiles(store, ctx.user_views(), project_id, team_id, user_id, server));
 }
 
 // §5.2
@@ -248,7 +248,7 @@ Response get_profile(RequestContext& ctx) {
   if (!ctx.is_server_or_admin() && p.user_id != own_user(ctx).id)
     core::require_team_permission(store, project_id, p.team_id, own_user(ctx).id, "$read_members");
   return Response::json(
-      200, core::get_member_profile(store, *ctx.app.activity, project_id, p.team_id, p.user_id,
+      200, core::get_member_profile(store, ctx.user_views(), project_id, p.team_id, p.user_id,
                                     ctx.is_server_or_admin()));
 }
 
@@ -264,7 +264,7 @@ Response patch_profile(RequestContext& ctx) {
   if (!ctx.is_server_or_admin() && p.user_id != own_user(ctx).id)
     throw core::PlainError(403, "Cannot update another user's profile");
   return Response::json(
-      200, core::update_member_profile(*ctx.app.store, *ctx.app.activity, ctx.require_project().id,
+      200, core::update_member_profile(*ctx.app.store, ctx.user_views(), ctx.require_project().id,
                                        p.team_id, p.user_id, in, ctx.is_server_or_admin()));
 }
 

@@ -23,6 +23,10 @@ struct UserBody {
   core::UserPatch patch;
   bool is_anonymous = false;  // POST only
   std::vector<core::OAuthProviderLink> oauth_providers;
+  // Why the body cannot be applied although it is valid: it sets a field of
+  // later Stack versions that Latchkey does not store yet to a value other
+  // than the one every user reads (README, SDK compatibility).
+  std::optional<std::string> unstored;
 };
 
 std::string lower(std::string s) {
@@ -92,6 +96,56 @@ std::vector<core::OAuthProviderLink> read_oauth_providers(Field f, SchemaErrors&
   return out;
 }
 
+// Server fields of Stack's later users API (restrictions by an
+// administrator, sign-up country and risk scores), validated as Stack does.
+// Latchkey does not store them yet, so every user reads restricted_by_admin
+// false, no reason or details, country_code null and risk scores 0: those
+// values are accepted (a no-op); any other is refused with a clear 400
+// rather than dropped silently.
+void read_unstored_fields(ObjectReader& body, UserBody& b) {
+  auto& errors = body.errors();
+  auto by_admin = body.field("restricted_by_admin").boolean(false);
+  auto reason = body.field("restricted_by_admin_reason").nullable_string();
+  auto details = body.field("restricted_by_admin_private_details").nullable_string();
+  if (by_admin != true) {
+    if (reason.value)
+      errors.add("restricted_by_admin_reason must be null when restricted_by_admin is not true");
+    if (details.value)
+      errors.add(
+          "restricted_by_admin_private_details must be null when restricted_by_admin is not true");
+  }
+  Field country_field = body.field("country_code");
+  auto country = country_field.nullable_string();
+  if (country.value && (country.value->size() != 2 ||
+                        !std::isalpha(static_cast<unsigned char>((*country.value)[0])) ||
+                        !std::isalpha(static_cast<unsigned char>((*country.value)[1]))))
+    country_field.add_error("must be a 2-letter country code");
+  bool scores_set = false;
+  if (auto scores = body.field("risk_scores").object(false)) {
+    ObjectReader r("body.risk_scores", &*scores, errors);
+    if (auto sign_up = r.field("sign_up").object(true)) {
+      ObjectReader su("body.risk_scores.sign_up", &*sign_up, errors);
+      auto bot = su.field("bot").integer(true, 0, 100);
+      auto abuse = su.field("free_trial_abuse").integer(true, 0, 100);
+      su.reject_unknown();
+      scores_set = bot.value_or(0) != 0 || abuse.value_or(0) != 0;
+    }
+    r.reject_unknown();
+  }
+  if (by_admin == true)
+    b.unstored =
+        "restricted_by_admin cannot be true: this Latchkey server does not store restrictions by "
+        "an administrator yet (every user reads restricted_by_admin false).";
+  else if (country.value)
+    b.unstored =
+        "country_code cannot be set: this Latchkey server does not store a sign-up country yet "
+        "(every user reads country_code null).";
+  else if (scores_set)
+    b.unstored =
+        "risk_scores cannot be set: this Latchkey server does not store risk scores yet (every "
+        "user reads 0).";
+}
+
 UserBody read_user_body(RequestContext& ctx, BodyKind kind) {
   const bool server = kind != BodyKind::kClientPatch;
   const bool patch = kind != BodyKind::kCreate;
@@ -157,6 +211,7 @@ UserBody read_user_body(RequestContext& ctx, BodyKind kind) {
       b.is_anonymous = v.value_or(false);
     }
   }
+  if (server) read_unstored_fields(body, b);
   if (kind == BodyKind::kCreate)
     b.oauth_providers = read_oauth_providers(body.field("oauth_providers"), ctx.schema);
   body.reject_unknown();
@@ -169,7 +224,7 @@ core::PasswordHashFn password_hasher(RequestContext& ctx) {
 }
 
 Response user_response(RequestContext& ctx, const store::User& u, int status = 200) {
-  return Response::json(status, core::user_view(u, ctx.is_server_or_admin(), *ctx.app.activity));
+  return Response::json(status, core::user_view(u, ctx.is_server_or_admin(), ctx.user_views()));
 }
 
 Response success() { return Response::json(200, Json{{"success", true}}); }
@@ -192,6 +247,7 @@ std::string path_user_id(RequestContext& ctx) {
 Response patch_user(RequestContext& ctx, const std::string& user_id, BodyKind kind) {
   UserBody b = read_user_body(ctx, kind);
   ctx.validate();
+  if (b.unstored) throw core::PlainError(400, *b.unstored);
   if (kind == BodyKind::kClientPatch && b.patch.profile_image_url && *b.patch.profile_image_url &&
       !(*b.patch.profile_image_url)->empty() &&
       !is_client_profile_image(**b.patch.profile_image_url))
@@ -238,7 +294,8 @@ Response list_users(RequestContext& ctx) {
   if (r.cursor) r.cursor = lower(*r.cursor);
   auto page = core::list_users(*ctx.app.store, ctx.require_project().id, r);
   Json items = Json::array();
-  for (const auto& u : page.items) items.push_back(core::user_view(u, true, *ctx.app.activity));
+  core::UserViewContext views = ctx.user_views();
+  for (const auto& u : page.items) items.push_back(core::user_view(u, true, views));
   return Response::json(
       200, Json{{"items", items},
                 {"is_paginated", true},
@@ -249,6 +306,7 @@ Response list_users(RequestContext& ctx) {
 Response create_user(RequestContext& ctx) {
   UserBody b = read_user_body(ctx, BodyKind::kCreate);
   ctx.validate();
+  if (b.unstored) throw core::PlainError(400, *b.unstored);
   const core::UserPatch& p = b.patch;
   core::CreateUserRequest r;
   core::NewUser& n = r.user;

@@ -248,8 +248,9 @@ TEST_P(Activity, ReadersSeeUnwrittenActivityUntilTheFlushAfterItsWrite) {
   a->record(project_, s, u, clock_.now_millis(), "10.0.0.1", "agent");
   auto stored = *store_->users().get_user(project_, u);
   EXPECT_LT(stored.last_active_at_millis, clock_.now_millis());
-  EXPECT_EQ(user_view(stored, true, *a)["last_active_at_millis"], clock_.now_millis());
-  EXPECT_FALSE(user_view(stored, false, *a).contains("last_active_at_millis"));
+  Json config = Json::object();
+  EXPECT_EQ(user_view(stored, true, {config, *a})["last_active_at_millis"], clock_.now_millis());
+  EXPECT_FALSE(user_view(stored, false, {config, *a}).contains("last_active_at_millis"));
 }
 
 TEST_P(Activity, StopWritesWhatIsPendingAndLaterRecordsAreWrittenAtOnce) {

@@ -169,8 +169,9 @@ TEST_F(Mfa, PasskeyStoreKeepsOnePerUser) {
   EXPECT_EQ(found->transports, p.transports);
   EXPECT_TRUE(found->backed_up);
   EXPECT_TRUE(store_->users().get_user(project_, u.id)->passkey_auth_enabled);
+  Json config = Json::object();
   EXPECT_TRUE(user_view(*store_->users().get_user(project_, u.id), true,
-                        *activity_)["passkey_auth_enabled"]);
+                        {config, *activity_})["passkey_auth_enabled"]);
 
   // A second registration replaces the first.
   p.credential_id = "cred-2";

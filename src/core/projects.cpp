@@ -3,6 +3,7 @@
 #include "core/crypto.hpp"
 #include "core/project_config.hpp"
 #include "core/sessions.hpp"
+#include "core/users.hpp"
 
 namespace latchkey::core {
 
@@ -21,9 +22,13 @@ store::Project create_project(store::Store& store, const Clock& clock, const New
 }
 
 Json project_admin_view(const store::Project& p) {
-  // Latchkey-only switches stay out of Stack's REST shape.
+  // Latchkey-only switches stay out of Stack's REST shape, and so does
+  // require_email_verification, which Stack accepts on writes only.
   Json config = p.config;
-  if (config.is_object()) config.erase(kAnonymousSignUpEnabled);
+  if (config.is_object()) {
+    config.erase(kAnonymousSignUpEnabled);
+    config.erase(kRequireEmailVerification);
+  }
   return Json{{"id", p.id},
               {"display_name", p.display_name},
               {"description", p.description},

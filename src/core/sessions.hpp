@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/json.hpp"
 #include "core/tokens.hpp"
+#include "store/read_cache.hpp"
 #include "store/store.hpp"
 
 namespace latchkey::core {
@@ -48,6 +49,10 @@ struct SessionServices {
   const Clock& clock;
   // Where each issuance is recorded (written behind, not by the request).
   ActivityRecorder& activity;
+  // Where the user and project an access token describes are read: the
+  // server's read cache (so a refresh can be answered from memory), or
+  // nullptr to read them from `store`.
+  store::ReadCache* cache = nullptr;
 };
 
 // A session row made ready before it is written, and its refresh token

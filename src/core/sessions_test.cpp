@@ -105,6 +105,72 @@ TEST_F(Sessions, RefreshIssuesATokenForTheSameSessionAndRecordsUse) {
   EXPECT_NO_THROW(refresh_access_token(services(), project_, "main", s.refresh_token, {}));
 }
 
+// The claims SDK 2.8.41+ build a user from, as the user is at each issuance.
+Json payload_of(const std::string& token) {
+  auto first = token.find('.');
+  auto part = token.substr(first + 1, token.find('.', first + 1) - first - 1);
+  return Json::parse(*base64url_decode(part));
+}
+
+TEST_F(Sessions, AccessTokensDescribeTheUserAsTheyAreAtEachIssuance) {
+  auto check = [&](store::ReadCache* cache) {
+    SessionServices s = services();
+    s.cache = cache;
+    auto u = user(project_);
+    auto signed_in = sign_in(s, project_, "main", u, {});
+    Json c = payload_of(signed_in.access_token);
+    EXPECT_EQ(c["name"], "someone");
+    EXPECT_EQ(c["email"], nullptr);
+    EXPECT_EQ(c["email_verified"], false);
+    EXPECT_EQ(c["signed_up_at"], u.created_at_millis / 1000);
+    EXPECT_EQ(c["is_restricted"], false);
+    EXPECT_EQ(c["refresh_token_id"], signed_in.session_id);
+
+    store::UserUpdate up;
+    up.display_name = std::optional<std::string>("renamed");
+    up.primary_email = std::optional<std::string>("renamed@example.com");
+    up.primary_email_verified = true;
+    ASSERT_EQ(store_->users().update_user(project_, u.id, up), store::UpdateUserStatus::kUpdated);
+    c = payload_of(refresh_access_token(s, project_, "main", signed_in.refresh_token, {}));
+    EXPECT_EQ(c["name"], "renamed");
+    EXPECT_EQ(c["email"], "renamed@example.com");
+    EXPECT_EQ(c["email_verified"], true);
+    EXPECT_EQ(c["refresh_token_id"], signed_in.session_id);
+  };
+  check(nullptr);
+  store::ReadCache cache(*store_, std::chrono::minutes(1));
+  check(&cache);  // a write through the store makes the cached user stale
+}
+
+TEST_F(Sessions, AccessTokensCarryTheRestrictionOfTheUser) {
+  SessionServices s = services();
+  NewUser anon;
+  anon.display_name = "Anonymous user";
+  anon.is_anonymous = true;
+  auto a = create_user(*store_, clock_, project_, anon);
+  Json c = payload_of(create_session(s, project_, "main", a.id, {}, {}).access_token);
+  EXPECT_EQ(c["is_anonymous"], true);
+  EXPECT_EQ(c["is_restricted"], true);
+  EXPECT_EQ(c["restricted_reason"], (Json{{"type", "anonymous"}}));
+
+  // A project that requires verified e-mails restricts the others until then.
+  auto project = *store_->projects().get_project(project_);
+  project.config[kRequireEmailVerification] = true;
+  ASSERT_TRUE(store_->projects().update_project(project));
+  auto u = user(project_);
+  auto session = create_session(s, project_, "main", u.id, {}, {});
+  c = payload_of(session.access_token);
+  EXPECT_EQ(c["is_restricted"], true);
+  EXPECT_EQ(c["restricted_reason"], (Json{{"type", "email_not_verified"}}));
+  store::UserUpdate up;
+  up.primary_email = std::optional<std::string>("verified@example.com");
+  up.primary_email_verified = true;
+  ASSERT_EQ(store_->users().update_user(project_, u.id, up), store::UpdateUserStatus::kUpdated);
+  c = payload_of(refresh_access_token(s, project_, "main", session.refresh_token, {}));
+  EXPECT_EQ(c["is_restricted"], false);
+  EXPECT_EQ(c["restricted_reason"], nullptr);
+}
+
 TEST_F(Sessions, RefreshRefusesUnknownForeignExpiredAndDeletedSessions) {
   auto u = user(project_);
   auto expect_refused = [&](const std::string& project, const std::string& token) {

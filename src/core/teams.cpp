@@ -117,27 +117,27 @@ void remove_team_member(store::Store& store, const std::string& project_id,
 }
 
 Json member_profile_view(const store::TeamMember& m, const store::User& u, bool server_shape,
-                         const ActivityRecorder& activity) {
+                         const UserViewContext& view) {
   Json j;
   j["team_id"] = m.team_id;
   j["user_id"] = m.user_id;
   // The member's overrides win; without one the user's own values show.
   j["display_name"] = opt(m.display_name ? m.display_name : u.display_name);
   j["profile_image_url"] = opt(m.profile_image_url ? m.profile_image_url : u.profile_image_url);
-  if (server_shape) j["user"] = user_view(u, true, activity);
+  if (server_shape) j["user"] = user_view(u, true, view);
   return j;
 }
 
-Json get_member_profile(store::Store& store, const ActivityRecorder& activity,
+Json get_member_profile(store::Store& store, const UserViewContext& view,
                         const std::string& project_id, const std::string& team_id,
                         const std::string& user_id, bool server_shape) {
   auto u = require_user(store, project_id, user_id);
   auto m = store.teams().get_member(project_id, team_id, user_id);
   if (!m) throw errors::team_membership_not_found(team_id, user_id);
-  return member_profile_view(*m, u, server_shape, activity);
+  return member_profile_view(*m, u, server_shape, view);
 }
 
-Json list_member_profiles(store::Store& store, const ActivityRecorder& activity,
+Json list_member_profiles(store::Store& store, const UserViewContext& view,
                           const std::string& project_id, const std::optional<std::string>& team_id,
                           const std::optional<std::string>& user_id, bool server_shape) {
   Json items = Json::array();
@@ -147,12 +147,12 @@ Json list_member_profiles(store::Store& store, const ActivityRecorder& activity,
     if (it == users.end())
       it = users.emplace(m.user_id, store.users().get_user(project_id, m.user_id)).first;
     if (!it->second) continue;  // deleted between the two reads
-    items.push_back(member_profile_view(m, *it->second, server_shape, activity));
+    items.push_back(member_profile_view(m, *it->second, server_shape, view));
   }
   return items;
 }
 
-Json update_member_profile(store::Store& store, const ActivityRecorder& activity,
+Json update_member_profile(store::Store& store, const UserViewContext& view,
                            const std::string& project_id, const std::string& team_id,
                            const std::string& user_id, const MemberProfileInput& in,
                            bool server_shape) {
@@ -162,7 +162,7 @@ Json update_member_profile(store::Store& store, const ActivityRecorder& activity
   up.profile_image_url = in.profile_image_url;
   if (!store.teams().update_member(project_id, team_id, user_id, up))
     throw errors::team_membership_not_found(team_id, user_id);
-  return get_member_profile(store, activity, project_id, team_id, user_id, server_shape);
+  return get_member_profile(store, view, project_id, team_id, user_id, server_shape);
 }
 
 store::NewUserExtras new_user_extras(store::Store& store, const store::Project& project,

@@ -9,6 +9,7 @@
 #include "core/activity.hpp"
 #include "core/clock.hpp"
 #include "core/json.hpp"
+#include "core/users.hpp"
 #include "store/store.hpp"
 
 namespace latchkey::core {
@@ -48,20 +49,20 @@ void remove_team_member(store::Store& store, const std::string& project_id,
 // §5: {team_id, user_id, display_name, profile_image_url} plus, in the
 // server shape, `user` (the server user object).
 Json member_profile_view(const store::TeamMember& m, const store::User& u, bool server_shape,
-                         const ActivityRecorder& activity);
+                         const UserViewContext& view);
 // The profile of a member (USER_NOT_FOUND / TEAM_MEMBERSHIP_NOT_FOUND).
-Json get_member_profile(store::Store& store, const ActivityRecorder& activity,
+Json get_member_profile(store::Store& store, const UserViewContext& view,
                         const std::string& project_id, const std::string& team_id,
                         const std::string& user_id, bool server_shape);
 // Profiles by join time; each filter optional (unchecked here).
-Json list_member_profiles(store::Store& store, const ActivityRecorder& activity,
+Json list_member_profiles(store::Store& store, const UserViewContext& view,
                           const std::string& project_id, const std::optional<std::string>& team_id,
                           const std::optional<std::string>& user_id, bool server_shape);
 struct MemberProfileInput {
   std::optional<std::string> display_name;
   std::optional<std::optional<std::string>> profile_image_url;
 };
-Json update_member_profile(store::Store& store, const ActivityRecorder& activity,
+Json update_member_profile(store::Store& store, const UserViewContext& view,
                            const std::string& project_id, const std::string& team_id,
                            const std::string& user_id, const MemberProfileInput& in,
                            bool server_shape);

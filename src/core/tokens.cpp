@@ -52,6 +52,34 @@ std::string json_string(std::string_view s) {
   return Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// Appends `s` as a JSON string: quotes, backslashes and control characters
+// escaped, every other byte as it is (UTF-8 passes through).
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c < 0x20) {
+      out.append("\\u00");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  out.push_back('"');
+}
+
+void append_json_string_or_null(std::string& out, std::optional<std::string_view> s) {
+  if (s)
+    append_json_string(out, *s);
+  else
+    out.append("null");
+}
+
 // JSON.stringify([a, b]).
 std::string json_pair(std::string_view a, std::string_view b) {
   return Json::array({std::string(a), std::string(b)})
@@ -355,23 +383,67 @@ std::shared_ptr<const TokenService::KeyPair> TokenService::key_for(
   return keys_.emplace(std::string(audience), std::move(key)).first->second;
 }
 
-std::string TokenService::issue(std::string_view project_id, std::string_view user_id,
+std::string TokenService::issue(std::string_view project_id, const TokenUser& user,
                                 std::string_view branch_id,
                                 std::optional<std::string_view> session_id) const {
   auto key = key_for(project_id);
   int64_t iat = clock_.now_seconds();
-  Json claims = Json::object();
-  claims["sub"] = user_id;
-  claims["branchId"] = branch_id;
-  if (session_id) claims["refreshTokenId"] = *session_id;
-  claims["role"] = "authenticated";
-  claims["iss"] = issuer(project_id);
-  claims["iat"] = iat;
-  claims["aud"] = project_id;
-  claims["exp"] = iat + lifetime_seconds_;
+  // Written by hand into one buffer: this runs on every refresh.
+  std::string payload;
+  payload.reserve(640 + user.id.size() + (user.display_name ? user.display_name->size() : 0) +
+                  (user.primary_email ? user.primary_email->size() : 0));
+  auto member = [&payload](std::string_view name) {
+    payload.push_back(payload.empty() ? '{' : ',');
+    append_json_string(payload, name);
+    payload.push_back(':');
+  };
+  auto string_member = [&](std::string_view name, std::optional<std::string_view> value) {
+    member(name);
+    append_json_string_or_null(payload, value);
+  };
+  auto bool_member = [&](std::string_view name, bool value) {
+    member(name);
+    payload.append(value ? "true" : "false");
+  };
+  auto int_member = [&](std::string_view name, int64_t value) {
+    member(name);
+    payload.append(std::to_string(value));
+  };
+  // tokens.md §1.2, in the reference's order.
+  string_member("sub", user.id);
+  string_member("branchId", branch_id);
+  if (session_id) string_member("refreshTokenId", *session_id);
+  string_member("role", "authenticated");
+  string_member("iss", issuer(project_id));
+  int_member("iat", iat);
+  string_member("aud", project_id);
+  int_member("exp", iat + lifetime_seconds_);
+  // accessTokenPayloadSchema of SDK 2.8.41+ (2.8.77: is_restricted,
+  // restricted_reason, requires_totp_mfa; 2.8.102: signed_up_at).
+  string_member("project_id", project_id);
+  string_member("branch_id", branch_id);
+  if (session_id) string_member("refresh_token_id", *session_id);
+  string_member("name", user.display_name);
+  string_member("email", user.primary_email);
+  bool_member("email_verified", user.primary_email && user.primary_email_verified);
+  string_member("selected_team_id", user.selected_team_id);
+  int_member("signed_up_at", user.signed_up_at_millis / 1000);  // Math.floor: never negative
+  bool_member("is_anonymous", user.is_anonymous);
+  bool_member("is_restricted", user.restricted_reason.has_value());
+  member("restricted_reason");
+  if (user.restricted_reason) {
+    payload.append("{\"type\":");
+    append_json_string(payload, *user.restricted_reason);
+    payload.push_back('}');
+  } else {
+    payload.append("null");
+  }
+  bool_member("requires_totp_mfa", user.requires_totp_mfa);
+  payload.push_back('}');
+
   std::string token = key->encoded_header;
   token += '.';
-  token += base64url_encode(claims.dump(-1, ' ', false, Json::error_handler_t::replace));
+  token += base64url_encode(payload);
   std::string signature = base64url_encode(es256_sign(key->pkey.get(), token));
   token += '.';
   token += signature;

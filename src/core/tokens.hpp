@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,6 +34,24 @@ struct AccessTokenClaims {
   int64_t exp = 0;                              // seconds
 };
 
+// What an access token says about its user. SDK 2.8.41 and later refuse a
+// token without these claims and build a partial user from them before any
+// request, so they are read from the user at every issuance (sign-in and
+// refresh alike). Views: the caller keeps the user alive while issuing.
+struct TokenUser {
+  std::string_view id{};
+  std::optional<std::string_view> display_name{};
+  std::optional<std::string_view> primary_email{};
+  bool primary_email_verified = false;
+  std::optional<std::string_view> selected_team_id{};
+  int64_t signed_up_at_millis = 0;
+  bool is_anonymous = false;
+  // Stack's restricted_reason.type ("anonymous", "email_not_verified",
+  // "restricted_by_administrator"); nullopt when the user is not restricted.
+  std::optional<std::string_view> restricted_reason{};
+  bool requires_totp_mfa = false;
+};
+
 enum class TokenFailure { kUnparsable, kExpired };
 struct TokenError {
   TokenFailure failure;
@@ -54,8 +72,14 @@ class TokenService {
 
   // "<origin>/api/v1/projects/<project_id>"
   std::string issuer(std::string_view project_id) const;
-  std::string issue(std::string_view project_id, std::string_view user_id,
-                    std::string_view branch_id, std::optional<std::string_view> session_id) const;
+  // Claims: Stack's of 2025-07 (tokens.md §1.2: sub, branchId,
+  // refreshTokenId, role, iss, iat, aud, exp) for the clients and tokens
+  // that read those, then the snake_case set of SDK 2.8.41 and later
+  // (project_id, branch_id, refresh_token_id, name, email, email_verified,
+  // selected_team_id, signed_up_at, is_anonymous, is_restricted,
+  // restricted_reason, requires_totp_mfa).
+  std::string issue(std::string_view project_id, const TokenUser& user, std::string_view branch_id,
+                    std::optional<std::string_view> session_id) const;
   // Verifies signature (key derived from the token's aud), kid, alg, issuer,
   // then expiry (exp <= now is expired), in the order of tokens.md §4.
   std::variant<AccessTokenClaims, TokenError> verify(std::string_view token) const;

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <thread>
@@ -22,6 +23,8 @@ constexpr const char* kPublicUrl = "http://localhost:8102";
 constexpr const char* kUser = "3f1c2b9e-6a4d-4e0f-9b8a-1c2d3e4f5a6b";
 constexpr const char* kSession = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 constexpr int64_t kNowMillis = 1'751'970'000'123;  // 2025-07-08
+// A user with nothing set, as most tests need.
+const TokenUser kTokenUser{.id = kUser};
 
 class TestClock final : public Clock {
  public:
@@ -229,16 +232,22 @@ TEST(TokenServiceConstruction, RejectsBadSecretOrUrl) {
 // --- Issue / verify ---
 
 TEST_F(TokensTest, IssueProducesExactHeaderAndClaims) {
-  std::string token = service_.issue("internal", kUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
   Parts p = split(token);
   EXPECT_EQ(*base64url_decode(p.header), R"({"alg":"ES256","kid":"M5zZLA6iQw2n"})");
   int64_t iat = kNowMillis / 1000;
+  // Stack's claims of 2025-07 in the reference's order, then the ones SDK
+  // 2.8.41+ validate (accessTokenPayloadSchema).
   EXPECT_EQ(
       *base64url_decode(p.payload),
       std::string(R"({"sub":")") + kUser + R"(","branchId":"main","refreshTokenId":")" + kSession +
           R"(","role":"authenticated","iss":"http://localhost:8102/api/v1/projects/internal",)"
           R"("iat":)" +
-          std::to_string(iat) + R"(,"aud":"internal","exp":)" + std::to_string(iat + 600) + "}");
+          std::to_string(iat) + R"(,"aud":"internal","exp":)" + std::to_string(iat + 600) +
+          R"(,"project_id":"internal","branch_id":"main","refresh_token_id":")" + kSession +
+          R"(","name":null,"email":null,"email_verified":false,"selected_team_id":null,)"
+          R"("signed_up_at":0,"is_anonymous":false,"is_restricted":false,)"
+          R"("restricted_reason":null,"requires_totp_mfa":false})");
   EXPECT_EQ(p.signature.size(), 86u);
   EXPECT_EQ(token.find('='), std::string::npos);
   // The signature is raw r || s, verifiable with the published JWK alone.
@@ -246,17 +255,55 @@ TEST_F(TokensTest, IssueProducesExactHeaderAndClaims) {
                               *base64url_decode(p.signature)));
 }
 
+TEST_F(TokensTest, IssueDescribesTheUser) {
+  TokenUser u;
+  u.id = kUser;
+  u.display_name = "Zo\xC3\xAB \"Q\" \\ \x01";
+  u.primary_email = "zoe@example.com";
+  u.primary_email_verified = true;
+  u.selected_team_id = "5b0e5f3a-1d2c-4b6a-9e8f-7a6b5c4d3e2f";
+  u.signed_up_at_millis = 1'700'000'000'999;
+  u.is_anonymous = true;
+  u.restricted_reason = "anonymous";
+  u.requires_totp_mfa = true;
+  Json c = decode_part(split(service_.issue("internal", u, "main", kSession)).payload);
+  EXPECT_EQ(c["name"], "Zo\xC3\xAB \"Q\" \\ \x01");  // escaped, UTF-8 kept
+  EXPECT_EQ(c["email"], "zoe@example.com");
+  EXPECT_EQ(c["email_verified"], true);
+  EXPECT_EQ(c["selected_team_id"], "5b0e5f3a-1d2c-4b6a-9e8f-7a6b5c4d3e2f");
+  EXPECT_EQ(c["signed_up_at"], 1'700'000'000);  // seconds, rounded down
+  EXPECT_EQ(c["is_anonymous"], true);
+  EXPECT_EQ(c["is_restricted"], true);
+  EXPECT_EQ(c["restricted_reason"], (Json{{"type", "anonymous"}}));
+  EXPECT_EQ(c["requires_totp_mfa"], true);
+  EXPECT_EQ(c["sub"], kUser);
+  EXPECT_EQ(c["refresh_token_id"], kSession);
+}
+
+TEST_F(TokensTest, EmailVerifiedNeedsAnEmail) {
+  TokenUser u{.id = kUser, .primary_email_verified = true};
+  Json c = decode_part(split(service_.issue("internal", u, "main", kSession)).payload);
+  EXPECT_EQ(c["email"], nullptr);
+  EXPECT_EQ(c["email_verified"], false);
+}
+
 TEST_F(TokensTest, IssueWithoutSessionOmitsRefreshTokenId) {
-  Json claims = decode_part(split(service_.issue("internal", kUser, "main", std::nullopt)).payload);
+  Json claims =
+      decode_part(split(service_.issue("internal", kTokenUser, "main", std::nullopt)).payload);
   EXPECT_FALSE(claims.contains("refreshTokenId"));
+  EXPECT_FALSE(claims.contains("refresh_token_id"));
   std::vector<std::string> keys;
   for (auto& [k, v] : claims.items()) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
   EXPECT_EQ(keys,
-            (std::vector<std::string>{"sub", "branchId", "role", "iss", "iat", "aud", "exp"}));
+            (std::vector<std::string>{"aud", "branchId", "branch_id", "email", "email_verified",
+                                      "exp", "iat", "is_anonymous", "is_restricted", "iss", "name",
+                                      "project_id", "requires_totp_mfa", "restricted_reason",
+                                      "role", "selected_team_id", "signed_up_at", "sub"}));
 }
 
 TEST_F(TokensTest, RoundTrip) {
-  std::string token = service_.issue("internal", kUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
   auto result = service_.verify(token);
   ASSERT_TRUE(std::holds_alternative<AccessTokenClaims>(result));
   const auto& c = std::get<AccessTokenClaims>(result);
@@ -270,7 +317,7 @@ TEST_F(TokensTest, RoundTrip) {
 
 TEST_F(TokensTest, RoundTripPerProjectAndWithoutSession) {
   const std::string project = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b";
-  std::string token = service_.issue(project, kUser, "main", std::nullopt);
+  std::string token = service_.issue(project, kTokenUser, "main", std::nullopt);
   EXPECT_EQ(decode_part(split(token).header)["kid"], derive_key(kDevSecret, project).kid);
   EXPECT_EQ(decode_part(split(token).payload)["iss"],
             "http://localhost:8102/api/v1/projects/" + project);
@@ -281,13 +328,13 @@ TEST_F(TokensTest, RoundTripPerProjectAndWithoutSession) {
 }
 
 TEST_F(TokensTest, FreshServiceVerifiesWithoutPriorIssue) {
-  std::string token = service_.issue("internal", kUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
   TokenService other(kDevSecret, kPublicUrl, 600, clock_);  // empty key cache
   EXPECT_TRUE(std::holds_alternative<AccessTokenClaims>(other.verify(token)));
 }
 
 TEST_F(TokensTest, ExpiresAtExpNoTolerance) {
-  std::string token = service_.issue("internal", kUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
   int64_t exp = kNowMillis / 1000 + 600;
   clock_.set(exp * 1000 - 1);
   EXPECT_TRUE(std::holds_alternative<AccessTokenClaims>(service_.verify(token)));
@@ -303,12 +350,13 @@ TEST_F(TokensTest, ExpiresAtExpNoTolerance) {
 TEST_F(TokensTest, LifetimeIsConfigurable) {
   TokenService short_lived(kDevSecret, kPublicUrl, 30, clock_);
   EXPECT_EQ(short_lived.lifetime_seconds(), 30);
-  Json claims = decode_part(split(short_lived.issue("internal", kUser, "main", kSession)).payload);
+  Json claims =
+      decode_part(split(short_lived.issue("internal", kTokenUser, "main", kSession)).payload);
   EXPECT_EQ(claims["exp"].get<int64_t>() - claims["iat"].get<int64_t>(), 30);
 }
 
 TEST_F(TokensTest, TamperedPayloadIsUnparsable) {
-  std::string token = service_.issue("internal", kUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
   Parts p = split(token);
   Json claims = decode_part(p.payload);
   claims["sub"] = "00000000-0000-4000-8000-000000000000";
@@ -321,7 +369,7 @@ TEST_F(TokensTest, TamperedPayloadIsUnparsable) {
 }
 
 TEST_F(TokensTest, TamperedSignatureIsUnparsable) {
-  std::string token = service_.issue("internal", kUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
   Parts p = split(token);
   std::string sig = *base64url_decode(p.signature);
   for (size_t i : {size_t(0), size_t(31), size_t(32), size_t(63)}) {
@@ -346,7 +394,7 @@ TEST_F(TokensTest, TamperedSignatureIsUnparsable) {
 }
 
 TEST_F(TokensTest, ExpiredTokenWithBadSignatureIsUnparsable) {
-  std::string token = service_.issue("internal", kUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
   Parts p = split(token);
   std::string sig = *base64url_decode(p.signature);
   sig[10] = char(sig[10] ^ 0x80);
@@ -358,7 +406,7 @@ TEST_F(TokensTest, ExpiredTokenWithBadSignatureIsUnparsable) {
 
 TEST_F(TokensTest, WrongIssuerIsUnparsableEvenWhenExpired) {
   TokenService elsewhere(kDevSecret, "https://api.example.com", 600, clock_);
-  std::string token = elsewhere.issue("internal", kUser, "main", kSession);
+  std::string token = elsewhere.issue("internal", kTokenUser, "main", kSession);
   EXPECT_TRUE(std::holds_alternative<AccessTokenClaims>(elsewhere.verify(token)));
   EXPECT_TRUE(is_unparsable(service_.verify(token)));
   clock_.advance_seconds(3600);
@@ -376,11 +424,11 @@ TEST_F(TokensTest, OldGlobalIssuerIsUnparsable) {
 
 TEST_F(TokensTest, OtherSecretIsUnparsable) {
   TokenService foreign("b3RoZXItc2VjcmV0LW5vdC10aGUtZGV2LW9uZQ", kPublicUrl, 600, clock_);
-  std::string token = foreign.issue("internal", kUser, "main", kSession);
+  std::string token = foreign.issue("internal", kTokenUser, "main", kSession);
   EXPECT_TRUE(is_unparsable(service_.verify(token)));
   // Same kid header as ours, but signed with the foreign key.
   Parts p = split(token);
-  Parts ours = split(service_.issue("internal", kUser, "main", kSession));
+  Parts ours = split(service_.issue("internal", kTokenUser, "main", kSession));
   EXPECT_TRUE(is_unparsable(service_.verify(ours.header + "." + p.payload + "." + p.signature)));
 }
 
@@ -465,7 +513,7 @@ TEST_F(TokensTest, MissingRequiredClaimsAreUnparsable) {
 }
 
 TEST_F(TokensTest, GarbageIsUnparsable) {
-  std::string token = service_.issue("internal", kUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
   Parts p = split(token);
   for (std::string garbage :
        {std::string(""),
@@ -495,7 +543,7 @@ TEST_F(TokensTest, GarbageIsUnparsable) {
 TEST_F(TokensTest, ConcurrentVerificationAcrossProjects) {
   std::vector<std::string> tokens;
   for (int i = 0; i < 8; ++i) {
-    tokens.push_back(service_.issue("project-" + std::to_string(i), kUser, "main", kSession));
+    tokens.push_back(service_.issue("project-" + std::to_string(i), kTokenUser, "main", kSession));
   }
   TokenService cold(kDevSecret, kPublicUrl, 600, clock_);
   std::atomic<int> ok{0};

@@ -9,7 +9,42 @@
 
 namespace latchkey::core {
 
-Json user_view(const store::User& u, bool server_shape, const ActivityRecorder& activity) {
+std::string_view restricted_reason_type(RestrictedReason reason) {
+  switch (reason) {
+    case RestrictedReason::kAnonymous:
+      return "anonymous";
+    case RestrictedReason::kEmailNotVerified:
+      return "email_not_verified";
+    case RestrictedReason::kRestrictedByAdministrator:
+      return "restricted_by_administrator";
+  }
+  return "anonymous";
+}
+
+bool requires_email_verification(const Json& config) {
+  if (!config.is_object()) return false;
+  auto it = config.find(kRequireEmailVerification);
+  return it != config.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::optional<RestrictedReason> restricted_reason(bool is_anonymous, bool primary_email_verified,
+                                                  bool require_email_verification,
+                                                  bool restricted_by_admin) {
+  if (is_anonymous) return RestrictedReason::kAnonymous;
+  // Before the administrator's restriction: the user can act on this one.
+  if (require_email_verification && !primary_email_verified)
+    return RestrictedReason::kEmailNotVerified;
+  if (restricted_by_admin) return RestrictedReason::kRestrictedByAdministrator;
+  return std::nullopt;
+}
+
+std::optional<RestrictedReason> restricted_reason(const store::User& u, const Json& config) {
+  return restricted_reason(u.is_anonymous, u.primary_email.has_value() && u.primary_email_verified,
+                           requires_email_verification(config), /*restricted_by_admin=*/false);
+}
+
+Json user_view(const store::User& u, bool server_shape, const UserViewContext& view) {
+  const ActivityRecorder& activity = view.activity;
   auto opt = [](const std::optional<std::string>& s) { return s ? Json(*s) : Json(); };
   bool has_password = u.password_hash.has_value();
   Json j;
@@ -44,6 +79,22 @@ Json user_view(const store::User& u, bool server_shape, const ActivityRecorder& 
   j["oauth_providers"] = oauth;
   j["selected_team_id"] = opt(u.selected_team_id);
   j["selected_team"] = u.selected_team ? team_view(*u.selected_team, server_shape) : Json();
+  auto restricted = restricted_reason(u, view.project_config);
+  j["is_restricted"] = restricted.has_value();
+  j["restricted_reason"] =
+      restricted ? Json{{"type", restricted_reason_type(*restricted)}} : Json();
+  // Restrictions by an administrator are not stored yet: never restricted,
+  // no reason, no details.
+  j["restricted_by_admin"] = false;
+  j["restricted_by_admin_reason"] = nullptr;
+  if (server_shape) {
+    j["restricted_by_admin_private_details"] = nullptr;
+    // Stack reads the sign-up country from its CDN's geo headers and scores
+    // sign-ups with its own risk engine; Latchkey has neither: no country,
+    // and the scores of a sign-up that raised no concern.
+    j["country_code"] = nullptr;
+    j["risk_scores"] = Json{{"sign_up", Json{{"bot", 0}, {"free_trial_abuse", 0}}}};
+  }
   return j;
 }
 

@@ -14,9 +14,45 @@
 
 namespace latchkey::core {
 
-// The server/admin read shape (users.md §2.1) or the client one (§2.2).
-// last_active_at_millis includes the activity `activity` has not written yet.
-Json user_view(const store::User& u, bool server_shape, const ActivityRecorder& activity);
+// Why a user is restricted (Stack's `restricted_reason.type`, SDK 2.8.77 and
+// later): a restricted user has signed in but is not through onboarding, and
+// the SDK treats them as signed out unless the app asks for restricted
+// users. In Stack's order of precedence.
+enum class RestrictedReason {
+  kAnonymous,                  // anonymous users always are
+  kEmailNotVerified,           // the project requires a verified primary e-mail
+  kRestrictedByAdministrator,  // an administrator restricted the user
+};
+std::string_view restricted_reason_type(RestrictedReason reason);
+
+// Latchkey's project switch for Stack's `onboarding.requireEmailVerification`
+// (set as `config.require_email_verification` by an admin PATCH, as Stack's
+// dashboard does; absent = off): users without a verified primary e-mail are
+// then restricted.
+inline constexpr const char* kRequireEmailVerification = "require_email_verification";
+bool requires_email_verification(const Json& project_config);
+
+// Stack's rule, first match wins: anonymous, then an unverified e-mail when
+// the project requires verification, then an administrator's restriction.
+std::optional<RestrictedReason> restricted_reason(bool is_anonymous, bool primary_email_verified,
+                                                  bool require_email_verification,
+                                                  bool restricted_by_admin);
+// The same for a stored user. Restrictions by an administrator are not
+// stored yet (README, SDK compatibility): restricted_by_admin reads false.
+std::optional<RestrictedReason> restricted_reason(const store::User& u, const Json& project_config);
+
+// What a user's read shape depends on besides the user: the project's
+// configuration (restrictions) and the activity not written yet.
+struct UserViewContext {
+  const Json& project_config;
+  const ActivityRecorder& activity;
+};
+
+// The server/admin read shape (users.md §2.1) or the client one (§2.2),
+// plus the fields later SDKs read (restrictions from 2.8.77, country_code
+// and risk_scores from 2.8.102). last_active_at_millis includes the activity
+// not written yet.
+Json user_view(const store::User& u, bool server_shape, const UserViewContext& view);
 
 // Trim and lower-case, as the users API stores addresses (§3.2).
 std::string normalize_email(std::string_view email);

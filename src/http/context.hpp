@@ -9,6 +9,7 @@
 
 #include "app.hpp"
 #include "core/json.hpp"
+#include "core/users.hpp"
 #include "http/message.hpp"
 #include "http/schema.hpp"
 #include "store/store.hpp"
@@ -51,6 +52,9 @@ struct RequestContext {
     return access_type == AccessType::kServer || access_type == AccessType::kAdmin;
   }
   const store::Project& require_project() const;
+  // What user objects in responses are rendered with (the project's rules,
+  // this instance's unwritten activity).
+  core::UserViewContext user_views() const { return {require_project().config, *app.activity}; }
 
   // Readers for validation; errors collect in `schema`, thrown by
   // validate() as one SCHEMA_ERROR.

@@ -55,10 +55,37 @@ void Headers::add(std::string_view name, std::string_view value) {
   items_.push_back(item);
 }
 
+namespace {
+constexpr std::string_view kStackPrefix = "x-stack-";
+constexpr std::string_view kHexclavePrefix = "x-hexclave-";
+}  // namespace
+
+int Headers::spelling(const Item& i, std::string_view lower_name) const {
+  std::string_view n = name(i);
+  if (n == lower_name) return 1;
+  // x-hexclave-<rest> for x-stack-<rest>: three characters longer.
+  if (n.size() == lower_name.size() + 3 && lower_name.starts_with(kStackPrefix) &&
+      n.starts_with(kHexclavePrefix) &&
+      n.substr(kHexclavePrefix.size()) == lower_name.substr(kStackPrefix.size()))
+    return 2;
+  return 0;
+}
+
+bool Headers::has_twin(std::string_view lower_name) const {
+  if (!lower_name.starts_with(kStackPrefix)) return false;
+  return std::any_of(items_.begin(), items_.end(),
+                     [&](const Item& i) { return spelling(i, lower_name) == 2; });
+}
+
 std::optional<std::string_view> Headers::get(std::string_view lower_name) const {
-  for (const auto& i : items_)
-    if (name(i) == lower_name) return value(i);
-  return std::nullopt;
+  // One pass: the first x-hexclave- twin wins at once, else the first match.
+  std::optional<std::string_view> first;
+  for (const auto& i : items_) {
+    int s = spelling(i, lower_name);
+    if (s == 2) return value(i);
+    if (s == 1 && !first) first = value(i);
+  }
+  return first;
 }
 
 std::optional<std::string_view> Headers::get_nonempty(std::string_view lower_name) const {
@@ -68,8 +95,17 @@ std::optional<std::string_view> Headers::get_nonempty(std::string_view lower_nam
 }
 
 size_t Headers::count(std::string_view lower_name) const {
+  int wanted = has_twin(lower_name) ? 2 : 1;
   return std::count_if(items_.begin(), items_.end(),
-                       [&](const Item& i) { return name(i) == lower_name; });
+                       [&](const Item& i) { return spelling(i, lower_name) == wanted; });
+}
+
+std::vector<std::string_view> Headers::values(std::string_view lower_name) const {
+  int wanted = has_twin(lower_name) ? 2 : 1;
+  std::vector<std::string_view> out;
+  for (const auto& i : items_)
+    if (spelling(i, lower_name) == wanted) out.push_back(value(i));
+  return out;
 }
 
 std::vector<std::pair<std::string_view, std::string_view>> Headers::all() const {

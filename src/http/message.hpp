@@ -20,6 +20,13 @@ Method parse_method(std::string_view name);
 // Case-insensitive header map; names are stored lower-case. Names and values
 // share one buffer (a request's headers cost a couple of allocations, not
 // two per field).
+//
+// Stack's headers have two spellings: SDK 2.8.108 (after Stack's rename to
+// Hexclave) sends `x-hexclave-<name>` for every `x-stack-<name>`. Every
+// lookup of an `x-stack-` name here answers for both, and the `x-hexclave-`
+// spelling wins when a request carries both: where there is any, the
+// `x-stack-` fields of that name are ignored (get, get_nonempty and count
+// alike), so no caller has to know about the second spelling.
 class Headers {
  public:
   void add(std::string_view name, std::string_view value);
@@ -28,13 +35,21 @@ class Headers {
   // Absent and empty are the same for every key/token header (overview §2).
   std::optional<std::string_view> get_nonempty(std::string_view lower_name) const;
   size_t count(std::string_view lower_name) const;
-  // Every field in arrival order (views into this object).
+  // The values of `lower_name` in arrival order (the x-hexclave- twin's
+  // when there is one, as above).
+  std::vector<std::string_view> values(std::string_view lower_name) const;
+  // Every field in arrival order (views into this object), as received.
   std::vector<std::pair<std::string_view, std::string_view>> all() const;
 
  private:
   struct Item {
     uint32_t name_at, name_size, value_at, value_size;
   };
+  // Which spelling of `lower_name` a field has: 0 none, 1 the name itself,
+  // 2 its x-hexclave- twin (only for x-stack- names).
+  int spelling(const Item& i, std::string_view lower_name) const;
+  // Whether any field is the x-hexclave- twin of `lower_name`.
+  bool has_twin(std::string_view lower_name) const;
   std::string_view name(const Item& i) const { return {text_.data() + i.name_at, i.name_size}; }
   std::string_view value(const Item& i) const { return {text_.data() + i.value_at, i.value_size}; }
   std::string text_;

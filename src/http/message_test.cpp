@@ -54,5 +54,52 @@ TEST(SerializeResponse, HeaderValuesCannotSplitTheResponse) {
   EXPECT_EQ(wire.find("\r\nSet-Cookie"), std::string::npos);
 }
 
+TEST(Headers, XStackNamesAlsoAnswerForTheirXHexclaveSpelling) {
+  Headers h;
+  h.add("X-Hexclave-Access-Type", "client");
+  h.add("Content-Type", "application/json");
+  EXPECT_EQ(h.get("x-stack-access-type"), "client");
+  EXPECT_EQ(h.get_nonempty("x-stack-access-type"), "client");
+  EXPECT_EQ(h.count("x-stack-access-type"), 1u);
+  EXPECT_EQ(h.get("content-type"), "application/json");
+  // Only x-stack- names have a twin; the twin's own name works too.
+  EXPECT_EQ(h.get("x-hexclave-access-type"), "client");
+  EXPECT_FALSE(h.get("x-stack-access"));
+  EXPECT_FALSE(h.get("x-stack-access-type-x"));
+}
+
+TEST(Headers, TheXHexclaveSpellingWinsWhenBothAreSent) {
+  Headers h;
+  h.add("x-stack-refresh-token", "old-1");
+  h.add("x-stack-refresh-token", "old-2");
+  h.add("x-hexclave-refresh-token", "new");
+  h.add("x-stack-project-id", "p");
+  EXPECT_EQ(h.get("x-stack-refresh-token"), "new");
+  // The x-stack- fields of that name are ignored: one value, not three.
+  EXPECT_EQ(h.count("x-stack-refresh-token"), 1u);
+  EXPECT_EQ(h.values("x-stack-refresh-token"), std::vector<std::string_view>{"new"});
+  EXPECT_EQ(h.get("x-stack-project-id"), "p");
+  EXPECT_EQ(h.count("x-stack-project-id"), 1u);
+}
+
+TEST(Headers, AnEmptyXHexclaveValueStillWins) {
+  Headers h;
+  h.add("x-stack-publishable-client-key", "pck_a");
+  h.add("x-hexclave-publishable-client-key", "");
+  EXPECT_EQ(h.get("x-stack-publishable-client-key"), "");
+  EXPECT_FALSE(h.get_nonempty("x-stack-publishable-client-key"));
+}
+
+TEST(Headers, WithoutATwinTheXStackValuesCount) {
+  Headers h;
+  h.add("x-stack-refresh-token", "a");
+  h.add("x-stack-refresh-token", "b");
+  EXPECT_EQ(h.get("x-stack-refresh-token"), "a");
+  EXPECT_EQ(h.count("x-stack-refresh-token"), 2u);
+  EXPECT_EQ(h.values("x-stack-refresh-token"), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(h.count("x-stack-access-token"), 0u);
+  EXPECT_FALSE(h.get("x-stack-access-token"));
+}
+
 }  // namespace
 }  // namespace latchkey::http

@@ -70,7 +70,10 @@ const std::string kApiHeaders = cors_headers() + std::string(kSecurityHeaders);
 
 Response render_known(const core::KnownError& err) {
   Response r = Response::json(err.status(), err.to_json(), /*pretty=*/true);
+  // Both spellings: SDK 2.8.108 reads x-hexclave-known-error first, older
+  // ones only know x-stack-known-error.
   r.set_header("x-stack-known-error", err.code());
+  r.set_header("x-hexclave-known-error", err.code());
   return r;
 }
 
@@ -295,8 +298,11 @@ Response Pipeline::handle_api(const Request& req, const Router::Match& match,
   for (auto& [name, value] : ctx.response_headers) res.set_header(name, value);
   res.set_header("x-stack-request-id", request_id);
   res.set_header("cache-control", "no-store, max-age=0");
+  // (also x-hexclave-override-error-status: Headers reads both spellings)
   if (res.status >= 400 && req.headers.get("x-stack-override-error-status")) {
-    res.set_header("x-stack-actual-status", std::to_string(res.status));
+    std::string status = std::to_string(res.status);
+    res.set_header("x-stack-actual-status", status);
+    res.set_header("x-hexclave-actual-status", std::move(status));
     res.status = 200;
   }
   return res;

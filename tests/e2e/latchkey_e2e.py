@@ -430,6 +430,8 @@ def assert_known_error(r: requests.Response, status: int, code: str, message: An
     assert r.status_code == status, f"expected {status} {code}, got {r.status_code}: {r.text!r}"
     assert r.headers.get("x-stack-known-error") == code, (
         f"x-stack-known-error {r.headers.get('x-stack-known-error')!r} != {code!r}; body {r.text!r}")
+    # SDK 2.8.108 reads the x-hexclave- spelling first.
+    assert r.headers.get("x-hexclave-known-error") == code, r.headers.get("x-hexclave-known-error")
     assert r.headers.get("content-type") == JSON_CT, r.headers.get("content-type")
     body = r.json()
     assert body.get("code") == code, body
@@ -476,6 +478,7 @@ def assert_plain_text(r: requests.Response, status: int, text: str, *, route: bo
     assert r.status_code == status, f"expected {status}, got {r.status_code}: {r.text!r}"
     assert r.headers.get("content-type") == TEXT_CT, r.headers.get("content-type")
     assert "x-stack-known-error" not in r.headers, r.headers.get("x-stack-known-error")
+    assert "x-hexclave-known-error" not in r.headers
     assert r.text == text, f"{r.text!r} != {text!r}"
     if route:
         assert_route_headers(r)

@@ -1,0 +1,184 @@
+"""What the JavaScript SDKs after 2.8.39 read from Latchkey (README, SDK
+compatibility): the access-token claims of `accessTokenPayloadSchema`
+(2.8.41+, 2.8.77+, 2.8.102+), current after every refresh; restricted users;
+and the user fields of Stack's later users API with their neutral values.
+tests/sdk drives the real SDKs; this pins the wire."""
+from __future__ import annotations
+
+from auth_helpers import (
+    ANON_SIGN_UP,
+    ME,
+    OAUTH_TOKEN,
+    REFRESH,
+    decode_claims,
+    set_config,
+    signed_up,
+)
+from latchkey_e2e import (
+    INTERNAL_PROJECT,
+    UUID_RE,
+    assert_json,
+    assert_plain_text,
+    assert_schema_error_contains,
+)
+
+USERS = "/api/v1/users"
+ADMIN_PROJECT = "/api/v1/internal/projects/current"
+
+OLD_CLAIMS = ["sub", "branchId", "refreshTokenId", "role", "iss", "iat", "aud", "exp"]
+NEW_CLAIMS = ["project_id", "branch_id", "refresh_token_id", "name", "email", "email_verified",
+              "selected_team_id", "signed_up_at", "is_anonymous", "is_restricted",
+              "restricted_reason", "requires_totp_mfa"]
+NEUTRAL = {"restricted_by_admin": False, "restricted_by_admin_reason": None,
+           "restricted_by_admin_private_details": None, "country_code": None,
+           "risk_scores": {"sign_up": {"bot": 0, "free_trial_abuse": 0}}}
+
+
+def refresh_both_ways(api, project, refresh_token: str) -> list[dict]:
+    """The claims of a refresh through /auth/sessions/current/refresh and
+    through the OAuth token endpoint (the SDK's path)."""
+    h = api.headers("client", project)
+    h["x-stack-refresh-token"] = refresh_token
+    a = assert_json(api.post(REFRESH, headers=h))["access_token"]
+    r = api.post(OAUTH_TOKEN, data={"grant_type": "refresh_token", "refresh_token": refresh_token,
+                                    "client_id": project.id, "client_secret": project.keys["client"]})
+    assert r.status_code == 200, r.text
+    return [decode_claims(a), decode_claims(r.json()["access_token"])]
+
+
+def me(api, project, token: str, access: str = "client") -> dict:
+    return assert_json(api.get(ME, headers=api.headers(access, project, access_token=token)))
+
+
+def test_claims_of_a_new_user(api, project):
+    user = signed_up(api, project)
+    c = decode_claims(user["access_token"])
+    assert list(c) == OLD_CLAIMS + NEW_CLAIMS
+    assert c["project_id"] == c["aud"] == project.id
+    assert c["branch_id"] == c["branchId"] == "main"
+    assert c["refresh_token_id"] == c["refreshTokenId"] and UUID_RE.match(c["refresh_token_id"])
+    assert c["role"] == "authenticated"
+    assert c["name"] is None and c["email"] == user["email"] and c["email_verified"] is False
+    assert c["selected_team_id"] is None
+    u = me(api, project, user["access_token"])
+    assert c["signed_up_at"] == u["signed_up_at_millis"] // 1000
+    assert c["is_anonymous"] is False and c["is_restricted"] is False
+    assert c["restricted_reason"] is None and c["requires_totp_mfa"] is False
+    assert isinstance(c["iat"], int) and c["exp"] > c["iat"]
+
+
+def test_claims_follow_the_user_at_every_refresh(api, project):
+    user = signed_up(api, project)
+    token = user["access_token"]
+    r = api.patch(ME, headers=api.headers("client", project, access_token=token),
+                  json={"display_name": "Ada"})
+    assert_json(r)
+    team = assert_json(api.post("/api/v1/teams", headers=api.headers("server", project),
+                                json={"display_name": "T", "creator_user_id": user["user_id"]}), 201)
+    assert_json(api.patch(ME, headers=api.headers("client", project, access_token=token),
+                          json={"selected_team_id": team["id"]}))
+    assert_json(api.patch(f"{USERS}/{user['user_id']}", headers=api.headers("server", project),
+                          json={"primary_email_verified": True}))
+    for c in refresh_both_ways(api, project, user["refresh_token"]):
+        assert c["name"] == "Ada"
+        assert c["selected_team_id"] == team["id"]
+        assert c["email_verified"] is True
+        assert c["refresh_token_id"] == decode_claims(token)["refresh_token_id"]
+
+
+def test_anonymous_users_are_restricted(api):
+    r = api.post(ANON_SIGN_UP, headers=api.headers("client", INTERNAL_PROJECT))
+    body = assert_json(r)
+    c = decode_claims(body["access_token"])
+    assert c["is_anonymous"] is True and c["is_restricted"] is True
+    assert c["restricted_reason"] == {"type": "anonymous"}
+    assert c["name"] == "Anonymous user" and c["email"] is None
+    u = me(api, INTERNAL_PROJECT, body["access_token"])
+    assert u["is_restricted"] is True and u["restricted_reason"] == {"type": "anonymous"}
+    for c in refresh_both_ways(api, INTERNAL_PROJECT, body["refresh_token"]):
+        assert c["restricted_reason"] == {"type": "anonymous"}
+
+
+def test_required_email_verification_restricts_until_verified(api, project):
+    # Written as Stack's dashboard writes it; like Stack, not shown back.
+    cfg = set_config(api, project, require_email_verification=True)["config"]
+    assert "require_email_verification" not in cfg
+    r = api.patch(ADMIN_PROJECT, headers=api.headers("admin", project),
+                  json={"config": {"require_email_verification": "maybe"}})
+    assert_schema_error_contains(r, "PATCH", ADMIN_PROJECT)
+    user = signed_up(api, project)
+    c = decode_claims(user["access_token"])
+    assert c["is_restricted"] is True and c["restricted_reason"] == {"type": "email_not_verified"}
+    u = me(api, project, user["access_token"], "server")
+    assert u["is_restricted"] is True and u["restricted_reason"] == {"type": "email_not_verified"}
+    assert u["restricted_by_admin"] is False
+
+    assert_json(api.patch(f"{USERS}/{user['user_id']}", headers=api.headers("server", project),
+                          json={"primary_email_verified": True}))
+    u = me(api, project, user["access_token"])
+    assert u["is_restricted"] is False and u["restricted_reason"] is None
+    for c in refresh_both_ways(api, project, user["refresh_token"]):
+        assert c["is_restricted"] is False and c["restricted_reason"] is None
+    # Switched off again: nobody is restricted for their e-mail.
+    set_config(api, project, require_email_verification=False)
+    other = signed_up(api, project)
+    assert decode_claims(other["access_token"])["is_restricted"] is False
+
+
+def test_user_fields_of_later_sdks(api, project):
+    user = signed_up(api, project)
+    server = assert_json(api.get(f"{USERS}/{user['user_id']}", headers=api.headers("server", project)))
+    assert {k: server[k] for k in NEUTRAL} == NEUTRAL
+    assert server["is_restricted"] is False and server["restricted_reason"] is None
+    listed = assert_json(api.get(USERS, headers=api.headers("server", project)))["items"]
+    assert all({k: u[k] for k in NEUTRAL} == NEUTRAL for u in listed)
+    client = me(api, project, user["access_token"])
+    assert client["restricted_by_admin"] is False and client["restricted_by_admin_reason"] is None
+    for key in ("restricted_by_admin_private_details", "country_code", "risk_scores"):
+        assert key not in client
+
+
+def test_unstored_fields_accept_their_neutral_values_and_refuse_others(api, project):
+    user = signed_up(api, project)
+    path = f"{USERS}/{user['user_id']}"
+    h = api.headers("server", project)
+    assert_json(api.patch(path, headers=h, json={
+        "restricted_by_admin": False, "restricted_by_admin_reason": None,
+        "restricted_by_admin_private_details": None, "country_code": None,
+        "risk_scores": {"sign_up": {"bot": 0, "free_trial_abuse": 0}}, "display_name": "kept"}))
+    assert assert_json(api.get(path, headers=h))["display_name"] == "kept"
+
+    refused = {
+        "restricted_by_admin": (
+            {"restricted_by_admin": True, "restricted_by_admin_reason": "spam"},
+            "restricted_by_admin cannot be true: this Latchkey server does not store restrictions "
+            "by an administrator yet (every user reads restricted_by_admin false)."),
+        "country_code": (
+            {"country_code": "CH"},
+            "country_code cannot be set: this Latchkey server does not store a sign-up country yet "
+            "(every user reads country_code null)."),
+        "risk_scores": (
+            {"risk_scores": {"sign_up": {"bot": 40, "free_trial_abuse": 0}}},
+            "risk_scores cannot be set: this Latchkey server does not store risk scores yet (every "
+            "user reads 0)."),
+    }
+    for body, text in refused.values():
+        assert_plain_text(api.patch(path, headers=h, json={**body, "display_name": "changed"}), 400, text)
+        r = api.post(USERS, headers=h, json={**body, "display_name": "new"})
+        assert_plain_text(r, 400, text)
+    # Nothing of a refused PATCH was written.
+    assert assert_json(api.get(path, headers=h))["display_name"] == "kept"
+
+    # Validated as Stack validates them.
+    r = api.patch(path, headers=h, json={"restricted_by_admin_reason": "why"})
+    assert_schema_error_contains(r, "PATCH", path, [
+        "restricted_by_admin_reason must be null when restricted_by_admin is not true"])
+    r = api.patch(path, headers=h, json={"country_code": "CHE"})
+    assert_schema_error_contains(r, "PATCH", path, ["body.country_code must be a 2-letter country code"])
+    r = api.patch(path, headers=h, json={"risk_scores": {"sign_up": {"bot": 101, "free_trial_abuse": 0}}})
+    assert_schema_error_contains(r, "PATCH", path, [
+        "body.risk_scores.sign_up.bot must be less than or equal to 100"])
+    # Not part of what a client may write.
+    r = api.patch(ME, headers=api.headers("client", project, access_token=user["access_token"]),
+                  json={"restricted_by_admin": False})
+    assert_schema_error_contains(r, "PATCH", ME, ["body contains unknown properties: restricted_by_admin"])
