@@ -142,8 +142,8 @@ Response sign_in(RequestContext& ctx) {
   auth.type = *reader.type;
 
   const auto& project = ctx.require_project();
-  store::User user = core::authenticate_with_passkey(*ctx.app.store, *ctx.app.clock, project,
-                                                     ctx.branch_id, *code, auth);
+  store::User user = core::authenticate_with_passkey(
+      *ctx.app.store, *ctx.app.clock, project, ctx.branch_id, *code, auth, challenge_mode(ctx));
   auto session =
       core::sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity},
                     project.id, ctx.branch_id, user, client_info(ctx), /*is_new_user=*/false);

@@ -231,7 +231,8 @@ PasskeyChallenge initiate_passkey_authentication(store::Store& store, const Cloc
 store::User authenticate_with_passkey(store::Store& store, const Clock& clock,
                                       const store::Project& project, const std::string& branch_id,
                                       std::string_view code,
-                                      const webauthn::AuthenticationResponse& response) {
+                                      const webauthn::AuthenticationResponse& response,
+                                      PasskeyChallengeMode mode) {
   auto row = use_code(store, clock, project.id, branch_id,
                       CodeType::kPasskeyAuthenticationChallenge, code);
   require_passkey_enabled(project);
@@ -247,6 +248,7 @@ store::User authenticate_with_passkey(store::Store& store, const Clock& clock,
   auto challenge = data_string(row, "challenge");
   if (!challenge) throw refuse("challenge code without challenge data");
   auto expected = expectations_for(project, *origin, *challenge, PasskeyCeremony::kAuthentication);
+  expected.check_user_handle = mode == PasskeyChallengeMode::kRandom;
 
   webauthn::StoredCredential stored{passkey->credential_id, passkey->public_key, passkey->counter,
                                     passkey->user_handle};

@@ -64,9 +64,12 @@ PasskeyChallenge initiate_passkey_authentication(
 // code, finds the passkey, checks origin and assertion, records the new
 // counter. Returns the user it signs in; the caller then runs sign_in (MFA
 // check, session).
+// With kHardcodedForTesting, the assertion's user handle is not compared
+// (recorded responses carry the recording user's handle), as in Stack.
 store::User authenticate_with_passkey(store::Store& store, const Clock& clock,
                                       const store::Project& project, const std::string& branch_id,
                                       std::string_view code,
-                                      const webauthn::AuthenticationResponse& response);
+                                      const webauthn::AuthenticationResponse& response,
+                                      PasskeyChallengeMode mode = PasskeyChallengeMode::kRandom);
 
 }  // namespace latchkey::core

@@ -21,12 +21,15 @@ from conftest import Server, _binary
 from email_fixtures import free_port, project_factory, start_server
 from latchkey_e2e import INTERNAL_PROJECT, Client, assert_json, assert_plain_text
 from oauth_fixtures import Flow, OidcProvider
+from soft_authenticator import SoftAuthenticator, b64url
 
 V1 = "/api/v1"
 PROJECT_CURRENT = f"{V1}/projects/current"
 ADMIN_PROJECT = f"{V1}/internal/projects/current"
 INIT_REG = f"{V1}/auth/passkey/initiate-passkey-registration"
 INIT_AUTH = f"{V1}/auth/passkey/initiate-passkey-authentication"
+REGISTER = f"{V1}/auth/passkey/register"
+PASSKEY_SIGN_IN = f"{V1}/auth/passkey/sign-in"
 DASHBOARD_USER_ID = "33e7c043-d2d1-4187-acd3-f91b5ed64b46"
 MOCK_SECRET = "MOCK-SERVER-SECRET"
 
@@ -181,28 +184,46 @@ def test_shared_provider_without_keys_still_refused(mock_oauth):
 # --- the fixed passkey challenge --------------------------------------------------------
 
 
-def passkey_challenges(srv: Server) -> tuple:
+def passkey_challenges(srv: Server, *, replay_other_user_handle: bool = False) -> tuple:
+    """The challenges of a registration and a sign-in; with
+    replay_other_user_handle, also registers a passkey and answers the
+    sign-in with an assertion naming another user handle (what a recorded
+    response replayed for a new user does), returning its status."""
     api = Client(srv.base_url)
     project = project_factory(srv, api)(passkey_enabled=True)
     user = signed_up(api, project)
-    reg = assert_json(api.post(INIT_REG, json={}, headers=api.headers(
-        "client", project, access_token=user["access_token"])))
+    user_headers = api.headers("client", project, access_token=user["access_token"])
+    reg = assert_json(api.post(INIT_REG, json={}, headers=user_headers))
     auth = assert_json(api.post(INIT_AUTH, json={}, headers=api.headers("client", project)))
-    return reg["options_json"]["challenge"], auth["options_json"]["challenge"]
+    challenges = (reg["options_json"]["challenge"], auth["options_json"]["challenge"])
+    if not replay_other_user_handle:
+        return challenges
+    authenticator = SoftAuthenticator()
+    credential = authenticator.create(reg["options_json"])
+    assert_json(api.post(REGISTER, json={"credential": credential, "code": reg["code"]},
+                         headers=user_headers))
+    response = authenticator.get(auth["options_json"], user_handle=b64url(b"recorded-user"))
+    r = api.post(PASSKEY_SIGN_IN, json={"authentication_response": response, "code": auth["code"]},
+                 headers=api.headers("client", project))
+    return challenges, r
 
 
 def test_hardcoded_passkey_challenge_only_when_set(tmp_path_factory, server):
     fixed = start_server(tmp_path_factory, "latchkey-passkey-mock",
                          STACK_ENABLE_HARDCODED_PASSKEY_CHALLENGE_FOR_TESTING="yes")
     try:
-        # base64url("MOCK"), as Stack's test mode issues.
-        assert passkey_challenges(fixed) == ("TU9DSw", "TU9DSw")
+        # base64url("MOCK"), as Stack's test mode issues; recorded responses
+        # replay, whatever user handle they carry (it is not signed).
+        challenges, r = passkey_challenges(fixed, replay_other_user_handle=True)
+        assert challenges == ("TU9DSw", "TU9DSw")
+        assert list(assert_json(r)) == ["access_token", "refresh_token", "user_id", "is_new_user"]
         assert "STACK_ENABLE_HARDCODED_PASSKEY_CHALLENGE_FOR_TESTING is set" in fixed.logs()
     finally:
         stopped(fixed)
-    first, second = passkey_challenges(server)
+    (first, second), r = passkey_challenges(server, replay_other_user_handle=True)
     assert "TU9DSw" not in (first, second) and first != second
     assert len(first) == len(second) == 43  # 32 random bytes
+    assert r.status_code == 400 and r.json()["code"] == "PASSKEY_AUTHENTICATION_FAILED"
 
 
 # --- durations, unused variables, bad values ----------------------------------------
