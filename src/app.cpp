@@ -2,13 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/url/parse.hpp>
 #include <cstdlib>
 #include <iostream>
 
 #include "core/crypto.hpp"
+#include "core/errors.hpp"
 #include "core/oauth/runtime.hpp"
+#include "core/project_config.hpp"
 #include "core/projects.hpp"
 #include "core/sessions.hpp"
+#include "core/users.hpp"
+#include "stack_env.hpp"
 
 namespace latchkey {
 namespace {
@@ -19,19 +24,54 @@ std::optional<std::string> env(const char* name) {
   return std::string(v);
 }
 
-bool env_flag(const char* name, bool fallback) {
-  auto v = env(name);
-  return v ? *v == "true" : fallback;
-}
-
 constexpr const char* kInternalKeySetId = "3142e763-b230-44b5-8636-aa62f7489c26";
 constexpr int64_t kInternalKeySetExpiry = 4102444799000;  // 2099-12-31T23:59:59Z
+// Stack's seed gives its dashboard user this id.
+constexpr const char* kDashboardUserId = "33e7c043-d2d1-4187-acd3-f91b5ed64b46";
 
-// projects.md §3.1: the internal project exists on every start; a few
-// settings and the key set from the environment are re-applied each time.
-// Runs under the store's setup lock (make_app), so instances that start
-// together on one database create the project and its keys once.
-void seed_internal_project(App& app) {
+bool is_localhost_url(const std::string& url) {
+  auto u = boost::urls::parse_uri(url);
+  return u && u->encoded_host() == "localhost";
+}
+
+// Stack's seed (prisma/seed.ts): the dashboard user, created once with the
+// seed's id when (e-mail and password) or a GitHub account id are given.
+void seed_dashboard_user(App& app, const InternalProjectSeed& seed) {
+  bool with_password = seed.user_email && seed.user_password;
+  if (!with_password && !seed.user_github_id) return;
+  auto& store = *app.store;
+  if (store.users().get_user("internal", kDashboardUserId)) return;
+  core::NewUser n;
+  n.id = kDashboardUserId;
+  n.display_name = "Administrator (created by seed script)";
+  if (seed.user_internal_access)
+    n.server_metadata = Json{{"managedProjectIds", Json::array({"internal"})}};
+  if (with_password) {
+    n.primary_email = *seed.user_email;
+    n.primary_email_auth_enabled = true;
+    n.password_hash = app.hasher->hash(*seed.user_password);
+  }
+  if (seed.user_github_id) n.oauth_providers.push_back({"github", *seed.user_github_id, {}});
+  try {
+    core::create_user(store, *app.clock, "internal", std::move(n));
+  } catch (const core::KnownError& e) {
+    // E.g. the address already signs in another user of the internal project.
+    spdlog::warn("the dashboard user of STACK_SEED_INTERNAL_PROJECT_USER_* was not created: {}",
+                 e.what());
+    return;
+  }
+  spdlog::info(
+      "created the dashboard user{}{}",
+      with_password ? " with e-mail " + *seed.user_email : std::string(),
+      seed.user_github_id ? " with GitHub account " + *seed.user_github_id : std::string());
+}
+
+// projects.md §3.1 and Stack's seed: the internal project exists on every
+// start; the seed's switches and the key set from the environment are
+// re-applied each time, the OAuth providers only at creation. Runs under the
+// store's setup lock (make_app), so instances that start together on one
+// database create the project and its keys once.
+void seed_internal_project(App& app, const InternalProjectSeed& seed) {
   auto& store = *app.store;
   auto existing = store.projects().get_project("internal");
   if (!existing) {
@@ -39,26 +79,43 @@ void seed_internal_project(App& app) {
     np.id = "internal";
     np.display_name = "Stack Dashboard";
     np.description = "Stack's admin dashboard";
+    Json providers = Json::array();
+    for (const auto& id : seed.oauth_providers)
+      providers.push_back(Json{{"id", id}, {"type", "shared"}});
+    np.config = Json{{"allow_localhost", true},
+                     {"oauth_providers", providers},
+                     {"sign_up_enabled", seed.sign_up_enabled},
+                     {"credential_enabled", true},
+                     {"magic_link_enabled", seed.otp_enabled}};
     core::create_project(store, *app.clock, np);
     spdlog::info("created the internal project");
     existing = store.projects().get_project("internal");
   }
   auto p = *existing;
-  p.config["allow_localhost"] = env_flag("STACK_SEED_INTERNAL_PROJECT_ALLOW_LOCALHOST", true);
-  p.config["sign_up_enabled"] = env_flag("STACK_SEED_INTERNAL_PROJECT_SIGN_UP_ENABLED", true);
-  p.config["magic_link_enabled"] = env_flag("STACK_SEED_INTERNAL_PROJECT_OTP_ENABLED", true);
-  p.config["credential_enabled"] = true;
-  p.config["client_team_creation_enabled"] = false;
-  p.config["create_team_on_sign_up"] = false;
+  p.config["allow_localhost"] = seed.allow_localhost;
+  p.config["sign_up_enabled"] = seed.sign_up_enabled;
+  p.config["magic_link_enabled"] = seed.otp_enabled;
+  if (seed.dashboard_url && !is_localhost_url(*seed.dashboard_url)) {
+    // The dashboard's own origin first, the other trusted domains kept.
+    Json domains =
+        Json::array({Json{{"domain", *seed.dashboard_url}, {"handler_path", "/handler"}}});
+    if (p.config.contains("domains") && p.config["domains"].is_array())
+      for (const auto& d : p.config["domains"])
+        if (d.value("domain", "") != *seed.dashboard_url) domains.push_back(d);
+    p.config["domains"] = domains;
+    core::normalize_config(p.config);
+  }
   // Anonymous sign-up is on for the internal project (auth-endpoints.md §7);
   // set only when absent so that an operator's `false` survives restarts.
   if (!p.config.contains(core::kAnonymousSignUpEnabled))
     p.config[core::kAnonymousSignUpEnabled] = true;
   store.projects().update_project(p);
 
-  auto pck = env("STACK_SEED_INTERNAL_PROJECT_PUBLISHABLE_CLIENT_KEY");
-  auto ssk = env("STACK_SEED_INTERNAL_PROJECT_SECRET_SERVER_KEY");
-  auto sak = env("STACK_SEED_INTERNAL_PROJECT_SUPER_SECRET_ADMIN_KEY");
+  seed_dashboard_user(app, seed);
+
+  const auto& pck = seed.publishable_client_key;
+  const auto& ssk = seed.secret_server_key;
+  const auto& sak = seed.super_secret_admin_key;
   bool have_set = store.projects().get_api_key_set("internal", kInternalKeySetId).has_value();
   if (have_set && !pck && !ssk && !sak) return;  // keep the keys printed at first start
   core::NewKeySet k;
@@ -89,10 +146,22 @@ void seed_internal_project(App& app) {
 }  // namespace
 
 std::unique_ptr<App> make_app(Config config) {
+  const EnvLookup lookup = [](const std::string& name) { return env(name.c_str()); };
+  StackEnvironment stack_env = read_stack_environment(lookup);
+  for (const auto& w : stack_env.warnings) spdlog::warn("{}", w);
+  auto provider_env = [&] {
+    try {
+      return core::oauth::provider_environment(lookup, config.test_mode,
+                                               [](const std::string& w) { spdlog::warn("{}", w); });
+    } catch (const std::invalid_argument& e) {
+      throw EnvError(e.what());
+    }
+  }();
   auto app = std::make_unique<App>();
   if (config.public_url.empty())
-    config.public_url = env("NEXT_PUBLIC_STACK_API_URL")
-                            .value_or("http://localhost:" + std::to_string(config.port));
+    config.public_url =
+        stack_env.public_url.value_or("http://localhost:" + std::to_string(config.port));
+  config.hardcoded_passkey_challenge = stack_env.hardcoded_passkey_challenge;
   app->config = config;
   app->clock = std::make_unique<core::OffsetClock>();
   app->store = store::open_store(config.database, config.store_options);
@@ -103,34 +172,20 @@ std::unique_ptr<App> make_app(Config config) {
   activity.flush_interval = std::chrono::milliseconds(config.activity_flush_millis);
   app->activity = std::make_unique<core::ActivityRecorder>(*app->store, activity);
 
-  auto secret = env("STACK_SERVER_SECRET");
+  auto secret = stack_env.server_secret;
   if (!secret) {
     // Generated once and kept in the database, so every instance that shares
     // the database signs with the same keys.
     secret = app->store->get_or_insert_setting("server_secret",
                                                core::base64url_encode(core::random_bytes(32)));
   }
-  if (!core::base64url_decode(*secret))
-    throw std::runtime_error("STACK_SERVER_SECRET must be a base64url string");
-
-  int64_t lifetime = 600;
-  if (auto span = env("STACK_ACCESS_TOKEN_EXPIRATION_TIME")) {
-    auto parsed = core::parse_time_span_seconds(*span);
-    if (!parsed || *parsed <= 0)
-      throw std::runtime_error("STACK_ACCESS_TOKEN_EXPIRATION_TIME is not a time span: " + *span);
-    lifetime = *parsed;
-  }
-  app->tokens =
-      std::make_unique<core::TokenService>(*secret, config.public_url, lifetime, *app->clock);
+  app->tokens = std::make_unique<core::TokenService>(
+      *secret, config.public_url, stack_env.access_token_lifetime_seconds, *app->clock);
   app->hasher = std::make_unique<core::PasswordHasher>(server_hasher_options());
   app->mailer = std::make_unique<mail::Mailer>(mail::SharedSmtpSettings::from_env(), *app->store,
                                                *app->clock);
-  app->oauth = core::oauth::make_runtime(
-      config.public_url, *secret,
-      core::oauth::provider_environment([](const std::string& name) { return env(name.c_str()); },
-                                        config.test_mode,
-                                        [](const std::string& w) { spdlog::warn("{}", w); }));
-  app->store->with_setup_lock([&] { seed_internal_project(*app); });
+  app->oauth = core::oauth::make_runtime(config.public_url, *secret, std::move(provider_env));
+  app->store->with_setup_lock([&] { seed_internal_project(*app, stack_env.seed); });
   return app;
 }
 

@@ -24,6 +24,9 @@ struct Config {
   std::string database = "./latchkey.db";
   std::string log_level = "info";
   bool test_mode = false;  // enables /latchkey-test/* routes
+  // STACK_ENABLE_HARDCODED_PASSKEY_CHALLENGE_FOR_TESTING: every passkey
+  // challenge is "MOCK" (set by make_app from the environment).
+  bool hardcoded_passkey_challenge = false;
   int io_threads = 2;
   // Workers for requests that wait on the database only; 0 = one per core
   // with SQLite (its calls do not wait on a network), two per core with
@@ -78,9 +81,10 @@ struct App {
   std::unique_ptr<mail::Mailer> mailer;
 };
 
-// Opens the database, runs migrations, loads or creates the server secret
-// and seeds the internal project. Throws std::runtime_error with a clear
-// message on bad configuration.
+// Reads Stack's environment (stack_env.hpp), opens the database, runs
+// migrations, loads or creates the server secret and seeds the internal
+// project. Throws EnvError naming the variable when one cannot work, and
+// std::runtime_error with a clear message on other bad configuration.
 std::unique_ptr<App> make_app(Config config);
 
 }  // namespace latchkey

@@ -66,6 +66,12 @@ core::ClientInfo client_info(const RequestContext& ctx) {
   return {ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
 }
 
+core::PasskeyChallengeMode challenge_mode(const RequestContext& ctx) {
+  return ctx.app.config.hardcoded_passkey_challenge
+             ? core::PasskeyChallengeMode::kHardcodedForTesting
+             : core::PasskeyChallengeMode::kRandom;
+}
+
 Response challenge_response(const core::PasskeyChallenge& c) {
   return Response::json(200, Json{{"options_json", c.options_json}, {"code", c.code}});
 }
@@ -74,8 +80,9 @@ Response challenge_response(const core::PasskeyChallenge& c) {
 Response initiate_registration(RequestContext& ctx) {
   ctx.require_user_schema();
   ctx.validate();
-  return challenge_response(core::initiate_passkey_registration(
-      *ctx.app.store, *ctx.app.clock, ctx.require_project(), ctx.branch_id, *ctx.user));
+  return challenge_response(
+      core::initiate_passkey_registration(*ctx.app.store, *ctx.app.clock, ctx.require_project(),
+                                          ctx.branch_id, *ctx.user, challenge_mode(ctx)));
 }
 
 // §5.2
@@ -108,7 +115,7 @@ Response register_passkey(RequestContext& ctx) {
 Response initiate_authentication(RequestContext& ctx) {
   ctx.validate();
   return challenge_response(core::initiate_passkey_authentication(
-      *ctx.app.store, *ctx.app.clock, ctx.require_project(), ctx.branch_id));
+      *ctx.app.store, *ctx.app.clock, ctx.require_project(), ctx.branch_id, challenge_mode(ctx)));
 }
 
 // §5.4
@@ -135,8 +142,8 @@ Response sign_in(RequestContext& ctx) {
   auth.type = *reader.type;
 
   const auto& project = ctx.require_project();
-  store::User user = core::authenticate_with_passkey(*ctx.app.store, *ctx.app.clock, project,
-                                                     ctx.branch_id, *code, auth);
+  store::User user = core::authenticate_with_passkey(
+      *ctx.app.store, *ctx.app.clock, project, ctx.branch_id, *code, auth, challenge_mode(ctx));
   auto session = core::sign_in(
       {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity, ctx.app.cache.get()},
       project.id, ctx.branch_id, user, client_info(ctx), /*is_new_user=*/false);

@@ -95,22 +95,15 @@ Json session_view(const store::Session& s, const std::optional<std::string>& cur
                   const core::ActivityRecorder& activity) {
   Json j{{"id", s.id}, {"user_id", s.user_id}, {"created_at", s.created_at_millis}};
   std::optional<int64_t> last_used_at = s.last_used_at_millis;
-  std::optional<std::string> last_used_ip = s.last_used_ip;
   // The stored use may lag this process's own recent token issuances.
   if (auto recent = activity.last_use(s.project_id, s.id);
-      recent && (!last_used_at || recent->at_millis >= *last_used_at)) {
+      recent && (!last_used_at || recent->at_millis >= *last_used_at))
     last_used_at = recent->at_millis;
-    last_used_ip = recent->ip;
-  }
   if (last_used_at) j["last_used_at"] = *last_used_at;
   j["is_impersonation"] = s.is_impersonation;
-  if (last_used_ip) {
-    // No geo lookup: only the address is known.
-    j["last_used_at_end_user_ip_info"] =
-        Json{{"ip", *last_used_ip},    {"countryCode", nullptr}, {"regionCode", nullptr},
-             {"cityName", nullptr},    {"latitude", nullptr},    {"longitude", nullptr},
-             {"tzIdentifier", nullptr}};
-  }
+  // last_used_at_end_user_ip_info is Stack's geo record of the address
+  // (country, region, city, ...). Latchkey has no geo lookup, and Stack
+  // omits the field when it has no geo data, so it is never sent.
   j["is_current_session"] = current_id && *current_id == s.id;
   return j;
 }

@@ -1,5 +1,7 @@
-// GET /api/v1 (the welcome text) and the per-project JWKS.
+// GET /api/v1 (the welcome text), the per-project JWKS, and the SDK's
+// version and feature checks (projects.md §5.1, §5.2).
 #include "core/errors.hpp"
+#include "core/version.hpp"
 #include "http/router.hpp"
 
 namespace latchkey::http {
@@ -30,9 +32,38 @@ static Response jwks(RequestContext& ctx) {
   return Response::json(200, ctx.app.tokens->jwks(id));
 }
 
+// §5.1: the body's key is camelCase, as the SDK sends it.
+static Response check_version(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  auto client_version = body.field("clientVersion").string(true);
+  body.reject_unknown();
+  ctx.validate();
+  auto check = core::check_client_version(*client_version);
+  if (check.up_to_date) return Response::json(200, Json{{"upToDate", true}});
+  return Response::json(
+      200, Json{{"upToDate", false}, {"error", check.error}, {"severe", check.severe}});
+}
+
+// §5.2: SDKs ask whether a feature exists; none of the ones they ask about
+// does. Any body is accepted.
+static Response check_feature_support(RequestContext& ctx) {
+  ctx.validate();
+  std::string feature = "This feature";
+  if (ctx.body && ctx.body->is_object()) {
+    auto it = ctx.body->find("feature_name");
+    if (it != ctx.body->end() && !it->is_null())
+      feature = it->is_string() ? it->get<std::string>() : it->dump();
+  }
+  return Response::text(
+      200,
+      feature + " is not yet supported. Please reach out to Stack support for more information.");
+}
+
 void register_root_routes(Router& r) {
   r.add(Method::kGet, "/", Access::any(), root);
   r.add(Method::kGet, "/projects/{project_id}/.well-known/jwks.json", Access::any(), jwks);
+  r.add(Method::kPost, "/check-version", Access::any(), check_version);
+  r.add(Method::kPost, "/check-feature-support", Access::any(), check_feature_support);
 }
 
 }  // namespace latchkey::http

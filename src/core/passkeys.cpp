@@ -82,6 +82,12 @@ webauthn::Expectations expectations_for(const store::Project& project, std::stri
   return {std::move(challenge), std::string(origin), decision.rp_id};
 }
 
+std::string new_challenge(PasskeyChallengeMode mode) {
+  if (mode == PasskeyChallengeMode::kHardcodedForTesting)
+    return base64url_encode(kHardcodedPasskeyChallenge);
+  return base64url_encode(random_bytes(kChallengeBytes));
+}
+
 PasskeyChallenge issue_challenge(store::Store& store, const Clock& clock,
                                  const store::Project& project, const std::string& branch_id,
                                  CodeType type, Json data, Json options) {
@@ -126,9 +132,9 @@ void require_passkey_enabled(const store::Project& project) {
 PasskeyChallenge initiate_passkey_registration(store::Store& store, const Clock& clock,
                                                const store::Project& project,
                                                const std::string& branch_id,
-                                               const store::User& user) {
+                                               const store::User& user, PasskeyChallengeMode mode) {
   require_passkey_enabled(project);
-  const std::string challenge = base64url_encode(random_bytes(kChallengeBytes));
+  const std::string challenge = new_challenge(mode);
   // user.id is the user's id itself: a browser keeps one passkey per
   // (RP ID, user.id), matching the one passkey per user stored here.
   const std::string user_handle = base64url_encode(user.id);
@@ -208,9 +214,10 @@ std::string register_passkey(store::Store& store, const Clock& clock, const stor
 
 PasskeyChallenge initiate_passkey_authentication(store::Store& store, const Clock& clock,
                                                  const store::Project& project,
-                                                 const std::string& branch_id) {
+                                                 const std::string& branch_id,
+                                                 PasskeyChallengeMode mode) {
   require_passkey_enabled(project);
-  const std::string challenge = base64url_encode(random_bytes(kChallengeBytes));
+  const std::string challenge = new_challenge(mode);
   Json options{{"rpId", kRpIdPlaceholder},
                {"challenge", challenge},
                {"allowCredentials", Json::array()},
@@ -224,7 +231,8 @@ PasskeyChallenge initiate_passkey_authentication(store::Store& store, const Cloc
 store::User authenticate_with_passkey(store::Store& store, const Clock& clock,
                                       const store::Project& project, const std::string& branch_id,
                                       std::string_view code,
-                                      const webauthn::AuthenticationResponse& response) {
+                                      const webauthn::AuthenticationResponse& response,
+                                      PasskeyChallengeMode mode) {
   auto row = use_code(store, clock, project.id, branch_id,
                       CodeType::kPasskeyAuthenticationChallenge, code);
   require_passkey_enabled(project);
@@ -240,6 +248,7 @@ store::User authenticate_with_passkey(store::Store& store, const Clock& clock,
   auto challenge = data_string(row, "challenge");
   if (!challenge) throw refuse("challenge code without challenge data");
   auto expected = expectations_for(project, *origin, *challenge, PasskeyCeremony::kAuthentication);
+  expected.check_user_handle = mode == PasskeyChallengeMode::kRandom;
 
   webauthn::StoredCredential stored{passkey->credential_id, passkey->public_key, passkey->counter,
                                     passkey->user_handle};

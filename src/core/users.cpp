@@ -112,7 +112,7 @@ std::string normalize_email(std::string_view email) {
 store::User create_user(store::Store& store, const Clock& clock, const std::string& project_id,
                         NewUser n) {
   store::User u;
-  u.id = random_uuid();
+  u.id = n.id ? *n.id : random_uuid();
   u.project_id = project_id;
   u.display_name = n.display_name && !n.display_name->empty() ? n.display_name : std::nullopt;
   u.profile_image_url = n.profile_image_url;

@@ -58,6 +58,7 @@ Json user_view(const store::User& u, bool server_shape, const UserViewContext& v
 std::string normalize_email(std::string_view email);
 
 struct NewUser {
+  std::optional<std::string> id;  // a random UUID when unset
   std::optional<std::string> display_name;
   std::optional<std::string> profile_image_url;
   std::optional<std::string> primary_email;  // normalised by create_user

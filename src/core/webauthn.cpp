@@ -291,7 +291,8 @@ Outcome<Assertion> verify_authentication(const AuthenticationResponse& r,
   // so the user is identified only by the handle (WebAuthn §7.2 step 6).
   auto handle = r.user_handle ? base64url_decode(*r.user_handle) : std::nullopt;
   auto stored_handle = base64url_decode(credential.user_handle);
-  if (!handle || !stored_handle || handle->empty() || *handle != *stored_handle)
+  if (expected.check_user_handle &&
+      (!handle || !stored_handle || handle->empty() || *handle != *stored_handle))
     return Out::fail(Failure::kUserHandle);
 
   auto key = cose::PublicKey::from_cose_bytes(credential.cose_public_key);

@@ -48,6 +48,10 @@ struct Expectations {
   std::string challenge;  // base64url, as sent in the options
   std::string origin;     // exact clientDataJSON.origin
   std::string rp_id;      // its SHA-256 must be authenticatorData's rpIdHash
+  // Assertions: compare the response's userHandle with the stored one. Off
+  // only to replay recorded responses (the fixed test challenge): the
+  // handle is not signed, and the credential ID already names the passkey.
+  bool check_user_handle = true;
 };
 
 // RegistrationResponseJSON, binary members still base64url.

@@ -330,6 +330,15 @@ TEST_P(Ceremonies, TamperedAssertionsAreRefused) {
   g = {};
   g.user_handle = std::optional<std::string>();
   EXPECT_EQ(failure(g), Failure::kUserHandle);
+  // Replaying recorded responses (the fixed test challenge): the unsigned
+  // handle is not compared, the signature still is.
+  g = {};
+  g.user_handle = std::optional<std::string>(base64url_encode("someone-else"));
+  auto replay = expect(g.challenge);
+  replay.check_user_handle = false;
+  EXPECT_EQ(verify_authentication(get_assertion(a, g), replay, cred).failure, Failure::kNone);
+  g.break_sig = true;
+  EXPECT_EQ(verify_authentication(get_assertion(a, g), replay, cred).failure, Failure::kSignature);
 
   // Another credential's assertion under this credential's stored key.
   SoftAuthenticator other(GetParam());

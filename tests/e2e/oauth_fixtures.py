@@ -48,6 +48,9 @@ class OidcProvider:
         self.issuer = f"http://127.0.0.1:{port}"
         self.log_path = workdir / "oidc-provider.log"
         self.redirect_base = redirect_base
+        # The registered clients; None: Latchkey's test client for `oidc`
+        # and `google`.
+        self.clients: Optional[list] = None
         self.process: Optional[subprocess.Popen] = None
 
     @property
@@ -62,7 +65,7 @@ class OidcProvider:
         if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
             pytest.fail("tests/oidc/node_modules is missing: run `npm ci` in tests/oidc "
                         "(scripts/deps.sh --test does)", pytrace=False)
-        clients = [{
+        clients = self.clients or [{
             "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET,
             "redirect_uris": [f"{self.redirect_base}{CALLBACK}/{p}" for p in ("oidc", "google")],

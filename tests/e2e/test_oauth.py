@@ -313,6 +313,15 @@ def test_provider_errors(oauth_api, oidc_project, make_oauth_project, oidc_provi
     flow = Flow(oauth_api, oidc_project)
     r = flow.run(tamper=lambda u: re.sub(r"code=[^&]+", "code=forged", u))
     assert_plain_text(r, 400, INVALID_GRANT)
+    # The callback of another provider of the project: the code was issued to
+    # the flow's provider, so it is an invalid grant there (as Stack answers);
+    # a provider the project lacks is not found.
+    flow = Flow(oauth_api, oidc_project)
+    r = flow.run(tamper=lambda u: u.replace(f"{CALLBACK}/oidc?", f"{CALLBACK}/google?"))
+    assert_plain_text(r, 400, INVALID_GRANT)
+    flow = Flow(oauth_api, oidc_project)
+    err(flow.run(tamper=lambda u: u.replace(f"{CALLBACK}/oidc?", f"{CALLBACK}/github?")),
+        "OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED")
     # Denied consent.
     err(Flow(oauth_api, oidc_project).run(deny=True), "OAUTH_PROVIDER_ACCESS_DENIED")
     # Wrong client secret in the project's configuration.

@@ -130,9 +130,8 @@ def test_cli_project_create_and_list(server, make_project):
 @pytest.mark.parametrize("access_type", ACCESS_TYPES)
 def test_client_shape_internal(api, access_type):
     body = assert_json(api.get(PROJECT, headers=api.headers(access_type)))
-    providers = body["config"]["enabled_oauth_providers"]
-    # the seeded OAuth providers may not be supported yet: [] or the sorted seed list
-    assert providers in ([], [{"id": p} for p in SEEDED_OAUTH]), providers
+    # STACK_SEED_INTERNAL_PROJECT_OAUTH_PROVIDERS, sorted by id.
+    providers = [{"id": p} for p in SEEDED_OAUTH]
     assert body == {
         "id": "internal",
         "display_name": "Stack Dashboard",

@@ -48,9 +48,10 @@ from latchkey_e2e import (
     assert_schema_error,
 )
 
+# No last_used_at_end_user_ip_info: Stack omits it without geo data, and
+# Latchkey has none.
 SESSION_KEYS = ["id", "user_id", "created_at", "last_used_at", "is_impersonation",
-                "last_used_at_end_user_ip_info", "is_current_session"]
-IP_INFO_KEYS = ["ip", "countryCode", "regionCode", "cityName", "latitude", "longitude", "tzIdentifier"]
+                "is_current_session"]
 INVALID_CLIENT_DETAILS = {"client_id": None}
 
 
@@ -92,8 +93,6 @@ def test_list_shape_order_and_current_flag(api, project):
         assert UUID_RE.match(s["id"]) and s["user_id"] == user["user_id"]
         assert s["is_impersonation"] is False
         assert s["last_used_at"] >= s["created_at"]
-        assert list(s["last_used_at_end_user_ip_info"].keys()) == IP_INFO_KEYS
-        assert s["last_used_at_end_user_ip_info"]["ip"] == "127.0.0.1"
     assert [s["is_current_session"] for s in listed] == [True, False]
     # From the first session's point of view.
     assert [s["is_current_session"] for s in items(list_sessions(api, project, user["access_token"]))] == [False, True]

@@ -218,13 +218,19 @@ std::string complete_callback(FlowServices& s, const store::OAuthOuterState& st,
   if (now > st.expires_at_millis) throw errors::outer_oauth_timeout();
   auto project = s.store.projects().get_project(st.project_id);
   std::optional<ProviderConfig> config;
-  if (project && provider_id == st.provider_id)
-    config = find_provider_config(project->config, provider_id);
+  if (project) config = find_provider_config(project->config, provider_id);
   if (!config) throw errors::oauth_provider_not_found_or_not_enabled();
   OuterRequest outer = OuterRequest::from_json(st.info);
   check_outer_request(*project, outer);
-
   const std::string pid(provider_id);
+  // The inner code was issued to the flow's provider: another provider of
+  // the project would refuse it as an invalid grant (what Stack answers,
+  // having sent it there). It is not sent anywhere.
+  if (pid != st.provider_id)
+    throw_provider_error(
+        pid, ProviderError(ProviderFailure::kInvalidGrant,
+                           "callback for " + pid + " of a sign-in with " + st.provider_id));
+
   if (auto error = opt_string(params, "error"))
     throw_provider_error(
         pid, provider_error(pid, *error, opt_string(params, "error_description").value_or("")));

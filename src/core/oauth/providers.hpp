@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,7 +46,16 @@ std::optional<ProviderConfig> find_provider_config(const Json& project_config,
 struct ProviderEnvironment {
   std::map<std::string, std::pair<std::string, std::string>> shared_keys;
   std::map<std::string, std::string> test_base_urls;
+  // Stack's development convention: a shared provider whose keys are both
+  // `MOCK` signs in through the OpenID provider at STACK_OAUTH_MOCK_URL
+  // (Stack's mock OAuth server), as the client named after the provider.
+  std::set<std::string> mock_providers;
+  std::string mock_url;
 };
+
+// The mock OAuth server's secret for every client (Stack's
+// apps/mock-oauth-server).
+inline constexpr const char* kMockClientSecret = "MOCK-SERVER-SECRET";
 
 // A provider with its credentials and endpoints resolved for one project.
 struct ResolvedProvider {
@@ -64,6 +74,7 @@ struct ResolvedProvider {
   bool pkce = true;
   bool form_post = false;   // Apple: the callback arrives as a POST form
   bool uses_nonce = false;  // generic OIDC
+  bool mock = false;        // through the mock OAuth server (ProviderEnvironment)
   int64_t default_token_lifetime_seconds = 3600;
   std::vector<std::pair<std::string, std::string>> extra_authorize_params;
   ProviderConfig config;
@@ -109,6 +120,7 @@ class Providers {
   Json get_json(const ResolvedProvider& p, const std::string& url, const std::string& access_token,
                 std::vector<std::pair<std::string, std::string>> extra_headers = {});
   std::string client_secret_for_request(const ResolvedProvider& p) const;
+  ResolvedProvider resolve_mock(const ProviderConfig& config);
   std::string endpoint(const std::string& provider_id, std::string_view url) const;
 
   HttpClient& http_;

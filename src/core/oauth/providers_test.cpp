@@ -7,6 +7,8 @@
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
+#include <map>
+#include <set>
 
 #include "core/crypto.hpp"
 #include "core/oauth/jws.hpp"
@@ -218,6 +220,78 @@ TEST(ProviderEnvironment, TestUrlsOnlyInTestMode) {
   EXPECT_EQ(prod.shared_keys["spotify"].first, "sid");
   auto test = provider_environment(lookup, true, [&](const std::string&) { FAIL(); });
   EXPECT_EQ(test.test_base_urls["google"], "http://127.0.0.1:1");
+}
+
+TEST(ProviderEnvironment, MockKeysNeedTheMockServer) {
+  std::map<std::string, std::string> vars = {{"STACK_SPOTIFY_CLIENT_ID", "MOCK"},
+                                             {"STACK_SPOTIFY_CLIENT_SECRET", "MOCK"},
+                                             {"STACK_OAUTH_MOCK_URL", "http://localhost:8114"}};
+  auto lookup = [&](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+  auto ignore = [](const std::string&) {};
+  auto env = provider_environment(lookup, false, ignore);
+  EXPECT_EQ(env.mock_providers, std::set<std::string>{"spotify"});
+  EXPECT_TRUE(env.shared_keys.empty());
+  EXPECT_EQ(env.mock_url, "http://localhost:8114");
+
+  auto refused = [&](const char* variable) {
+    try {
+      provider_environment(lookup, false, ignore);
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(variable), std::string::npos) << e.what();
+      return;
+    }
+    ADD_FAILURE() << "accepted, expected a complaint about " << variable;
+  };
+  vars["STACK_SPOTIFY_CLIENT_SECRET"] = "real-secret";
+  refused("STACK_SPOTIFY_CLIENT_SECRET");
+  vars["STACK_SPOTIFY_CLIENT_SECRET"] = "MOCK";
+  vars.erase("STACK_OAUTH_MOCK_URL");
+  refused("STACK_OAUTH_MOCK_URL");
+  vars["STACK_OAUTH_MOCK_URL"] = "localhost:8114";
+  refused("STACK_OAUTH_MOCK_URL");
+}
+
+TEST_F(ProvidersTest, MockProviderSignsInThroughTheMockServer) {
+  ProviderEnvironment e;
+  e.mock_providers = {"spotify"};
+  e.mock_url = "http://localhost:8114";
+  reset_env(e);
+  http.on(
+      "http://localhost:8114/.well-known/openid-configuration", 200,
+      R"({"issuer": "http://localhost:8114", "authorization_endpoint": "http://localhost:8114/auth",
+              "token_endpoint": "http://localhost:8114/token",
+              "userinfo_endpoint": "http://localhost:8114/me",
+              "jwks_uri": "http://localhost:8114/jwks"})");
+  auto c = standard("spotify");
+  c.shared = true;
+  auto p = providers->resolve(c);
+  EXPECT_TRUE(p.mock);
+  EXPECT_EQ(p.client_id, "spotify");
+  EXPECT_EQ(p.client_secret, "MOCK-SERVER-SECRET");
+  auto url = providers->authorization_url(p, authz());
+  EXPECT_EQ(without_query(url), "http://localhost:8114/auth");
+  EXPECT_EQ(param(url, "scope"), "openid");
+  EXPECT_EQ(param(url, "client_id"), "spotify");
+  EXPECT_EQ(param(url, "code_challenge_method"), "S256");
+  EXPECT_FALSE(has_param(url, "nonce"));
+
+  http.on("http://localhost:8114/token", 200, R"({"access_token": "at", "expires_in": 3600})");
+  http.on("http://localhost:8114/me", 200, R"({"sub": "a@example.com", "email": "a@example.com"})");
+  auto t = providers->exchange_code(p, "code", "verifier", "http://localhost:8102/cb");
+  EXPECT_EQ(http.header(http.requests.size() - 1, "Authorization"),
+            "Basic " + base64_encode("spotify:MOCK-SERVER-SECRET"));
+  auto u = providers->user_info(p, t, Json::object(), std::nullopt);
+  EXPECT_EQ(u.account_id, "a@example.com");
+  EXPECT_EQ(u.email, "a@example.com");
+  EXPECT_TRUE(u.email_verified);
+
+  // A standard provider of the same id keeps its real endpoints.
+  EXPECT_EQ(providers->resolve(standard("spotify")).token_endpoint,
+            "https://accounts.spotify.com/api/token");
 }
 
 TEST_F(ProvidersTest, ExchangeUsesBasicOrPostClientAuthentication) {

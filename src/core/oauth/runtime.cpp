@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include "core/project_config.hpp"
 
@@ -20,9 +21,21 @@ ProviderEnvironment provider_environment(const EnvLookup& env, bool test_mode,
     std::string upper = id;
     std::transform(upper.begin(), upper.end(), upper.begin(),
                    [](unsigned char c) { return std::toupper(c); });
-    auto client_id = env("STACK_" + upper + "_CLIENT_ID");
-    auto client_secret = env("STACK_" + upper + "_CLIENT_SECRET");
-    if (client_id && client_secret) out.shared_keys[id] = {*client_id, *client_secret};
+    const std::string id_name = "STACK_" + upper + "_CLIENT_ID";
+    const std::string secret_name = "STACK_" + upper + "_CLIENT_SECRET";
+    auto client_id = env(id_name);
+    auto client_secret = env(secret_name);
+    if (client_id == "MOCK") {
+      // Stack refuses a MOCK id with a real secret (and needs the server).
+      if (client_secret != "MOCK")
+        throw std::invalid_argument(secret_name + " must be MOCK when " + id_name + " is MOCK");
+      if (!env("STACK_OAUTH_MOCK_URL"))
+        throw std::invalid_argument("STACK_OAUTH_MOCK_URL must be set when " + id_name +
+                                    " is MOCK");
+      out.mock_providers.insert(id);
+    } else if (client_id && client_secret) {
+      out.shared_keys[id] = {*client_id, *client_secret};
+    }
     std::string test_name = "LATCHKEY_OAUTH_TEST_BASE_URL_" + upper;
     if (auto base = env(test_name)) {
       if (test_mode)
@@ -30,6 +43,11 @@ ProviderEnvironment provider_environment(const EnvLookup& env, bool test_mode,
       else
         warn(test_name + " is set but ignored: it only takes effect with --test-mode");
     }
+  }
+  if (auto mock = env("STACK_OAUTH_MOCK_URL")) {
+    if (mock->rfind("http://", 0) != 0 && mock->rfind("https://", 0) != 0)
+      throw std::invalid_argument("STACK_OAUTH_MOCK_URL must be an http(s) URL: " + *mock);
+    out.mock_url = *mock;
   }
   return out;
 }

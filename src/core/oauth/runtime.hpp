@@ -27,10 +27,12 @@ struct Runtime {
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
-// Reads STACK_<ID>_CLIENT_ID / STACK_<ID>_CLIENT_SECRET (shared keys) and,
-// only when `test_mode` is set, LATCHKEY_OAUTH_TEST_BASE_URL_<ID>; outside
-// test mode a set test variable is reported through `warn` and ignored, so
-// it cannot take effect in production.
+// Reads STACK_<ID>_CLIENT_ID / STACK_<ID>_CLIENT_SECRET (shared keys; both
+// `MOCK`: the mock OAuth server at STACK_OAUTH_MOCK_URL) and, only when
+// `test_mode` is set, LATCHKEY_OAUTH_TEST_BASE_URL_<ID>; outside test mode a
+// set test variable is reported through `warn` and ignored, so it cannot
+// take effect in production. Throws std::invalid_argument naming the
+// variable when the values cannot work together.
 ProviderEnvironment provider_environment(const EnvLookup& env, bool test_mode,
                                          const std::function<void(const std::string&)>& warn);
 

@@ -83,6 +83,16 @@ UserInfo map_openid_claims(const Json& c) {
 
 UserInfo map_google(const Json& userinfo) { return map_openid_claims(userinfo); }
 
+UserInfo map_mock(const Json& userinfo) {
+  UserInfo u;
+  u.account_id = account_id(userinfo, "sub", "The mock OAuth server");
+  u.email = email_value(str(userinfo, "sub"));
+  u.email_verified = u.email.has_value();
+  u.display_name = str(userinfo, "name");
+  u.profile_image_url = picture(str(userinfo, "picture"));
+  return u;
+}
+
 UserInfo map_linkedin(const Json& userinfo) { return map_openid_claims(userinfo); }
 
 UserInfo map_github(const Json& user, const Json& emails) {

@@ -33,5 +33,8 @@ UserInfo map_apple(const Json& id_token_claims, const Json& user_field);
 UserInfo map_x(const Json& me);
 // Helix GET /users: {"data": [{...}]}.
 UserInfo map_twitch(const Json& users);
+// Stack's mock OAuth server (userinfo): the subject is the e-mail address,
+// verified.
+UserInfo map_mock(const Json& userinfo);
 
 }  // namespace latchkey::core::oauth

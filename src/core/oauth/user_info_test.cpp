@@ -27,6 +27,20 @@ TEST(UserInfoMapping, GoogleUnverifiedAddress) {
   EXPECT_FALSE(u.display_name.has_value());
 }
 
+TEST(UserInfoMapping, MockServerSubjectIsAVerifiedEmail) {
+  // Stack's mock server answers only sub and email, both the login.
+  auto u = map_mock(j(R"({"sub": "jane@example.com", "email": "jane@example.com"})"));
+  EXPECT_EQ(u.account_id, "jane@example.com");
+  EXPECT_EQ(u.email, "jane@example.com");
+  EXPECT_TRUE(u.email_verified);
+  EXPECT_FALSE(u.display_name.has_value());
+  auto odd = map_mock(j(R"({"sub": "not an address", "name": "N"})"));
+  EXPECT_EQ(odd.account_id, "not an address");
+  EXPECT_FALSE(odd.email.has_value());
+  EXPECT_FALSE(odd.email_verified);
+  EXPECT_EQ(odd.display_name, "N");
+}
+
 TEST(UserInfoMapping, GitHubTakesThePrimaryAddressFromEmails) {
   Json user = j(R"({"login": "octocat", "id": 1, "node_id": "MDQ6VXNlcjE=",
     "avatar_url": "https://github.com/images/error/octocat_happy.gif",
