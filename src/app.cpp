@@ -168,6 +168,8 @@ std::unique_ptr<App> make_app(Config config) {
   app->store->migrate();
   app->cache = std::make_unique<store::ReadCache>(
       *app->store, std::chrono::milliseconds(config.cache_ttl_millis));
+  app->token_claims = std::make_unique<core::TokenClaimsCache>(
+      *app->store, app->cache.get(), std::chrono::milliseconds(config.cache_ttl_millis));
   core::ActivityOptions activity;
   activity.flush_interval = std::chrono::milliseconds(config.activity_flush_millis);
   app->activity = std::make_unique<core::ActivityRecorder>(*app->store, activity);

@@ -10,6 +10,7 @@
 #include "core/clock.hpp"
 #include "core/oauth/runtime.hpp"
 #include "core/passwords.hpp"
+#include "core/token_claims.hpp"
 #include "core/tokens.hpp"
 #include "mail/mailer.hpp"
 #include "store/read_cache.hpp"
@@ -67,6 +68,8 @@ struct App {
   Config config;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::ReadCache> cache;
+  // What access tokens say about users, so refreshes read it from memory.
+  std::unique_ptr<core::TokenClaimsCache> token_claims;
   // Token-issuance activity, written behind. Declared after the store so that
   // it is destroyed (and writes what is pending) before the store.
   std::unique_ptr<core::ActivityRecorder> activity;

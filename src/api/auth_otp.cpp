@@ -49,9 +49,10 @@ Response sign_in(RequestContext& ctx) {
   auto resolved = core::resolve_otp_user(*ctx.app.store, *ctx.app.clock, project, email);
   auto ua = ctx.req.headers.get("user-agent");
   core::ClientInfo client{ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
-  auto session = core::sign_in(
-      {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity, ctx.app.cache.get()},
-      project.id, ctx.branch_id, resolved.user, client, resolved.is_new_user);
+  auto session =
+      core::sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity,
+                     ctx.app.token_claims.get()},
+                    project.id, ctx.branch_id, resolved.user, client, resolved.is_new_user);
   return Response::json(200, Json{{"access_token", session.access_token},
                                   {"refresh_token", session.refresh_token},
                                   {"user_id", resolved.user.id},

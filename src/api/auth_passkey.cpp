@@ -144,9 +144,10 @@ Response sign_in(RequestContext& ctx) {
   const auto& project = ctx.require_project();
   store::User user = core::authenticate_with_passkey(
       *ctx.app.store, *ctx.app.clock, project, ctx.branch_id, *code, auth, challenge_mode(ctx));
-  auto session = core::sign_in(
-      {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity, ctx.app.cache.get()},
-      project.id, ctx.branch_id, user, client_info(ctx), /*is_new_user=*/false);
+  auto session =
+      core::sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity,
+                     ctx.app.token_claims.get()},
+                    project.id, ctx.branch_id, user, client_info(ctx), /*is_new_user=*/false);
   return Response::json(200, Json{{"access_token", session.access_token},
                                   {"refresh_token", session.refresh_token},
                                   {"user_id", user.id},

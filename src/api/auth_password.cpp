@@ -19,7 +19,8 @@ constexpr size_t kMaxPasswordLength = 70;  // the schema's limit (errors.md PASS
 constexpr size_t kMinPasswordLength = 8;
 
 core::SessionServices services(RequestContext& ctx) {
-  return {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity, ctx.app.cache.get()};
+  return {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity,
+          ctx.app.token_claims.get()};
 }
 
 core::ClientInfo client_info(const RequestContext& ctx) {

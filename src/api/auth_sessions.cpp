@@ -20,7 +20,8 @@ constexpr int64_t kMaxSessionLifetimeMillis = 31708800000;  // 367 days (§3.2)
 constexpr const char* kRefreshTokenHeader = "x-stack-refresh-token";
 
 core::SessionServices services(RequestContext& ctx) {
-  return {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity, ctx.app.cache.get()};
+  return {*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity,
+          ctx.app.token_claims.get()};
 }
 
 core::ClientInfo client_info(const RequestContext& ctx) {

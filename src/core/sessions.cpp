@@ -2,7 +2,6 @@
 
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
-#include "core/users.hpp"
 #include "core/verification_codes.hpp"
 
 namespace latchkey::core {
@@ -19,43 +18,14 @@ std::string refresh_token_digest(std::string_view refresh_token) {
 
 namespace {
 
-// The user an access token is issued for, and what its claims say about
-// them, read once per issuance (users.md §2 for the values).
-class TokenSubject {
- public:
-  TokenSubject(const SessionServices& s, const std::string& project_id,
-               const std::string& user_id) {
-    if (s.cache) {
-      project_ = s.cache->get_project(project_id);
-      user_ = s.cache->get_user(project_id, user_id);
-    } else {
-      if (auto p = s.store.projects().get_project(project_id))
-        project_ = std::make_shared<const store::Project>(std::move(*p));
-      if (auto u = s.store.users().get_user(project_id, user_id))
-        user_ = std::make_shared<const store::User>(std::move(*u));
-    }
-  }
-  bool found() const { return project_ && user_; }
-  TokenUser claims() const {
-    const store::User& u = *user_;
-    TokenUser t;
-    t.id = u.id;
-    t.display_name = u.display_name;
-    t.primary_email = u.primary_email;
-    t.primary_email_verified = u.primary_email_verified;
-    t.selected_team_id = u.selected_team_id;
-    t.signed_up_at_millis = u.created_at_millis;
-    t.is_anonymous = u.is_anonymous;
-    if (auto reason = restricted_reason(u, project_->config))
-      t.restricted_reason = restricted_reason_type(*reason);
-    t.requires_totp_mfa = u.requires_totp_mfa;
-    return t;
-  }
-
- private:
-  std::shared_ptr<const store::Project> project_;
-  std::shared_ptr<const store::User> user_;
-};
+// What the access token says about the user, read once per issuance.
+std::shared_ptr<const TokenClaims> token_claims(const SessionServices& s,
+                                                const std::string& project_id,
+                                                const std::string& user_id) {
+  if (s.claims) return s.claims->get(project_id, user_id);
+  TokenClaimsCache uncached(s.store, nullptr, std::chrono::milliseconds(0));
+  return uncached.get(project_id, user_id);
+}
 
 }  // namespace
 
@@ -77,12 +47,12 @@ PendingSession prepare_session(const SessionServices& s, const std::string& proj
 IssuedSession issue_session(const SessionServices& s, const PendingSession& pending,
                             const std::string& branch_id, const ClientInfo& client) {
   const store::Session& row = pending.row;
-  TokenSubject subject(s, row.project_id, row.user_id);
-  if (!subject.found()) throw errors::user_id_does_not_exist(row.user_id);
+  auto claims = token_claims(s, row.project_id, row.user_id);
+  if (!claims) throw errors::user_id_does_not_exist(row.user_id);
   IssuedSession out;
   out.session_id = row.id;
   out.refresh_token = pending.refresh_token;
-  out.access_token = s.tokens.issue(row.project_id, subject.claims(), branch_id, row.id);
+  out.access_token = s.tokens.issue(row.project_id, claims->claims(), branch_id, row.id);
   s.activity.record(row.project_id, row.id, row.user_id, row.created_at_millis, client.ip,
                     client.user_agent);
   return out;
@@ -134,9 +104,9 @@ std::string refresh_access_token(const SessionServices& s, const std::string& pr
   // e-mail, a new selected team show in the next token). Read before
   // anything is recorded: on an I/O thread a cache miss hands the whole
   // request to a worker.
-  TokenSubject subject(s, project_id, session->user_id);
-  if (!subject.found()) throw errors::refresh_token_not_found_or_expired();
-  std::string token = s.tokens.issue(project_id, subject.claims(), branch_id, session->id);
+  auto claims = token_claims(s, project_id, session->user_id);
+  if (!claims) throw errors::refresh_token_not_found_or_expired();
+  std::string token = s.tokens.issue(project_id, claims->claims(), branch_id, session->id);
   s.activity.record(project_id, session->id, session->user_id, s.clock.now_millis(), client.ip,
                     client.user_agent);
   return token;

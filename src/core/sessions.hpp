@@ -10,8 +10,8 @@
 #include "core/activity.hpp"
 #include "core/clock.hpp"
 #include "core/json.hpp"
+#include "core/token_claims.hpp"
 #include "core/tokens.hpp"
-#include "store/read_cache.hpp"
 #include "store/store.hpp"
 
 namespace latchkey::core {
@@ -49,10 +49,10 @@ struct SessionServices {
   const Clock& clock;
   // Where each issuance is recorded (written behind, not by the request).
   ActivityRecorder& activity;
-  // Where the user and project an access token describes are read: the
-  // server's read cache (so a refresh can be answered from memory), or
-  // nullptr to read them from `store`.
-  store::ReadCache* cache = nullptr;
+  // What access tokens say about their users, kept in memory so that a
+  // refresh reads nothing for it; nullptr reads the user from `store` at
+  // each issuance.
+  TokenClaimsCache* claims = nullptr;
 };
 
 // A session row made ready before it is written, and its refresh token

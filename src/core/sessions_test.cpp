@@ -113,9 +113,9 @@ Json payload_of(const std::string& token) {
 }
 
 TEST_F(Sessions, AccessTokensDescribeTheUserAsTheyAreAtEachIssuance) {
-  auto check = [&](store::ReadCache* cache) {
+  auto check = [&](TokenClaimsCache* cache) {
     SessionServices s = services();
-    s.cache = cache;
+    s.claims = cache;
     auto u = user(project_);
     auto signed_in = sign_in(s, project_, "main", u, {});
     Json c = payload_of(signed_in.access_token);
@@ -138,8 +138,38 @@ TEST_F(Sessions, AccessTokensDescribeTheUserAsTheyAreAtEachIssuance) {
     EXPECT_EQ(c["refresh_token_id"], signed_in.session_id);
   };
   check(nullptr);
-  store::ReadCache cache(*store_, std::chrono::minutes(1));
-  check(&cache);  // a write through the store makes the cached user stale
+  store::ReadCache reads(*store_, std::chrono::minutes(1));
+  TokenClaimsCache cache(*store_, &reads, std::chrono::minutes(1));
+  check(&cache);  // a write through the store makes the cached claims stale
+}
+
+TEST_F(Sessions, CachedClaimsOutliveActivityBatchesSoRefreshesNeedNoDatabase) {
+  store::ReadCache reads(*store_, std::chrono::minutes(1));
+  TokenClaimsCache cache(*store_, &reads, std::chrono::minutes(1));
+  SessionServices s = services();
+  s.claims = &cache;
+  auto u = user(project_);
+  auto signed_in = sign_in(s, project_, "main", u, {});  // loads the claims
+  // Each issuance writes its activity at once here (an activity batch):
+  // the read cache's user goes stale, the claims do not.
+  refresh_access_token(s, project_, "main", signed_in.refresh_token, {});
+  {
+    store::NonBlockingScope no_database;
+    EXPECT_THROW(reads.get_user(project_, u.id), store::NeedsWorker);
+    auto claims = cache.get(project_, u.id);
+    ASSERT_TRUE(claims);
+    EXPECT_EQ(claims->display_name, "someone");
+  }
+  // A write does make them stale.
+  store::UserUpdate up;
+  up.display_name = std::optional<std::string>("renamed");
+  ASSERT_EQ(store_->users().update_user(project_, u.id, up), store::UpdateUserStatus::kUpdated);
+  {
+    store::NonBlockingScope no_database;
+    EXPECT_THROW(cache.get(project_, u.id), store::NeedsWorker);
+  }
+  EXPECT_EQ(cache.get(project_, u.id)->display_name, "renamed");
+  EXPECT_EQ(cache.get(project_, "3f1c2b9e-6a4d-4e0f-9b8a-1c2d3e4f5a6b"), nullptr);
 }
 
 TEST_F(Sessions, AccessTokensCarryTheRestrictionOfTheUser) {
