@@ -23,10 +23,6 @@ struct UserBody {
   core::UserPatch patch;
   bool is_anonymous = false;  // POST only
   std::vector<core::OAuthProviderLink> oauth_providers;
-  // Why the body cannot be applied although it is valid: it sets a field of
-  // later Stack versions that Latchkey does not store yet to a value other
-  // than the one every user reads (README, SDK compatibility).
-  std::optional<std::string> unstored;
 };
 
 std::string lower(std::string s) {
@@ -97,12 +93,9 @@ std::vector<core::OAuthProviderLink> read_oauth_providers(Field f, SchemaErrors&
 }
 
 // Server fields of Stack's later users API (restrictions by an
-// administrator, sign-up country and risk scores), validated as Stack does.
-// Latchkey does not store them yet, so every user reads restricted_by_admin
-// false, no reason or details, country_code null and risk scores 0: those
-// values are accepted (a no-op); any other is refused with a clear 400
-// rather than dropped silently.
-void read_unstored_fields(ObjectReader& body, UserBody& b) {
+// administrator, sign-up country and risk scores), validated as Stack does:
+// a reason or details only with restricted_by_admin true in the same body.
+void read_restriction_and_sign_up_fields(ObjectReader& body, core::UserPatch& p) {
   auto& errors = body.errors();
   auto by_admin = body.field("restricted_by_admin").boolean(false);
   auto reason = body.field("restricted_by_admin_reason").nullable_string();
@@ -114,36 +107,31 @@ void read_unstored_fields(ObjectReader& body, UserBody& b) {
       errors.add(
           "restricted_by_admin_private_details must be null when restricted_by_admin is not true");
   }
+  p.restricted_by_admin = by_admin;
+  p.restricted_by_admin_reason = to_update(reason);
+  p.restricted_by_admin_private_details = to_update(details);
   Field country_field = body.field("country_code");
   auto country = country_field.nullable_string();
   if (country.value && (country.value->size() != 2 ||
                         !std::isalpha(static_cast<unsigned char>((*country.value)[0])) ||
                         !std::isalpha(static_cast<unsigned char>((*country.value)[1]))))
     country_field.add_error("must be a 2-letter country code");
-  bool scores_set = false;
+  if (country.present) {
+    std::optional<std::string> code = country.value;
+    if (code)
+      for (char& c : *code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    p.country_code = code;
+  }
   if (auto scores = body.field("risk_scores").object(false)) {
     ObjectReader r("body.risk_scores", &*scores, errors);
     if (auto sign_up = r.field("sign_up").object(true)) {
       ObjectReader su("body.risk_scores.sign_up", &*sign_up, errors);
-      auto bot = su.field("bot").integer(true, 0, 100);
-      auto abuse = su.field("free_trial_abuse").integer(true, 0, 100);
+      p.risk_score_bot = su.field("bot").integer(true, 0, 100);
+      p.risk_score_free_trial_abuse = su.field("free_trial_abuse").integer(true, 0, 100);
       su.reject_unknown();
-      scores_set = bot.value_or(0) != 0 || abuse.value_or(0) != 0;
     }
     r.reject_unknown();
   }
-  if (by_admin == true)
-    b.unstored =
-        "restricted_by_admin cannot be true: this Latchkey server does not store restrictions by "
-        "an administrator yet (every user reads restricted_by_admin false).";
-  else if (country.value)
-    b.unstored =
-        "country_code cannot be set: this Latchkey server does not store a sign-up country yet "
-        "(every user reads country_code null).";
-  else if (scores_set)
-    b.unstored =
-        "risk_scores cannot be set: this Latchkey server does not store risk scores yet (every "
-        "user reads 0).";
 }
 
 UserBody read_user_body(RequestContext& ctx, BodyKind kind) {
@@ -211,7 +199,7 @@ UserBody read_user_body(RequestContext& ctx, BodyKind kind) {
       b.is_anonymous = v.value_or(false);
     }
   }
-  if (server) read_unstored_fields(body, b);
+  if (server) read_restriction_and_sign_up_fields(body, p);
   if (kind == BodyKind::kCreate)
     b.oauth_providers = read_oauth_providers(body.field("oauth_providers"), ctx.schema);
   body.reject_unknown();
@@ -247,7 +235,6 @@ std::string path_user_id(RequestContext& ctx) {
 Response patch_user(RequestContext& ctx, const std::string& user_id, BodyKind kind) {
   UserBody b = read_user_body(ctx, kind);
   ctx.validate();
-  if (b.unstored) throw core::PlainError(400, *b.unstored);
   if (kind == BodyKind::kClientPatch && b.patch.profile_image_url && *b.patch.profile_image_url &&
       !(*b.patch.profile_image_url)->empty() &&
       !is_client_profile_image(**b.patch.profile_image_url))
@@ -306,7 +293,6 @@ Response list_users(RequestContext& ctx) {
 Response create_user(RequestContext& ctx) {
   UserBody b = read_user_body(ctx, BodyKind::kCreate);
   ctx.validate();
-  if (b.unstored) throw core::PlainError(400, *b.unstored);
   const core::UserPatch& p = b.patch;
   core::CreateUserRequest r;
   core::NewUser& n = r.user;
@@ -318,6 +304,13 @@ Response create_user(RequestContext& ctx) {
   if (p.primary_email) n.primary_email = *p.primary_email;
   n.primary_email_verified = p.primary_email_verified.value_or(false);
   n.primary_email_auth_enabled = p.primary_email_auth_enabled.value_or(false);
+  n.restricted_by_admin = p.restricted_by_admin.value_or(false);
+  if (p.restricted_by_admin_reason) n.restricted_by_admin_reason = *p.restricted_by_admin_reason;
+  if (p.restricted_by_admin_private_details)
+    n.restricted_by_admin_private_details = *p.restricted_by_admin_private_details;
+  if (p.country_code) n.country_code = *p.country_code;
+  n.risk_score_bot = p.risk_score_bot.value_or(0);
+  n.risk_score_free_trial_abuse = p.risk_score_free_trial_abuse.value_or(0);
   if (p.password) r.password = *p.password;
   n.password_hash = p.password_hash;
   n.otp_auth_enabled = p.otp_auth_enabled.value_or(false);

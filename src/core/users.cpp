@@ -40,7 +40,7 @@ std::optional<RestrictedReason> restricted_reason(bool is_anonymous, bool primar
 
 std::optional<RestrictedReason> restricted_reason(const store::User& u, const Json& config) {
   return restricted_reason(u.is_anonymous, u.primary_email.has_value() && u.primary_email_verified,
-                           requires_email_verification(config), /*restricted_by_admin=*/false);
+                           requires_email_verification(config), u.restricted_by_admin);
 }
 
 Json user_view(const store::User& u, bool server_shape, const UserViewContext& view) {
@@ -83,17 +83,16 @@ Json user_view(const store::User& u, bool server_shape, const UserViewContext& v
   j["is_restricted"] = restricted.has_value();
   j["restricted_reason"] =
       restricted ? Json{{"type", restricted_reason_type(*restricted)}} : Json();
-  // Restrictions by an administrator are not stored yet: never restricted,
-  // no reason, no details.
-  j["restricted_by_admin"] = false;
-  j["restricted_by_admin_reason"] = nullptr;
+  j["restricted_by_admin"] = u.restricted_by_admin;
+  j["restricted_by_admin_reason"] = opt(u.restricted_by_admin_reason);
   if (server_shape) {
-    j["restricted_by_admin_private_details"] = nullptr;
+    j["restricted_by_admin_private_details"] = opt(u.restricted_by_admin_private_details);
     // Stack reads the sign-up country from its CDN's geo headers and scores
-    // sign-ups with its own risk engine; Latchkey has neither: no country,
-    // and the scores of a sign-up that raised no concern.
-    j["country_code"] = nullptr;
-    j["risk_scores"] = Json{{"sign_up", Json{{"bot", 0}, {"free_trial_abuse", 0}}}};
+    // sign-ups with its own risk engine; Latchkey has neither, so these are
+    // what a server set (null and 0 until then).
+    j["country_code"] = opt(u.country_code);
+    j["risk_scores"] = Json{{"sign_up", Json{{"bot", u.risk_score_bot},
+                                             {"free_trial_abuse", u.risk_score_free_trial_abuse}}}};
   }
   return j;
 }
@@ -126,6 +125,12 @@ store::User create_user(store::Store& store, const Clock& clock, const std::stri
   u.client_read_only_metadata = n.client_read_only_metadata;
   u.server_metadata = n.server_metadata;
   u.totp_secret = n.totp_secret;
+  u.restricted_by_admin = n.restricted_by_admin;
+  u.restricted_by_admin_reason = n.restricted_by_admin_reason;
+  u.restricted_by_admin_private_details = n.restricted_by_admin_private_details;
+  u.country_code = n.country_code;
+  u.risk_score_bot = n.risk_score_bot;
+  u.risk_score_free_trial_abuse = n.risk_score_free_trial_abuse;
   u.oauth_providers = n.oauth_providers;
   u.created_at_millis = clock.now_millis();
   u.last_active_at_millis = u.created_at_millis;
@@ -306,6 +311,16 @@ store::User update_user(store::Store& store, const Clock& clock, const store::Pr
   up.totp_secret = p.totp_secret;
   up.is_anonymous = p.is_anonymous;
   up.selected_team_id = p.selected_team_id;
+  up.restricted_by_admin = p.restricted_by_admin;
+  up.restricted_by_admin_reason = p.restricted_by_admin_reason;
+  up.restricted_by_admin_private_details = p.restricted_by_admin_private_details;
+  if (p.restricted_by_admin == false) {  // lifted: nothing of it is kept, as in Stack
+    up.restricted_by_admin_reason.emplace(std::nullopt);
+    up.restricted_by_admin_private_details.emplace(std::nullopt);
+  }
+  up.country_code = p.country_code;
+  up.risk_score_bot = p.risk_score_bot;
+  up.risk_score_free_trial_abuse = p.risk_score_free_trial_abuse;
   if (p.password)
     up.password_hash = *p.password ? std::optional(hash_password(**p.password)) : std::nullopt;
   else if (p.password_hash)

@@ -37,8 +37,7 @@ bool requires_email_verification(const Json& project_config);
 std::optional<RestrictedReason> restricted_reason(bool is_anonymous, bool primary_email_verified,
                                                   bool require_email_verification,
                                                   bool restricted_by_admin);
-// The same for a stored user. Restrictions by an administrator are not
-// stored yet (README, SDK compatibility): restricted_by_admin reads false.
+// The same for a stored user.
 std::optional<RestrictedReason> restricted_reason(const store::User& u, const Json& project_config);
 
 // What a user's read shape depends on besides the user: the project's
@@ -69,6 +68,11 @@ struct NewUser {
   bool is_anonymous = false;
   Json client_metadata, client_read_only_metadata, server_metadata;
   std::optional<std::string> totp_secret;
+  // Server-set fields of Stack's later API (store::User).
+  bool restricted_by_admin = false;
+  std::optional<std::string> restricted_by_admin_reason, restricted_by_admin_private_details;
+  std::optional<std::string> country_code;
+  int64_t risk_score_bot = 0, risk_score_free_trial_abuse = 0;
   // OAuth accounts linked in the user's creation transaction.
   std::vector<store::UserOAuthProvider> oauth_providers;
   // A session written in the same transaction (sign-up: the user exists
@@ -125,6 +129,12 @@ struct UserPatch {
   std::optional<std::optional<std::string>> totp_secret;  // decoded bytes
   std::optional<bool> is_anonymous;
   std::optional<std::optional<std::string>> selected_team_id;
+  // Lifting a restriction (false) also clears its reason and details.
+  std::optional<bool> restricted_by_admin;
+  std::optional<std::optional<std::string>> restricted_by_admin_reason;
+  std::optional<std::optional<std::string>> restricted_by_admin_private_details;
+  std::optional<std::optional<std::string>> country_code;
+  std::optional<int64_t> risk_score_bot, risk_score_free_trial_abuse;
 };
 
 // PATCH /users/{id} and /users/me: checks in the order of users.md §6, then

@@ -44,6 +44,16 @@ struct User {
   // The OAuth accounts linked to the user (users.md §2: oauth_providers),
   // oldest first. On create_user, the accounts to link with the new user.
   std::vector<UserOAuthProvider> oauth_providers;
+  // Restricted by an administrator (users.md, Stack's later API), with a
+  // reason the user may see and details only servers see.
+  bool restricted_by_admin = false;
+  std::optional<std::string> restricted_by_admin_reason;
+  std::optional<std::string> restricted_by_admin_private_details;
+  // The sign-up's country (ISO 3166-1 alpha-2) and risk scores (0-100), as
+  // a server set them.
+  std::optional<std::string> country_code;
+  int64_t risk_score_bot = 0;
+  int64_t risk_score_free_trial_abuse = 0;
 };
 
 enum class CreateUserStatus {
@@ -87,6 +97,11 @@ struct UserUpdate {
   std::optional<std::optional<std::string>> totp_secret;
   std::optional<bool> is_anonymous;
   std::optional<std::optional<std::string>> selected_team_id;
+  std::optional<bool> restricted_by_admin;
+  std::optional<std::optional<std::string>> restricted_by_admin_reason;
+  std::optional<std::optional<std::string>> restricted_by_admin_private_details;
+  std::optional<std::optional<std::string>> country_code;
+  std::optional<int64_t> risk_score_bot, risk_score_free_trial_abuse;
   bool delete_sessions = false;  // sign the user out everywhere
   int64_t now_millis = 0;        // creation time of a new e-mail channel
 };

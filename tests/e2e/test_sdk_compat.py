@@ -138,38 +138,59 @@ def test_user_fields_of_later_sdks(api, project):
         assert key not in client
 
 
-def test_unstored_fields_accept_their_neutral_values_and_refuse_others(api, project):
+def test_restriction_by_admin_country_and_risk_scores_are_stored(api, project):
     user = signed_up(api, project)
     path = f"{USERS}/{user['user_id']}"
     h = api.headers("server", project)
-    assert_json(api.patch(path, headers=h, json={
-        "restricted_by_admin": False, "restricted_by_admin_reason": None,
-        "restricted_by_admin_private_details": None, "country_code": None,
-        "risk_scores": {"sign_up": {"bot": 0, "free_trial_abuse": 0}}, "display_name": "kept"}))
-    assert assert_json(api.get(path, headers=h))["display_name"] == "kept"
+    # The neutral values change nothing.
+    assert_json(api.patch(path, headers=h, json={**NEUTRAL, "display_name": "kept"}))
+    u = assert_json(api.get(path, headers=h))
+    assert u["display_name"] == "kept" and {k: u[k] for k in NEUTRAL} == NEUTRAL
 
-    refused = {
-        "restricted_by_admin": (
-            {"restricted_by_admin": True, "restricted_by_admin_reason": "spam"},
-            "restricted_by_admin cannot be true: this Latchkey server does not store restrictions "
-            "by an administrator yet (every user reads restricted_by_admin false)."),
-        "country_code": (
-            {"country_code": "CH"},
-            "country_code cannot be set: this Latchkey server does not store a sign-up country yet "
-            "(every user reads country_code null)."),
-        "risk_scores": (
-            {"risk_scores": {"sign_up": {"bot": 40, "free_trial_abuse": 0}}},
-            "risk_scores cannot be set: this Latchkey server does not store risk scores yet (every "
-            "user reads 0)."),
-    }
-    for body, text in refused.values():
-        assert_plain_text(api.patch(path, headers=h, json={**body, "display_name": "changed"}), 400, text)
-        r = api.post(USERS, headers=h, json={**body, "display_name": "new"})
-        assert_plain_text(r, 400, text)
-    # Nothing of a refused PATCH was written.
-    assert assert_json(api.get(path, headers=h))["display_name"] == "kept"
+    u = assert_json(api.patch(path, headers=h, json={
+        "restricted_by_admin": True, "restricted_by_admin_reason": "spam",
+        "restricted_by_admin_private_details": "reported twice", "country_code": "ch",
+        "risk_scores": {"sign_up": {"bot": 40, "free_trial_abuse": 7}}}))
+    assert u["restricted_by_admin"] is True
+    assert u["restricted_by_admin_reason"] == "spam"
+    assert u["restricted_by_admin_private_details"] == "reported twice"
+    assert u["country_code"] == "CH"
+    assert u["risk_scores"] == {"sign_up": {"bot": 40, "free_trial_abuse": 7}}
+    assert u["is_restricted"] is True
+    assert u["restricted_reason"] == {"type": "restricted_by_administrator"}
+    # The user sees the reason, never the private details; new tokens say so.
+    client = me(api, project, user["access_token"])
+    assert client["restricted_by_admin"] is True and client["restricted_by_admin_reason"] == "spam"
+    assert "restricted_by_admin_private_details" not in client
+    for c in refresh_both_ways(api, project, user["refresh_token"]):
+        assert c["is_restricted"] is True
+        assert c["restricted_reason"] == {"type": "restricted_by_administrator"}
+    # Other fields leave them alone; lifting the restriction clears its
+    # reason and details, as in Stack.
+    assert_json(api.patch(path, headers=h, json={"display_name": "again"}))
+    assert assert_json(api.get(path, headers=h))["restricted_by_admin_reason"] == "spam"
+    u = assert_json(api.patch(path, headers=h, json={"restricted_by_admin": False}))
+    assert u["restricted_by_admin"] is False and u["is_restricted"] is False
+    assert u["restricted_by_admin_reason"] is None
+    assert u["restricted_by_admin_private_details"] is None
+    assert u["country_code"] == "CH"  # not part of the restriction
+    for c in refresh_both_ways(api, project, user["refresh_token"]):
+        assert c["is_restricted"] is False and c["restricted_reason"] is None
 
-    # Validated as Stack validates them.
+    # Created with them.
+    created = assert_json(api.post(USERS, headers=h, json={
+        "restricted_by_admin": True, "restricted_by_admin_reason": "imported",
+        "country_code": "DE", "risk_scores": {"sign_up": {"bot": 1, "free_trial_abuse": 2}}}), 201)
+    assert created["restricted_by_admin"] is True and created["is_restricted"] is True
+    assert created["restricted_by_admin_reason"] == "imported"
+    assert created["country_code"] == "DE"
+    assert created["risk_scores"] == {"sign_up": {"bot": 1, "free_trial_abuse": 2}}
+
+
+def test_restriction_fields_are_validated_as_stack_validates_them(api, project):
+    user = signed_up(api, project)
+    path = f"{USERS}/{user['user_id']}"
+    h = api.headers("server", project)
     r = api.patch(path, headers=h, json={"restricted_by_admin_reason": "why"})
     assert_schema_error_contains(r, "PATCH", path, [
         "restricted_by_admin_reason must be null when restricted_by_admin is not true"])

@@ -35,6 +35,12 @@ const sql::Columns<User> kColumns{
     {"EXISTS (SELECT 1 FROM passkeys pk WHERE pk.project_id = u.project_id AND "
      "pk.user_id = u.id)",
      &User::passkey_auth_enabled},
+    {"restricted_by_admin", &User::restricted_by_admin},
+    {"restricted_by_admin_reason", &User::restricted_by_admin_reason},
+    {"restricted_by_admin_private_details", &User::restricted_by_admin_private_details},
+    {"country_code", &User::country_code},
+    {"risk_score_bot", &User::risk_score_bot},
+    {"risk_score_free_trial_abuse", &User::risk_score_free_trial_abuse},
 };
 
 // The user's OAuth accounts as a JSON array, oldest first (read with
@@ -166,8 +172,10 @@ const sql::Sql kIsTeamMember = sql::Sql::each([](const sql::Dialect& d) {
 const sql::Sql kInsertUser{
     "INSERT INTO users (project_id, id, display_name, profile_image_url, client_metadata, "
     "client_read_only_metadata, server_metadata, requires_totp_mfa, totp_secret, is_anonymous, "
-    "created_at, last_active_at, password_hash, otp_auth_enabled, selected_team_id) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"};
+    "created_at, last_active_at, password_hash, otp_auth_enabled, selected_team_id, "
+    "restricted_by_admin, restricted_by_admin_reason, restricted_by_admin_private_details, "
+    "country_code, risk_score_bot, risk_score_free_trial_abuse) VALUES ($1, $2, $3, $4, $5, $6, "
+    "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"};
 const sql::Sql kInsertPrimaryChannel{
     "INSERT INTO contact_channels (project_id, user_id, id, type, value, is_verified, "
     "is_primary, used_for_auth, created_at) VALUES ($1, $2, $3, 'email', $4, $5, TRUE, $6, $7)"};
@@ -188,7 +196,9 @@ const sql::Sql kUpdateUser{
     "UPDATE users SET display_name = $1, profile_image_url = $2, client_metadata = $3, "
     "client_read_only_metadata = $4, server_metadata = $5, password_hash = $6, "
     "otp_auth_enabled = $7, totp_secret = $8, requires_totp_mfa = $9, is_anonymous = $10, "
-    "selected_team_id = $11 WHERE project_id = $12 AND id = $13"};
+    "selected_team_id = $11, restricted_by_admin = $12, restricted_by_admin_reason = $13, "
+    "restricted_by_admin_private_details = $14, country_code = $15, risk_score_bot = $16, "
+    "risk_score_free_trial_abuse = $17 WHERE project_id = $18 AND id = $19"};
 const sql::Sql kDeletePasskeys{"DELETE FROM passkeys WHERE project_id = $1 AND user_id = $2"};
 const sql::Sql kDeleteSessions{"DELETE FROM sessions WHERE project_id = $1 AND user_id = $2"};
 const sql::Sql kDeleteUser{"DELETE FROM users WHERE project_id = $1 AND id = $2"};
@@ -207,7 +217,9 @@ class SqlUserStore final : public UserStore {
             dump_or_null(u.client_metadata), dump_or_null(u.client_read_only_metadata),
             dump_or_null(u.server_metadata), u.requires_totp_mfa, sql::blob(u.totp_secret),
             u.is_anonymous, u.created_at_millis, u.last_active_at_millis, u.password_hash,
-            u.otp_auth_enabled, u.selected_team_id);
+            u.otp_auth_enabled, u.selected_team_id, u.restricted_by_admin,
+            u.restricted_by_admin_reason, u.restricted_by_admin_private_details, u.country_code,
+            u.risk_score_bot, u.risk_score_free_trial_abuse);
     if (u.primary_email) {
       try {
         c->exec(kInsertPrimaryChannel, u.project_id, u.id, core::random_uuid(), *u.primary_email,
@@ -298,10 +310,21 @@ class SqlUserStore final : public UserStore {
       // Unchanged, the selection is written back as read: a team the user
       // has left is cleared.
       if (up.selected_team_id) u.selected_team_id = *up.selected_team_id;
+      if (up.restricted_by_admin) u.restricted_by_admin = *up.restricted_by_admin;
+      if (up.restricted_by_admin_reason)
+        u.restricted_by_admin_reason = *up.restricted_by_admin_reason;
+      if (up.restricted_by_admin_private_details)
+        u.restricted_by_admin_private_details = *up.restricted_by_admin_private_details;
+      if (up.country_code) u.country_code = *up.country_code;
+      if (up.risk_score_bot) u.risk_score_bot = *up.risk_score_bot;
+      if (up.risk_score_free_trial_abuse)
+        u.risk_score_free_trial_abuse = *up.risk_score_free_trial_abuse;
       c->exec(kUpdateUser, u.display_name, u.profile_image_url, dump_or_null(u.client_metadata),
               dump_or_null(u.client_read_only_metadata), dump_or_null(u.server_metadata),
               u.password_hash, u.otp_auth_enabled, sql::blob(u.totp_secret), u.requires_totp_mfa,
-              u.is_anonymous, u.selected_team_id, project_id, id);
+              u.is_anonymous, u.selected_team_id, u.restricted_by_admin,
+              u.restricted_by_admin_reason, u.restricted_by_admin_private_details, u.country_code,
+              u.risk_score_bot, u.risk_score_free_trial_abuse, project_id, id);
     } catch (const sql::ConstraintError& e) {
       // The checks above run under the user's row lock (SQLite: under the
       // write lock, so it never gets here), so only a race with another

@@ -139,6 +139,50 @@ TEST_P(UserStoreContract, AUserIsReadBackWithEveryColumn) {
   EXPECT_FALSE(users().get_user(new_project(), u.id));
 }
 
+TEST_P(UserStoreContract, RestrictionCountryAndRiskScoresAreStoredAndUpdated) {
+  User u = user();
+  u.restricted_by_admin = true;
+  u.restricted_by_admin_reason = "spam";
+  u.restricted_by_admin_private_details = "reported";
+  u.country_code = "CH";
+  u.risk_score_bot = 40;
+  u.risk_score_free_trial_abuse = 7;
+  ASSERT_EQ(users().create_user(u, {}), CreateUserStatus::kCreated);
+  auto read = users().get_user(project_, u.id);
+  ASSERT_TRUE(read);
+  EXPECT_TRUE(read->restricted_by_admin);
+  EXPECT_EQ(read->restricted_by_admin_reason, "spam");
+  EXPECT_EQ(read->restricted_by_admin_private_details, "reported");
+  EXPECT_EQ(read->country_code, "CH");
+  EXPECT_EQ(read->risk_score_bot, 40);
+  EXPECT_EQ(read->risk_score_free_trial_abuse, 7);
+
+  UserUpdate keep;  // other changes leave them alone
+  keep.display_name = std::optional<std::string>("x");
+  ASSERT_EQ(users().update_user(project_, u.id, keep), UpdateUserStatus::kUpdated);
+  EXPECT_EQ(users().get_user(project_, u.id)->restricted_by_admin_reason, "spam");
+
+  UserUpdate up;
+  up.restricted_by_admin = false;
+  up.restricted_by_admin_reason.emplace(std::nullopt);
+  up.country_code.emplace(std::nullopt);
+  up.risk_score_bot = 0;
+  ASSERT_EQ(users().update_user(project_, u.id, up), UpdateUserStatus::kUpdated);
+  read = users().get_user(project_, u.id);
+  EXPECT_FALSE(read->restricted_by_admin);
+  EXPECT_FALSE(read->restricted_by_admin_reason);
+  EXPECT_EQ(read->restricted_by_admin_private_details, "reported");  // not named: kept
+  EXPECT_FALSE(read->country_code);
+  EXPECT_EQ(read->risk_score_bot, 0);
+  EXPECT_EQ(read->risk_score_free_trial_abuse, 7);
+  // A user created without them reads the neutral values.
+  User plain = created();
+  read = users().get_user(project_, plain.id);
+  EXPECT_FALSE(read->restricted_by_admin);
+  EXPECT_FALSE(read->country_code);
+  EXPECT_EQ(read->risk_score_bot, 0);
+}
+
 TEST_P(UserStoreContract, AMinimalUserReadsAsUnset) {
   User u = created(7);
   User r = get(u.id);
