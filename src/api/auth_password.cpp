@@ -58,8 +58,9 @@ store::User fresh_user(RequestContext& ctx) {
 
 // Sign-up's verification e-mail (auth-endpoints.md §1.1, "after responding"):
 // an e-mail-verification code and "Verify your email at <project>", created
-// and sent on the mailer's background thread, so neither the SMTP latency
-// nor a delivery failure reaches the sign-up response.
+// and sent on the mailer's background threads, so neither a slow SMTP server
+// (beyond core::kSignUpMailWait) nor a delivery failure reaches the sign-up
+// response.
 void send_sign_up_verification_email(RequestContext& ctx, const store::User& user,
                                      std::string_view email, std::string_view callback_url) {
   core::send_sign_up_verification_email({*ctx.app.store, *ctx.app.clock, *ctx.app.mailer},

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
+#include <memory>
+
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/trusted_urls.hpp"
@@ -142,14 +145,22 @@ void send_sign_up_verification_email(const EmailServices& s, const store::Projec
   // the link verifies it (the reference's mixed-case quirk is not kept,
   // auth-endpoints.md §0.5).
   std::string address = normalize_email(email);
-  s.mailer.run_in_background([s, project, branch_id, user, address, callback_url] {
+  auto handed_over = std::make_shared<std::promise<void>>();
+  auto done = handed_over->get_future();
+  s.mailer.run_in_background([s, project, branch_id, user, address, callback_url, handed_over] {
     try {
       send_verification_code(s, project, branch_id, user, address, callback_url);
     } catch (const std::exception& e) {
       spdlog::error("sign-up verification e-mail to {} (user {}) failed: {}", address, user.id,
                     e.what());
     }
+    handed_over->set_value();
   });
+  // Mail the client asks for right after signing up (a new verification
+  // code, a password reset) must not overtake this one, so the sign-up
+  // waits for it a little; a slow or failing server still never delays the
+  // sign-up beyond that, nor fails it.
+  done.wait_for(kSignUpMailWait);
 }
 
 }  // namespace latchkey::core

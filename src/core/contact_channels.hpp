@@ -2,6 +2,7 @@
 // store does not decide itself, and e-mail verification (codes, the
 // verification e-mail, the sign-up e-mail sent in the background).
 #pragma once
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,8 +62,10 @@ void verify_contact_channel(store::Store& store, const Clock& clock, const std::
                             const std::string& branch_id, std::string_view code);
 
 // §4.5: the verification e-mail of a password sign-up, created and sent on
-// the mailer's background thread; failures are logged, never reported to the
-// sign-up. The callback URL was checked by the caller.
+// the mailer's background threads; failures are logged, never reported to
+// the sign-up. Returns once the e-mail is handed over, or after
+// kSignUpMailWait at most. The callback URL was checked by the caller.
+inline constexpr std::chrono::milliseconds kSignUpMailWait{1000};
 void send_sign_up_verification_email(const EmailServices& s, const store::Project& project,
                                      const std::string& branch_id, const store::User& user,
                                      const std::string& email, const std::string& callback_url);

@@ -66,7 +66,8 @@ SharedSmtpSettings SharedSmtpSettings::from_env() {
 Mailer::Mailer(SharedSmtpSettings shared, store::Store& store, const core::Clock& clock,
                size_t max_background_jobs)
     : shared_(std::move(shared)), store_(store), clock_(clock), max_jobs_(max_background_jobs) {
-  thread_ = std::thread([this] { background_loop(); });
+  for (int i = 0; i < kBackgroundThreads; ++i)
+    threads_.emplace_back([this] { background_loop(); });
 }
 
 Mailer::~Mailer() {
@@ -78,7 +79,7 @@ Mailer::~Mailer() {
     jobs_.clear();
   }
   cv_.notify_all();
-  thread_.join();
+  for (auto& t : threads_) t.join();
 }
 
 void Mailer::log_configuration() const {

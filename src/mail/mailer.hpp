@@ -64,9 +64,10 @@ class Mailer {
   // all). Blocking: call it from a worker thread. Throws DeliveryError.
   void send(const store::Project& project, const OutgoingEmail& email);
 
-  // Runs `job` on the mailer's own thread, for sends that must neither delay
-  // nor fail a response (the sign-up verification e-mail). A full queue
-  // drops the job with a log line; jobs still queued at shutdown are dropped.
+  // Runs `job` on one of the mailer's own threads, for sends that must
+  // neither delay nor fail a response (the sign-up verification e-mail). A
+  // full queue drops the job with a log line; jobs still queued at shutdown
+  // are dropped.
   void run_in_background(std::function<void()> job);
 
   const SharedSmtpSettings& shared() const { return shared_; }
@@ -84,7 +85,10 @@ class Mailer {
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
   bool stopping_ = false;
-  std::thread thread_;
+  // Several, so that one slow SMTP server (a send may retry for ~20 s) does
+  // not hold up every other background e-mail behind it.
+  static constexpr int kBackgroundThreads = 4;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace latchkey::mail
