@@ -68,23 +68,32 @@ IssuedSession sign_in(const SessionServices& s, const std::string& project_id,
   return create_session(s, project_id, branch_id, user.id, SessionOptions{}, client);
 }
 
+std::optional<store::Session> find_session_by_refresh_token(const SessionServices& s,
+                                                            std::string_view refresh_token) {
+  // The lookup is by digest: the token itself is never compared.
+  return s.store.sessions().find_session_by_token_digest(refresh_token_digest(refresh_token));
+}
+
+bool is_live_session(const SessionServices& s, const store::Session& session,
+                     const std::string& project_id) {
+  if (session.project_id != project_id) return false;
+  return !(session.expires_at_millis && *session.expires_at_millis < s.clock.now_millis());
+}
+
 std::optional<store::Session> find_live_session(const SessionServices& s,
                                                 const std::string& project_id,
                                                 std::string_view refresh_token) {
-  // The lookup is by digest: the token itself is never compared.
-  auto session =
-      s.store.sessions().find_session_by_token_digest(refresh_token_digest(refresh_token));
-  if (!session || session->project_id != project_id) return std::nullopt;
-  if (session->expires_at_millis && *session->expires_at_millis < s.clock.now_millis())
-    return std::nullopt;
+  auto session = find_session_by_refresh_token(s, refresh_token);
+  if (!session || !is_live_session(s, *session, project_id)) return std::nullopt;
   return session;
 }
 
 std::string refresh_access_token(const SessionServices& s, const std::string& project_id,
-                                 const std::string& branch_id, std::string_view refresh_token,
+                                 const std::string& branch_id,
+                                 const std::optional<store::Session>& session,
                                  const ClientInfo& client) {
-  auto session = find_live_session(s, project_id, refresh_token);
-  if (!session) throw errors::refresh_token_not_found_or_expired();
+  if (!session || !is_live_session(s, *session, project_id))
+    throw errors::refresh_token_not_found_or_expired();
   std::string token = s.tokens.issue(project_id, session->user_id, branch_id, session->id);
   s.activity.record(project_id, session->id, session->user_id, s.clock.now_millis(), client.ip,
                     client.user_agent);
