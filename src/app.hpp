@@ -34,7 +34,7 @@ struct Config {
   // PostgreSQL (each call waits a round trip). See Config::quick_workers().
   int worker_threads = 0;
   // Workers for routes that wait on a password hash, SMTP or an OAuth
-  // provider (router.hpp Waits::kLong).
+  // provider (router.hpp Runs::kLong).
   int long_worker_threads = 16;
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;

@@ -297,20 +297,19 @@ Response oauth_authorization_code_grant(RequestContext& ctx) {
 }
 
 void register_oauth_routes(Router& r) {
-  r.add(Method::kGet, "/auth/oauth/authorize/{provider_id}", Access::any(), authorize,
-        Waits::kLong);
-  r.add(Method::kGet, "/auth/oauth/callback/{provider_id}", Access::any(), callback, Waits::kLong);
-  r.add(Method::kPost, "/auth/oauth/callback/{provider_id}", Access::any(), callback, Waits::kLong);
+  r.add(Method::kGet, "/auth/oauth/authorize/{provider_id}", Access::any(), authorize, Runs::kLong);
+  r.add(Method::kGet, "/auth/oauth/callback/{provider_id}", Access::any(), callback, Runs::kLong);
+  r.add(Method::kPost, "/auth/oauth/callback/{provider_id}", Access::any(), callback, Runs::kLong);
   r.add(
       Method::kPost, "/connected-accounts/{user_id}/{provider_id}/access-token",
       Access::client_plus(),
-      [](RequestContext& ctx) { return connected_account_token(ctx, std::nullopt); }, Waits::kLong);
+      [](RequestContext& ctx) { return connected_account_token(ctx, std::nullopt); }, Runs::kLong);
   // Deprecated alias (§6.5): the same as user `me`.
   r.add(
       Method::kPost, "/auth/oauth/connected-accounts/{provider_id}/access-token",
       Access::client_plus(),
       [](RequestContext& ctx) { return connected_account_token(ctx, std::string("me")); },
-      Waits::kLong);
+      Runs::kLong);
 }
 
 }  // namespace latchkey::http

@@ -73,7 +73,7 @@ Response check_code(RequestContext& ctx) {
 
 void register_otp_routes(Router& r) {
   r.add(Method::kPost, "/auth/otp/send-sign-in-code", Access::client_plus(), send_sign_in_code,
-        Waits::kLong);
+        Runs::kLong);
   r.add(Method::kPost, "/auth/otp/sign-in", Access::client_plus(), sign_in);
   r.add(Method::kPost, "/auth/otp/sign-in/check-code", Access::client_plus(), check_code);
 }

@@ -185,10 +185,10 @@ Response set(RequestContext& ctx) {
 }  // namespace
 
 void register_password_auth_routes(Router& r) {
-  r.add(Method::kPost, "/auth/password/sign-up", Access::client_plus(), sign_up, Waits::kLong);
-  r.add(Method::kPost, "/auth/password/sign-in", Access::client_plus(), sign_in, Waits::kLong);
-  r.add(Method::kPost, "/auth/password/update", Access::client_plus(), update, Waits::kLong);
-  r.add(Method::kPost, "/auth/password/set", Access::client_plus(), set, Waits::kLong);
+  r.add(Method::kPost, "/auth/password/sign-up", Access::client_plus(), sign_up, Runs::kLong);
+  r.add(Method::kPost, "/auth/password/sign-in", Access::client_plus(), sign_in, Runs::kLong);
+  r.add(Method::kPost, "/auth/password/update", Access::client_plus(), update, Runs::kLong);
+  r.add(Method::kPost, "/auth/password/set", Access::client_plus(), set, Runs::kLong);
 }
 
 }  // namespace latchkey::http

@@ -77,8 +77,8 @@ Response check_code(RequestContext& ctx) {
 
 void register_password_reset_routes(Router& r) {
   r.add(Method::kPost, "/auth/password/send-reset-code", Access::client_plus(), send_reset_code,
-        Waits::kLong);
-  r.add(Method::kPost, "/auth/password/reset", Access::client_plus(), reset, Waits::kLong);
+        Runs::kLong);
+  r.add(Method::kPost, "/auth/password/reset", Access::client_plus(), reset, Runs::kLong);
   r.add(Method::kPost, "/auth/password/reset/check-code", Access::client_plus(), check_code);
 }
 

@@ -183,7 +183,7 @@ Response delete_current_session(RequestContext& ctx) {
     auto token = read_refresh_token_header(ctx, /*required=*/false);
     ctx.validate();
     if (!token) throw e::access_token_expired(ctx.app.clock->now_millis());
-    auto s = ctx.app.store->sessions().find_session_by_token_digest(core::sha256_hex(*token));
+    auto s = core::find_session_by_refresh_token(services(ctx), *token);
     if (!s || s->project_id != project.id) throw e::refresh_token_not_found_or_expired();
     session_id = s->id;
   }
@@ -192,13 +192,29 @@ Response delete_current_session(RequestContext& ctx) {
   return success();
 }
 
+// The stored session of `token`, for core::refresh_access_token: the row the
+// server read before running the handler (RequestContext::session_read) when
+// it is this token's, else read here into `read_here`. nullptr in memory
+// without such a row: the request needs the database.
+const std::optional<store::Session>* session_of(RequestContext& ctx, const std::string& token,
+                                                std::optional<store::Session>& read_here) {
+  if (ctx.session_read && ctx.session_read->refresh_token == token)
+    return &ctx.session_read->session;
+  if (ctx.in_memory) return nullptr;
+  read_here = core::find_session_by_refresh_token(services(ctx), token);
+  return &read_here;
+}
+
 // §3.5
-Response refresh_current_session(RequestContext& ctx) {
+std::optional<Response> refresh_current_session(RequestContext& ctx) {
   auto token = read_refresh_token_header(ctx, /*required=*/true);
   ctx.validate();
   const auto& project = ctx.require_project();
-  std::string access = core::refresh_access_token(services(ctx), project.id, ctx.branch_id, *token,
-                                                  client_info(ctx));
+  std::optional<store::Session> read_here;
+  auto* session = session_of(ctx, *token, read_here);
+  if (!session) return std::nullopt;
+  std::string access = core::refresh_access_token(services(ctx), project.id, ctx.branch_id,
+                                                  *session, client_info(ctx));
   return Response::json(200, Json{{"access_token", access}});
 }
 
@@ -214,32 +230,42 @@ bool is_vschar(std::string_view s) {
 }
 
 // The client of the token endpoint: client_id = "<project>[#<branch>]",
-// client_secret = a publishable key of that project. Returns the project id.
-std::string authenticate_oauth_client(RequestContext& ctx, const std::optional<std::string>& id,
-                                      const std::optional<std::string>& secret) {
+// client_secret = a publishable key of that project. Returns the project id;
+// nullopt in memory when the read cache cannot tell (needs the database).
+std::optional<std::string> authenticate_oauth_client(RequestContext& ctx,
+                                                     const std::optional<std::string>& id,
+                                                     const std::optional<std::string>& secret) {
   auto fail = [] { return e::invalid_oauth_client_id_or_secret(std::nullopt); };
   if (!id || !secret || id->empty() || secret->empty()) throw fail();
   std::string project_id = id->substr(0, id->find('#'));
   std::string branch = id->find('#') == std::string::npos ? "main" : id->substr(id->find('#') + 1);
   if (branch != "main") throw fail();  // only the main branch has a tenancy
-  if (!ctx.app.cache->get_project(project_id)) throw fail();
+  auto project = ctx.cached_project(project_id);
+  if (!project) return std::nullopt;
+  if (!*project) throw fail();
   // Keys are compared as digests, like the header keys.
-  if (!ctx.app.cache->is_valid_key(project_id, store::KeyKind::kPublishableClient,
-                                   core::sha256_hex(*secret), ctx.app.clock->now_millis()))
-    throw fail();
+  auto valid = ctx.cached_key_valid(project_id, store::KeyKind::kPublishableClient,
+                                    core::sha256_hex(*secret));
+  if (!valid) return std::nullopt;
+  if (!*valid) throw fail();
   return project_id;
 }
 
 // §6.4 grant_type=refresh_token: the JS SDK's refresh path.
-Response oauth_refresh_grant(RequestContext& ctx, const std::optional<std::string>& client_id,
-                             const std::optional<std::string>& client_secret,
-                             const std::optional<std::string>& refresh_token) {
-  std::string project_id = authenticate_oauth_client(ctx, client_id, client_secret);
+std::optional<Response> oauth_refresh_grant(RequestContext& ctx,
+                                            const std::optional<std::string>& client_id,
+                                            const std::optional<std::string>& client_secret,
+                                            const std::optional<std::string>& refresh_token) {
+  auto project_id = authenticate_oauth_client(ctx, client_id, client_secret);
+  if (!project_id) return std::nullopt;
   if (!refresh_token || refresh_token->empty())
     return oauth_request_error("Missing parameter: `refresh_token`");
   if (!is_vschar(*refresh_token)) return oauth_request_error("Invalid parameter: `refresh_token`");
-  std::string access = core::refresh_access_token(services(ctx), project_id, "main", *refresh_token,
-                                                  client_info(ctx));
+  std::optional<store::Session> read_here;
+  auto* session = session_of(ctx, *refresh_token, read_here);
+  if (!session) return std::nullopt;
+  std::string access =
+      core::refresh_access_token(services(ctx), *project_id, "main", *session, client_info(ctx));
   Response r = Response::json(200, Json{{"access_token", access},
                                         {"token_type", "Bearer"},
                                         // The OAuth library's nominal hour, not
@@ -266,7 +292,7 @@ std::optional<std::string> refresh_token_in_grant(const Request& req) {
 }
 
 // §6.4
-Response oauth_token(RequestContext& ctx) {
+std::optional<Response> oauth_token(RequestContext& ctx) {
   auto body = ctx.body_reader();
   if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
   auto grant_type = body.field("grant_type").one_of(true, {"authorization_code", "refresh_token"});
@@ -275,7 +301,10 @@ Response oauth_token(RequestContext& ctx) {
   auto client_secret = body.field("client_secret").string(false);
   auto refresh_token = body.field("refresh_token").string(false);
   ctx.validate();
-  if (*grant_type == "authorization_code") return oauth_authorization_code_grant(ctx);
+  if (*grant_type == "authorization_code") {
+    if (ctx.in_memory) return std::nullopt;  // it reads and writes its code
+    return oauth_authorization_code_grant(ctx);
+  }
   return oauth_refresh_grant(ctx, client_id, client_secret, refresh_token);
 }
 
@@ -303,9 +332,9 @@ void register_session_routes(Router& r) {
   r.add(Method::kDelete, "/auth/sessions/current", Access::client_plus(), delete_current_session);
   r.add(Method::kDelete, "/auth/sessions/{id}", Access::client_plus(), delete_session);
   r.add(Method::kPost, "/auth/sessions/current/refresh", Access::client_plus(),
-        refresh_current_session, Waits::kSessionRead, refresh_token_in_header);
+        refresh_current_session, Runs::kSessionRead, refresh_token_in_header);
   // Also the authorization-code grant, which reads nothing before its code.
-  r.add(Method::kPost, "/auth/oauth/token", Access::any(), oauth_token, Waits::kSessionRead,
+  r.add(Method::kPost, "/auth/oauth/token", Access::any(), oauth_token, Runs::kSessionRead,
         refresh_token_in_grant);
   r.add(Method::kPost, "/auth/anonymous/sign-up", Access::client_plus(), anonymous_sign_up);
 }

@@ -233,9 +233,9 @@ void register_contact_channel_routes(Router& r) {
   r.add(Method::kPatch, "/contact-channels/{user_id}/{contact_channel_id}", a, update);
   r.add(Method::kDelete, "/contact-channels/{user_id}/{contact_channel_id}", a, remove);
   r.add(Method::kPost, "/contact-channels/{user_id}/{contact_channel_id}/send-verification-code", a,
-        send_verification_code, Waits::kLong);
+        send_verification_code, Runs::kLong);
   r.add(Method::kPost, "/contact-channels/send-verification-code", a,
-        send_primary_verification_code, Waits::kLong);
+        send_primary_verification_code, Runs::kLong);
   r.add(Method::kPost, "/contact-channels/verify", a, verify);
   r.add(Method::kPost, "/contact-channels/verify/check-code", a, check_code);
 }

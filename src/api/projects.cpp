@@ -306,8 +306,10 @@ Response patch_keys(RequestContext& ctx) {
 }  // namespace
 
 void register_project_routes(Router& r) {
-  r.add(Method::kGet, "/projects/current", Access::client_plus(), get_current);
-  r.add(Method::kGet, "/internal/projects/current", Access::admin(), get_internal_current);
+  // The project is the request's context: answered from memory.
+  r.add(Method::kGet, "/projects/current", Access::client_plus(), get_current, Runs::kMemory);
+  r.add(Method::kGet, "/internal/projects/current", Access::admin(), get_internal_current,
+        Runs::kMemory);
   r.add(Method::kPatch, "/internal/projects/current", Access::admin(), patch_internal_current);
   r.add(Method::kDelete, "/internal/projects/current", Access::admin(), delete_internal_current);
   r.add(Method::kGet, "/internal/projects", Access::client_plus(), list_internal_projects);

@@ -26,9 +26,13 @@ static Response root(RequestContext& ctx) {
   return Response::text(200, std::move(text));
 }
 
-static Response jwks(RequestContext& ctx) {
+// The project's existence is read through the read cache (like header
+// auth's), so the JWKS is answered from memory when the project is cached.
+static std::optional<Response> jwks(RequestContext& ctx) {
   const std::string& id = ctx.params.at("project_id");
-  if (!ctx.app.store->projects().get_project(id)) throw core::PlainError(404, "Project not found");
+  auto project = ctx.cached_project(id);
+  if (!project) return std::nullopt;  // in memory, not cached: needs the database
+  if (!*project) throw core::PlainError(404, "Project not found");
   return Response::json(200, ctx.app.tokens->jwks(id));
 }
 
@@ -60,8 +64,9 @@ static Response check_feature_support(RequestContext& ctx) {
 }
 
 void register_root_routes(Router& r) {
-  r.add(Method::kGet, "/", Access::any(), root);
-  r.add(Method::kGet, "/projects/{project_id}/.well-known/jwks.json", Access::any(), jwks);
+  r.add(Method::kGet, "/", Access::any(), root, Runs::kMemory);
+  r.add(Method::kGet, "/projects/{project_id}/.well-known/jwks.json", Access::any(), jwks,
+        Runs::kMemory);
   r.add(Method::kPost, "/check-version", Access::any(), check_version);
   r.add(Method::kPost, "/check-feature-support", Access::any(), check_feature_support);
 }

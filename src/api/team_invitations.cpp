@@ -111,7 +111,7 @@ Response revoke(RequestContext& ctx) {
 
 void register_team_invitation_routes(Router& r) {
   r.add(Method::kPost, "/team-invitations/send-code", Access::client_plus(), send_code,
-        Waits::kLong);
+        Runs::kLong);
   r.add(Method::kPost, "/team-invitations/accept", Access::client_plus(), accept);
   r.add(Method::kPost, "/team-invitations/accept/details", Access::client_plus(), details);
   r.add(Method::kPost, "/team-invitations/accept/check-code", Access::client_plus(), check_code);

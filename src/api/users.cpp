@@ -346,15 +346,16 @@ Response delete_user(RequestContext& ctx) {
 
 }  // namespace
 
-// PATCH and POST may set a password (argon2id): Waits::kLong.
+// PATCH and POST may set a password (argon2id): Runs::kLong.
 void register_user_routes(Router& r) {
-  r.add(Method::kGet, "/users/me", Access::client_plus(), get_me);
-  r.add(Method::kPatch, "/users/me", Access::client_plus(), patch_me, Waits::kLong);
+  // The signed-in user is the request's context: answered from memory.
+  r.add(Method::kGet, "/users/me", Access::client_plus(), get_me, Runs::kMemory);
+  r.add(Method::kPatch, "/users/me", Access::client_plus(), patch_me, Runs::kLong);
   r.add(Method::kDelete, "/users/me", Access::client_plus(), delete_me);
   r.add(Method::kGet, "/users", Access::server_plus(), list_users);
-  r.add(Method::kPost, "/users", Access::server_plus(), create_user, Waits::kLong);
+  r.add(Method::kPost, "/users", Access::server_plus(), create_user, Runs::kLong);
   r.add(Method::kGet, "/users/{user_id}", Access::server_plus(), get_user);
-  r.add(Method::kPatch, "/users/{user_id}", Access::server_plus(), patch_user_by_id, Waits::kLong);
+  r.add(Method::kPatch, "/users/{user_id}", Access::server_plus(), patch_user_by_id, Runs::kLong);
   r.add(Method::kDelete, "/users/{user_id}", Access::server_plus(), delete_user);
 }
 

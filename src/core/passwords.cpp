@@ -135,9 +135,6 @@ void PasswordHasher::run_worker() {
 }
 
 void PasswordHasher::enqueue(std::function<void()> job) {
-  // Waiting for a hash on an I/O thread would stall every connection on it:
-  // have the server rerun the request on a worker instead.
-  if (store::on_non_blocking_thread()) throw store::NeedsWorker();
   {
     std::lock_guard lock(mutex_);
     if (stopping_) throw Overloaded();

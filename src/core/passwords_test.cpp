@@ -212,12 +212,6 @@ TEST(PasswordHasher, FullQueueThrowsOverloadedAndAcceptedJobsStillFinish) {
   EXPECT_TRUE(hasher.verify("pw2", queued2.get()));
 }
 
-TEST(PasswordHasher, RefusesToBlockANonBlockingThread) {
-  PasswordHasher hasher(cheap());
-  store::NonBlockingScope scope;
-  EXPECT_THROW(hasher.verify("pw", std::nullopt), store::NeedsWorker);
-}
-
 // authenticate_with_password against a real SQLite store.
 class PasswordSignIn : public ::testing::Test {
  protected:

@@ -83,27 +83,35 @@ IssuedSession sign_in(const SessionServices& s, const std::string& project_id,
   return create_session(s, project_id, branch_id, user.id, SessionOptions{}, client);
 }
 
+std::optional<store::Session> find_session_by_refresh_token(const SessionServices& s,
+                                                            std::string_view refresh_token) {
+  // The lookup is by digest: the token itself is never compared.
+  return s.store.sessions().find_session_by_token_digest(refresh_token_digest(refresh_token));
+}
+
+bool is_live_session(const SessionServices& s, const store::Session& session,
+                     const std::string& project_id) {
+  if (session.project_id != project_id) return false;
+  return !(session.expires_at_millis && *session.expires_at_millis < s.clock.now_millis());
+}
+
 std::optional<store::Session> find_live_session(const SessionServices& s,
                                                 const std::string& project_id,
                                                 std::string_view refresh_token) {
-  // The lookup is by digest: the token itself is never compared.
-  auto session =
-      s.store.sessions().find_session_by_token_digest(refresh_token_digest(refresh_token));
-  if (!session || session->project_id != project_id) return std::nullopt;
-  if (session->expires_at_millis && *session->expires_at_millis < s.clock.now_millis())
-    return std::nullopt;
+  auto session = find_session_by_refresh_token(s, refresh_token);
+  if (!session || !is_live_session(s, *session, project_id)) return std::nullopt;
   return session;
 }
 
 std::string refresh_access_token(const SessionServices& s, const std::string& project_id,
-                                 const std::string& branch_id, std::string_view refresh_token,
+                                 const std::string& branch_id,
+                                 const std::optional<store::Session>& session,
                                  const ClientInfo& client) {
-  auto session = find_live_session(s, project_id, refresh_token);
-  if (!session) throw errors::refresh_token_not_found_or_expired();
+  if (!session || !is_live_session(s, *session, project_id))
+    throw errors::refresh_token_not_found_or_expired();
   // The claims follow the user as they are now (a changed name, a verified
-  // e-mail, a new selected team show in the next token). Read before
-  // anything is recorded: on an I/O thread a cache miss hands the whole
-  // request to a worker.
+  // e-mail, a new selected team show in the next token), from the claims
+  // cache; a miss reads the user.
   auto claims = token_claims(s, project_id, session->user_id);
   if (!claims) throw errors::refresh_token_not_found_or_expired();
   std::string token = s.tokens.issue(project_id, claims->claims(), branch_id, session->id);

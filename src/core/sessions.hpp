@@ -88,17 +88,29 @@ IssuedSession sign_in(const SessionServices& s, const std::string& project_id,
 // What a session row stores of its refresh token, and what it is found by.
 std::string refresh_token_digest(std::string_view refresh_token);
 
+// The session whose refresh token is `refresh_token`, as stored (in any
+// project, expired or not): what refresh_access_token is given.
+std::optional<store::Session> find_session_by_refresh_token(const SessionServices& s,
+                                                            std::string_view refresh_token);
+
+// Whether `session` is live in `project_id`: of that project, not expired.
+bool is_live_session(const SessionServices& s, const store::Session& session,
+                     const std::string& project_id);
+
 // Looks up the session of `refresh_token`; nullopt when there is none in
 // `project_id` or it has expired (tokens.md §6).
 std::optional<store::Session> find_live_session(const SessionServices& s,
                                                 const std::string& project_id,
                                                 std::string_view refresh_token);
 
-// A new access token for the session of `refresh_token` (same session id; the
-// refresh token is not rotated), recording the use. Throws
-// REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED.
+// A new access token for `session`, the row of the refresh token presented
+// (find_session_by_refresh_token, or read by the caller beforehand; nullopt:
+// no row has its digest): same session id, the refresh token is not rotated;
+// records the use. Throws REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED unless the
+// session is live in `project_id`. Reads nothing.
 std::string refresh_access_token(const SessionServices& s, const std::string& project_id,
-                                 const std::string& branch_id, std::string_view refresh_token,
+                                 const std::string& branch_id,
+                                 const std::optional<store::Session>& session,
                                  const ClientInfo& client);
 
 }  // namespace latchkey::core

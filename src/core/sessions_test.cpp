@@ -91,8 +91,9 @@ TEST_F(Sessions, RefreshIssuesATokenForTheSameSessionAndRecordsUse) {
   auto u = user(project_);
   auto s = sign_in(services(), project_, "main", u, {"127.0.0.1", ""});
   clock_.advance(60000);
-  std::string fresh = refresh_access_token(services(), project_, "main", s.refresh_token,
-                                           {"10.0.0.7", "second-agent"});
+  std::string fresh = refresh_access_token(
+      services(), project_, "main", find_session_by_refresh_token(services(), s.refresh_token),
+      {"10.0.0.7", "second-agent"});
   auto c = claims(fresh);
   EXPECT_EQ(c.refresh_token_id, s.session_id);
   EXPECT_EQ(c.sub, u.id);
@@ -102,7 +103,9 @@ TEST_F(Sessions, RefreshIssuesATokenForTheSameSessionAndRecordsUse) {
   EXPECT_EQ(store_->users().get_user(project_, u.id)->last_active_at_millis,
             *row.last_used_at_millis);
   // Not rotated: the refresh token still works.
-  EXPECT_NO_THROW(refresh_access_token(services(), project_, "main", s.refresh_token, {}));
+  EXPECT_NO_THROW(refresh_access_token(services(), project_, "main",
+                                       find_session_by_refresh_token(services(), s.refresh_token),
+                                       {}));
 }
 
 // The claims SDK 2.8.41+ build a user from, as the user is at each issuance.
@@ -205,7 +208,8 @@ TEST_F(Sessions, RefreshRefusesUnknownForeignExpiredAndDeletedSessions) {
   auto u = user(project_);
   auto expect_refused = [&](const std::string& project, const std::string& token) {
     try {
-      refresh_access_token(services(), project, "main", token, {});
+      refresh_access_token(services(), project, "main",
+                           find_session_by_refresh_token(services(), token), {});
       ADD_FAILURE() << "refresh succeeded";
     } catch (const KnownError& e) {
       EXPECT_EQ(e.code(), "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
@@ -221,12 +225,28 @@ TEST_F(Sessions, RefreshRefusesUnknownForeignExpiredAndDeletedSessions) {
   SessionOptions short_lived;
   short_lived.expires_in_millis = 1000;
   auto brief = create_session(services(), project_, "main", u.id, short_lived, {});
-  EXPECT_NO_THROW(refresh_access_token(services(), project_, "main", brief.refresh_token, {}));
+  EXPECT_NO_THROW(
+      refresh_access_token(services(), project_, "main",
+                           find_session_by_refresh_token(services(), brief.refresh_token), {}));
   clock_.advance(1001);
   expect_refused(project_, brief.refresh_token);
 
   ASSERT_TRUE(store_->sessions().delete_session(project_, s.session_id));
   expect_refused(project_, s.refresh_token);
+}
+
+// The refresh is given the row its caller read (the server reads it without
+// blocking on PostgreSQL) and reads nothing itself: the row it is given
+// decides, whatever the database holds by then.
+TEST_F(Sessions, RefreshUsesTheRowItIsGiven) {
+  auto u = user(project_);
+  auto s = sign_in(services(), project_, "main", u, {});
+  auto row = find_session_by_refresh_token(services(), s.refresh_token);
+  ASSERT_TRUE(row);
+  ASSERT_TRUE(store_->sessions().delete_session(project_, s.session_id));
+  auto c = claims(refresh_access_token(services(), project_, "main", row, {}));
+  EXPECT_EQ(c.refresh_token_id, s.session_id);
+  EXPECT_THROW(refresh_access_token(services(), project_, "main", std::nullopt, {}), KnownError);
 }
 
 TEST_F(Sessions, CreateSessionForAMissingUserIsUserIdDoesNotExist) {

@@ -27,8 +27,9 @@ bool manages_project(const store::User& u, const std::string& project_id) {
   });
 }
 
-// §3.3: the admin access token replaces the key check.
-void check_admin_access_token(RequestContext& ctx, std::string_view token,
+// §3.3: the admin access token replaces the key check. false: the request
+// needs the database (in memory, a read the cache cannot answer).
+bool check_admin_access_token(RequestContext& ctx, std::string_view token,
                               const std::string& project_id) {
   auto result = ctx.app.tokens->verify(token);
   if (auto* err = std::get_if<core::TokenError>(&result)) {
@@ -38,16 +39,21 @@ void check_admin_access_token(RequestContext& ctx, std::string_view token,
   }
   const auto& claims = std::get<core::AccessTokenClaims>(result);
   if (claims.aud != "internal") throw e::admin_access_token_is_not_admin();
-  auto user = ctx.app.cache->get_user("internal", claims.sub);
-  if (!user)
+  auto user = ctx.cached_user("internal", claims.sub);
+  if (!user) return false;
+  if (!*user)
     throw core::PlainError(401,
                            "The user associated with the admin access token is no longer valid. "
                            "Please refresh the admin access token and try again.");
-  if (!manages_project(*user, project_id)) throw e::admin_access_token_is_not_admin();
-  if (!ctx.app.cache->get_project(project_id)) throw e::invalid_project_for_admin_access_token();
+  if (!manages_project(**user, project_id)) throw e::admin_access_token_is_not_admin();
+  auto project = ctx.cached_project(project_id);
+  if (!project) return false;
+  if (!*project) throw e::invalid_project_for_admin_access_token();
+  return true;
 }
 
-void check_key(RequestContext& ctx, AccessType type, const std::string& project_id) {
+// false: the request needs the database (as above).
+bool check_key(RequestContext& ctx, AccessType type, const std::string& project_id) {
   const auto& h = ctx.req.headers;
   std::optional<std::string_view> key;
   store::KeyKind kind{};
@@ -70,9 +76,9 @@ void check_key(RequestContext& ctx, AccessType type, const std::string& project_
   }
   // Keys are stored as digests: the lookup compares digests, so the key
   // itself is never compared byte by byte.
-  bool valid = ctx.app.cache->is_valid_key(project_id, kind, core::sha256_hex(*key),
-                                           ctx.app.clock->now_millis());
-  if (valid) return;
+  auto valid = ctx.cached_key_valid(project_id, kind, core::sha256_hex(*key));
+  if (!valid) return false;
+  if (*valid) return true;
   switch (type) {
     case AccessType::kClient:
       throw e::invalid_publishable_client_key(project_id);
@@ -81,11 +87,12 @@ void check_key(RequestContext& ctx, AccessType type, const std::string& project_
     case AccessType::kAdmin:
       throw e::invalid_super_secret_admin_key(project_id);
   }
+  return false;  // not reached
 }
 
 }  // namespace
 
-void authenticate(RequestContext& ctx) {
+bool authenticate(RequestContext& ctx) {
   const auto& h = ctx.req.headers;
   auto type_header = h.get_nonempty("x-stack-access-type");
   auto admin_token = h.get_nonempty("x-stack-admin-access-token");
@@ -94,7 +101,7 @@ void authenticate(RequestContext& ctx) {
         h.get_nonempty("x-stack-secret-server-key") ||
         h.get_nonempty("x-stack-super-secret-admin-key") || admin_token)
       throw e::project_key_without_access_type();
-    return;  // no auth; the access token is not looked at
+    return true;  // no auth; the access token is not looked at
   }
   auto type = parse_access_type(*type_header);
   if (!type) throw e::invalid_access_type(*type_header);
@@ -121,21 +128,24 @@ void authenticate(RequestContext& ctx) {
   if (h.get("x-stack-development-override-key"))
     throw core::PlainError(
         401, "Development key override is only allowed in development or test environments");
-  if (admin_token) {
-    check_admin_access_token(ctx, *admin_token, project_id);
-  } else {
-    check_key(ctx, *type, project_id);
-  }
+  if (!(admin_token ? check_admin_access_token(ctx, *admin_token, project_id)
+                    : check_key(ctx, *type, project_id)))
+    return false;
 
-  ctx.project = ctx.app.cache->get_project(project_id);
+  auto project = ctx.cached_project(project_id);
+  if (!project) return false;
+  ctx.project = std::move(*project);
   if (!ctx.project) throw e::project_not_found(project_id);
   if (ctx.branch_id != "main") throw e::branch_does_not_exist(ctx.branch_id);
   ctx.access_type = type;
   if (claims) {
     // A user deleted since the token was issued: the request is signed out.
-    ctx.user = ctx.app.cache->get_user(project_id, claims->sub);
+    auto user = ctx.cached_user(project_id, claims->sub);
+    if (!user) return false;
+    ctx.user = std::move(*user);
     if (ctx.user) ctx.session_id = claims->refresh_token_id;
   }
+  return true;
 }
 
 }  // namespace latchkey::http

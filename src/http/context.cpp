@@ -1,6 +1,7 @@
 #include "http/context.hpp"
 
 #include "core/errors.hpp"
+#include "store/read_cache.hpp"
 
 namespace latchkey::http {
 
@@ -19,6 +20,26 @@ std::string_view access_type_name(AccessType t) {
 const store::Project& RequestContext::require_project() const {
   if (!project) throw std::logic_error("route needs a project but auth resolved none");
   return *project;
+}
+
+std::optional<std::shared_ptr<const store::Project>> RequestContext::cached_project(
+    const std::string& id) const {
+  if (in_memory) return app.cache->peek_project(id);
+  return app.cache->get_project(id);
+}
+
+std::optional<bool> RequestContext::cached_key_valid(const std::string& project_id,
+                                                     store::KeyKind kind,
+                                                     const std::string& digest) const {
+  int64_t now = app.clock->now_millis();
+  if (in_memory) return app.cache->peek_valid_key(project_id, kind, digest, now);
+  return app.cache->is_valid_key(project_id, kind, digest, now);
+}
+
+std::optional<std::shared_ptr<const store::User>> RequestContext::cached_user(
+    const std::string& project_id, const std::string& id) const {
+  if (in_memory) return app.cache->peek_user(project_id, id);
+  return app.cache->get_user(project_id, id);
 }
 
 ObjectReader RequestContext::body_reader(bool required) {

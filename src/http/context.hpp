@@ -22,6 +22,14 @@ std::string_view access_type_name(AccessType t);
 // A route's path parameters by name, decoded (router.hpp).
 using PathParams = std::map<std::string, std::string>;
 
+// The session a refresh looks up, read before its handler ran (router.hpp
+// Runs::kSessionRead): the refresh token the route's session hint found, and
+// the row whose digest is that token's, as stored (nullopt: none).
+struct SessionRead {
+  std::string refresh_token;
+  std::optional<store::Session> session;
+};
+
 struct RequestContext {
   RequestContext(App& a, const Request& r, std::string id, const PathParams& p)
       : app(a), req(r), request_id(std::move(id)), params(p) {}
@@ -44,6 +52,21 @@ struct RequestContext {
   std::string branch_id = "main";
   std::shared_ptr<const store::User> user;
   std::optional<std::string> session_id;  // refreshTokenId of the access token
+  // This run is on an I/O thread, which must not block (router.hpp Runs):
+  // the read cache is only peeked (cached_*), and a handler that needs more
+  // returns nullopt. Otherwise the run is on a worker and may load.
+  bool in_memory = false;
+  // Runs::kSessionRead: the session read before the handler ran, or null.
+  const SessionRead* session_read = nullptr;
+
+  // The read cache's answers (nullptr: no such project / user): loaded on a
+  // miss on a worker; in memory, nullopt on a miss.
+  std::optional<std::shared_ptr<const store::Project>> cached_project(const std::string& id) const;
+  std::optional<bool> cached_key_valid(const std::string& project_id, store::KeyKind kind,
+                                       const std::string& digest) const;
+  std::optional<std::shared_ptr<const store::User>> cached_user(const std::string& project_id,
+                                                                const std::string& id) const;
+
   // Headers the pipeline adds to the response whatever it is, errors
   // included (e.g. the OAuth callback always clears its cookie).
   std::vector<std::pair<std::string, std::string>> response_headers;

@@ -193,7 +193,15 @@ Router::Match Pipeline::match(const Request& req) const {
   return router_.match(req.method, *rest);
 }
 
-Response Pipeline::handle(const Request& req, const Router::Match& match) const {
+Runs Pipeline::runs(const Request& req, const Router::Match& match) const {
+  if (match.route) return match.route->runs;
+  if (kind_of(req) == Kind::kOther && req.method != Method::kGet && req.method != Method::kHead)
+    return Runs::kDatabase;
+  return Runs::kMemory;
+}
+
+std::optional<Response> Pipeline::handle(const Request& req, const Router::Match& match,
+                                         bool in_memory, const SessionRead* session_read) const {
   switch (kind_of(req)) {
     case Kind::kRedirect: {
       std::string norm;
@@ -218,13 +226,14 @@ Response Pipeline::handle(const Request& req, const Router::Match& match) const 
       break;
   }
   std::string request_id = core::random_request_id();
-  Response r = handle_api(req, match, request_id);
-  r.fixed_headers = kApiHeaders;
+  std::optional<Response> r = handle_api(req, match, request_id, in_memory, session_read);
+  if (r) r->fixed_headers = kApiHeaders;
   return r;
 }
 
-Response Pipeline::handle_api(const Request& req, const Router::Match& match,
-                              const std::string& request_id) const {
+std::optional<Response> Pipeline::handle_api(const Request& req, const Router::Match& match,
+                                             const std::string& request_id, bool in_memory,
+                                             const SessionRead* session_read) const {
   if (match.path_exists && !match.route) {
     // Not a route-handler response: no request id, no override (§7.4, §10).
     if (req.method == Method::kHead && match.has_get)
@@ -233,12 +242,14 @@ Response Pipeline::handle_api(const Request& req, const Router::Match& match,
   }
 
   RequestContext ctx{app_, req, request_id, match.params};
+  ctx.in_memory = in_memory;
+  ctx.session_read = session_read;
   Response res;
   try {
     ctx.body = parse_body(req);
     ctx.query = Json::object();
     for (auto& [k, v] : req.query) ctx.query[sanitize_utf8(k)] = sanitize_utf8(v);
-    authenticate(ctx);
+    if (!authenticate(ctx)) return std::nullopt;  // in memory: a cache miss
     if (!match.route) {
       std::string host = req.host.empty() ? "localhost" : req.host;
       res = Response::text(
@@ -258,7 +269,12 @@ Response Pipeline::handle_api(const Request& req, const Router::Match& match,
           throw e::insufficient_access_type(access_type_name(*ctx.access_type), allowed);
         }
       }
-      res = match.route->handler(ctx);
+      std::optional<Response> handled = match.route->handler(ctx);
+      if (!handled) {
+        if (in_memory) return std::nullopt;
+        throw std::logic_error("a handler running on a worker asked for the database");
+      }
+      res = std::move(*handled);
       if (res.content_type && res.content_type->rfind("application/json", 0) == 0) {
         auto accept = req.headers.get("accept");
         if (accept && accept->find("text/html") != std::string_view::npos) {
@@ -266,8 +282,6 @@ Response Pipeline::handle_api(const Request& req, const Router::Match& match,
         }
       }
     }
-  } catch (const store::NeedsWorker&) {
-    throw;  // served from caches failed: the server reruns this on a worker
   } catch (const core::KnownError& err) {
     res = render_known(err);
   } catch (const core::PlainError& err) {

@@ -55,7 +55,7 @@ struct Segments {
 
 }  // namespace
 
-void Router::add(Method method, std::string pattern, Access access, Handler handler, Waits waits,
+void Router::add(Method method, std::string pattern, Access access, Handler handler, Runs runs,
                  SessionHint session_hint) {
   Pattern parsed;
   for_each_segment(pattern, [&](std::string_view seg) { parsed.segments.emplace_back(seg); });
@@ -68,8 +68,10 @@ void Router::add(Method method, std::string pattern, Access access, Handler hand
       parsed.param_mask |= uint32_t{1} << (parsed.segments.size() - 1 - i);
     }
   }
+  if (runs == Runs::kSessionRead && !session_hint)
+    throw std::logic_error("a session-read route needs a session hint: " + pattern);
   Route route{method, std::move(pattern), std::move(access), std::move(handler),
-              waits,  session_hint};
+              runs,   session_hint};
   for (auto& p : patterns_) {
     if (p.segments == parsed.segments && p.param_mask == parsed.param_mask) {
       p.routes.push_back(std::move(route));

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,11 @@
 
 namespace latchkey::http {
 
-using Handler = std::function<Response(RequestContext&)>;
+// A route's handler. nullopt: the request needs the database after all
+// (something it needs is not in the read cache); only a handler running in
+// memory (RequestContext::in_memory) answers that, and the server then runs
+// the request again on a worker. A handler returning Response converts.
+using Handler = std::function<std::optional<Response>(RequestContext&)>;
 
 // Who may call a route (endpoints-index.md): `required` false means auth is
 // optional (header auth still runs when headers are sent).
@@ -30,22 +35,29 @@ struct Access {
   static Access admin() { return {true, {AccessType::kAdmin}}; }
 };
 
-// What a route may wait on besides the database. kLong: a password hash, an
-// e-mail server or an OAuth provider. Such routes run on a pool of their own
-// (--long-worker-threads), so a burst of sign-ins cannot occupy the workers
-// that serve refreshes and reads, and those stay few (one per core: more
-// runnable threads than cores only adds context switches).
+// Where a route's handler runs; the server decides once per request, by
+// this, before running it (nothing below http/ knows about threads).
+// kMemory: on the I/O thread that parsed the request, when the request's
+//   context (project, key validity, signed-in user) is in the read cache;
+//   the handler touches nothing but the context (and the read cache, through
+//   RequestContext::cached_*). On a miss the request runs on a worker.
+// kDatabase: on a worker (--worker-threads).
+// kLong: on a pool of its own (--long-worker-threads): a password hash, an
+//   e-mail server or an OAuth provider, so a burst of sign-ins cannot occupy
+//   the workers that serve refreshes and reads, and those stay few (one per
+//   core: more runnable threads than cores only adds context switches).
 // kSessionRead: a refresh, whose one read is the session by refresh-token
-// digest and which changes nothing before that read. It is tried on the I/O
-// thread like a GET; where the store can read without blocking (PostgreSQL,
-// Store::open_async_reads) the I/O thread does the read and the request
-// never takes a worker.
-enum class Waits { kDatabase, kLong, kSessionRead };
+//   digest and which changes nothing before that read. Where the store reads
+//   without blocking (PostgreSQL, Store::open_async_reads) the I/O thread
+//   reads the session of the route's session_hint, then runs the handler
+//   itself with that row in RequestContext::session_read, in memory. Without
+//   a hint, on SQLite, or when that read fails: on a worker, whose handler
+//   reads the session itself.
+enum class Runs { kMemory, kDatabase, kLong, kSessionRead };
 
 // For a kSessionRead route: the refresh token the request will look up, when
-// the request alone tells it. The server then reads that session before
-// running the handler instead of running it twice (once to learn which
-// session it needs). nullopt, or no hint: the handler's own read says.
+// the request alone tells it; the server reads that token's session before
+// running the handler. nullopt, or no hint: the handler reads it, on a worker.
 using SessionHint = std::optional<std::string> (*)(const Request& req);
 
 struct Route {
@@ -53,14 +65,14 @@ struct Route {
   std::string pattern;
   Access access;
   Handler handler;
-  Waits waits = Waits::kDatabase;
+  Runs runs = Runs::kDatabase;
   SessionHint session_hint = nullptr;
 };
 
 class Router {
  public:
   void add(Method method, std::string pattern, Access access, Handler handler,
-           Waits waits = Waits::kDatabase, SessionHint session_hint = nullptr);
+           Runs runs = Runs::kDatabase, SessionHint session_hint = nullptr);
 
   struct Match {
     const Route* route = nullptr;  // set when method and path match

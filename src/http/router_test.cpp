@@ -7,16 +7,33 @@ namespace {
 
 Response ok(RequestContext&) { return Response::empty(200); }
 
-TEST(Router, CarriesWhatARouteWaitsOn) {
+std::optional<std::string> no_token(const Request&) { return std::nullopt; }
+
+TEST(Router, CarriesHowARouteRuns) {
   Router r;
-  r.add(Method::kPost, "/auth/password/sign-in", Access::client_plus(), ok, Waits::kLong);
-  r.add(Method::kPost, "/auth/sessions/current/refresh", Access::client_plus(), ok);
-  auto sign_in = r.match(Method::kPost, "/auth/password/sign-in");
-  ASSERT_TRUE(sign_in.route);
-  EXPECT_EQ(sign_in.route->waits, Waits::kLong);
-  auto refresh = r.match(Method::kPost, "/auth/sessions/current/refresh");
-  ASSERT_TRUE(refresh.route);
-  EXPECT_EQ(refresh.route->waits, Waits::kDatabase);
+  r.add(Method::kPost, "/auth/password/sign-in", Access::client_plus(), ok, Runs::kLong);
+  r.add(Method::kGet, "/users/me", Access::client_plus(), ok, Runs::kMemory);
+  r.add(Method::kPost, "/auth/sessions/current/refresh", Access::client_plus(), ok,
+        Runs::kSessionRead, no_token);
+  r.add(Method::kGet, "/teams", Access::client_plus(), ok);
+  auto runs = [&](Method m, std::string_view path) {
+    auto match = r.match(m, path);
+    EXPECT_TRUE(match.route) << path;
+    return match.route ? match.route->runs : Runs::kDatabase;
+  };
+  EXPECT_EQ(runs(Method::kPost, "/auth/password/sign-in"), Runs::kLong);
+  EXPECT_EQ(runs(Method::kGet, "/users/me"), Runs::kMemory);
+  EXPECT_EQ(runs(Method::kPost, "/auth/sessions/current/refresh"), Runs::kSessionRead);
+  EXPECT_EQ(r.match(Method::kPost, "/auth/sessions/current/refresh").route->session_hint, no_token);
+  EXPECT_EQ(runs(Method::kGet, "/teams"), Runs::kDatabase);  // the default
+}
+
+// A session read needs to know which session: without a hint the route
+// could only run on a worker, which says kDatabase.
+TEST(Router, ASessionReadRouteNeedsAHint) {
+  Router r;
+  EXPECT_THROW(r.add(Method::kPost, "/refresh", Access::any(), ok, Runs::kSessionRead),
+               std::logic_error);
 }
 
 TEST(Router, LiteralSegmentsWinOverParameters) {

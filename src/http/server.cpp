@@ -105,7 +105,7 @@ struct Server::Impl {
   // null (SQLite). Declared after iocs so they go first.
   std::vector<std::unique_ptr<store::AsyncReads>> reads;
   // Requests that wait on the database only, and those that may wait longer
-  // (router.hpp Waits): the long waits never hold up the quick ones.
+  // (router.hpp Runs::kLong): the long waits never hold up the quick ones.
   asio::thread_pool workers;
   asio::thread_pool long_workers;
   tcp::acceptor acceptor{ioc};
@@ -150,66 +150,45 @@ struct Server::Impl {
         token);
   }
 
-  // Runs `req` on this I/O thread, from caches. nullopt: it needs a worker
-  // (the database, a hash, the network), or, with `digest` set, the session
-  // of that refresh-token digest first.
-  std::optional<Response> try_here(const Request& req, const Router::Match& match,
-                                   std::optional<std::string>& digest) {
-    store::NonBlockingScope non_blocking;
-    try {
-      return pipeline.handle(req, match);
-    } catch (const store::NeedsSessionRead& need) {
-      digest = need.digest();
-    } catch (const store::NeedsWorker&) {
-    }
-    return std::nullopt;
-  }
-
-  // Reads the session of `digest` without blocking, then runs `req` on this
-  // I/O thread with it at hand. nullopt: it needs a worker after all (or the
-  // read failed, and the worker's own read reports why).
+  // Reads the session of the refresh token that `match`'s session hint
+  // finds in `req`, without blocking, into `read`; then runs `req` here, in
+  // memory, with that row at hand. nullopt: it runs on a worker (no token
+  // in the request, the read failed and the worker's own read reports why,
+  // or something is missing from the read cache).
   asio::awaitable<std::optional<Response>> read_then_handle(const Request& req,
                                                             const Router::Match& match,
                                                             store::AsyncReads& reads,
-                                                            std::string digest) {
-    auto [error, session] = co_await async_find_session(reads, digest);
+                                                            std::optional<SessionRead>& read) {
+    auto token = match.route->session_hint(req);
+    if (!token) co_return std::nullopt;
+    auto [error, session] = co_await async_find_session(reads, core::refresh_token_digest(*token));
     if (error) co_return std::nullopt;
-    store::NonBlockingScope non_blocking;
-    store::PrefetchedSession prefetched(std::move(digest), std::move(session));
-    try {
-      co_return pipeline.handle(req, match);
-    } catch (const store::NeedsWorker&) {
-      co_return std::nullopt;
-    }
+    read.emplace(SessionRead{std::move(*token), std::move(session)});
+    co_return pipeline.handle(req, match, /*in_memory=*/true, &*read);
   }
 
   // The response to `req`, whose route is `match` (matched once, by the
-  // caller; every run below uses it). Reads are first tried right here from
-  // memory (caches, no database), and refreshes too where the store reads
-  // without blocking; anything else that needs the database, a hash or the
-  // network runs on a worker of the pool its route waits on, and resumes
-  // here.
+  // caller; every run below uses it), run where runs() says: here, on this
+  // I/O thread, from memory (kMemory; kSessionRead once its session is read
+  // without blocking), or on a worker of the pool the route declares. A run
+  // here that finds something missing from the read cache comes back
+  // without a response, and the request runs on a worker instead.
   asio::awaitable<Response> respond(const Request& req, const Router::Match& match,
                                     store::AsyncReads* reads) {
-    const Route* route = match.route;
-    bool here = req.method == Method::kGet || req.method == Method::kHead ||
-                req.method == Method::kOptions ||
-                (reads && route && route->waits == Waits::kSessionRead);
-    if (here) {
-      std::optional<std::string> digest;
-      if (route && route->session_hint)
-        if (auto token = route->session_hint(req)) digest = core::refresh_token_digest(*token);
-      std::optional<Response> r;
-      if (!digest) r = try_here(req, match, digest);
-      if (!r && digest && reads)
-        r = co_await read_then_handle(req, match, *reads, std::move(*digest));
-      if (r) co_return std::move(*r);
-    }
-    auto& pool = route && route->waits == Waits::kLong ? long_workers : workers;
+    const Runs runs = pipeline.runs(req, match);
+    std::optional<SessionRead> read;
+    std::optional<Response> here;
+    if (runs == Runs::kMemory)
+      here = pipeline.handle(req, match, /*in_memory=*/true);
+    else if (runs == Runs::kSessionRead && reads)
+      here = co_await read_then_handle(req, match, *reads, read);
+    if (here) co_return std::move(*here);
+    auto& pool = runs == Runs::kLong ? long_workers : workers;
+    const SessionRead* session_read = read ? &*read : nullptr;
     co_return co_await asio::co_spawn(
         pool,
-        [this, &req, &match]() -> asio::awaitable<Response> {
-          co_return pipeline.handle(req, match);
+        [this, &req, &match, session_read]() -> asio::awaitable<Response> {
+          co_return *pipeline.handle(req, match, /*in_memory=*/false, session_read);
         },
         asio::use_awaitable);
   }

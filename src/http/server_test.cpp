@@ -11,8 +11,11 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "core/crypto.hpp"
+#include "core/projects.hpp"
 #include "store/store.hpp"
 
 namespace latchkey::http {
@@ -27,7 +30,10 @@ using Clock = std::chrono::steady_clock;
 // manager would, and waits for run() to return.
 class RunningServer {
  public:
-  explicit RunningServer(Router routes) : router_(std::move(routes)) {
+  // `cache_ttl`: the read cache's (0: off, every context read misses).
+  explicit RunningServer(Router routes,
+                         std::chrono::milliseconds cache_ttl = std::chrono::milliseconds(0))
+      : router_(std::move(routes)) {
     auto dir = std::filesystem::path(::testing::TempDir()) /
                ("latchkey-server-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
@@ -39,7 +45,9 @@ class RunningServer {
     app_.config.worker_threads = 1;
     app_.config.long_worker_threads = 1;
     app_.store = store::open_store(db.string());
-    app_.cache = std::make_unique<store::ReadCache>(*app_.store, std::chrono::milliseconds(0));
+    app_.store->migrate();
+    app_.clock = std::make_unique<core::OffsetClock>();
+    app_.cache = std::make_unique<store::ReadCache>(*app_.store, cache_ttl);
     pipeline_ = std::make_unique<Pipeline>(app_, router_);
     server_ = std::make_unique<Server>(app_, *pipeline_);
     port_ = server_->listen();
@@ -62,6 +70,8 @@ class RunningServer {
     asio::read(socket, asio::dynamic_buffer(reply), ec);  // to EOF (or a reset)
     return reply;
   }
+
+  App& app() { return app_; }
 
   // SIGTERM, then the time run() took to return.
   Clock::duration stop() {
@@ -130,34 +140,126 @@ TEST(Server, AResponseThatThrowsIsNoLongerInFlight) {
   EXPECT_LT(server.stop(), std::chrono::seconds(5));
 }
 
-// The server matches a request's route once and every run of the request
-// uses that match: a GET tried on the I/O thread that turns out to need the
-// database runs again on a worker with the very parameters the server
-// matched (before, each run matched the path anew).
-TEST(Server, ARequestRunAgainOnAWorkerKeepsItsMatch) {
-  struct Run {
-    const void* params;  // the parameters object the handler was given
-    bool on_io_thread;
-  };
-  std::mutex mutex;
-  std::vector<Run> runs;
+// What a handler saw on one run of a request.
+struct Run {
+  const void* params;  // the parameters object the handler was given
+  bool in_memory;
+};
+
+class RunLog {
+ public:
+  void add(const RequestContext& ctx) {
+    std::lock_guard lock(mutex_);
+    runs_.push_back({&ctx.params, ctx.in_memory});
+  }
+  std::vector<Run> take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(runs_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<Run> runs_;
+};
+
+// A route declared kMemory is answered on the I/O thread, by one run.
+TEST(Server, AMemoryRouteIsAnsweredOnTheIoThread) {
+  RunLog runs;
   Router r;
-  r.add(Method::kGet, "/reads/{id}", Access::any(), [&](RequestContext& ctx) {
-    bool on_io_thread = store::on_non_blocking_thread();
-    {
-      std::lock_guard lock(mutex);
-      runs.push_back({&ctx.params, on_io_thread});
-    }
-    if (on_io_thread) throw store::NeedsWorker();  // as a store read there would
-    return Response::text(200, "id=" + ctx.params.at("id"));
-  });
+  r.add(
+      Method::kGet, "/here", Access::any(),
+      [&](RequestContext& ctx) {
+        runs.add(ctx);
+        return Response::text(200, "here");
+      },
+      Runs::kMemory);
+  RunningServer server(std::move(r));
+  EXPECT_EQ(body_of(server.exchange(request("GET", "/api/v1/here"))), "here");
+  server.stop();
+  auto seen = runs.take();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_TRUE(seen[0].in_memory);
+}
+
+// Every other route runs once, on a worker: a GET too (it is not tried on
+// the I/O thread first).
+TEST(Server, ADatabaseRouteRunsOnceOnAWorker) {
+  RunLog runs;
+  Router r;
+  auto handler = [&](RequestContext& ctx) {
+    runs.add(ctx);
+    return Response::text(200, "worker");
+  };
+  r.add(Method::kGet, "/reads", Access::any(), handler);
+  r.add(Method::kPost, "/long", Access::any(), handler, Runs::kLong);
+  RunningServer server(std::move(r));
+  EXPECT_EQ(body_of(server.exchange(request("GET", "/api/v1/reads"))), "worker");
+  EXPECT_EQ(body_of(server.exchange(request("POST", "/api/v1/long"))), "worker");
+  server.stop();
+  auto seen = runs.take();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_FALSE(seen[0].in_memory);
+  EXPECT_FALSE(seen[1].in_memory);
+}
+
+// A memory run that needs the database says so (a value, not an exception)
+// and the request runs again on a worker, with the very parameters the
+// server matched once (before, each run matched the path anew).
+TEST(Server, ARequestThatNeedsTheDatabaseRunsAgainOnAWorkerWithItsMatch) {
+  RunLog runs;
+  Router r;
+  r.add(
+      Method::kGet, "/reads/{id}", Access::any(),
+      [&](RequestContext& ctx) -> std::optional<Response> {
+        runs.add(ctx);
+        if (ctx.in_memory) return std::nullopt;  // as a read-cache miss would
+        return Response::text(200, "id=" + ctx.params.at("id"));
+      },
+      Runs::kMemory);
   RunningServer server(std::move(r));
   EXPECT_EQ(body_of(server.exchange(request("GET", "/api/v1/reads/a%2Fb"))), "id=a/b");
   server.stop();
-  ASSERT_EQ(runs.size(), 2u);
-  EXPECT_TRUE(runs[0].on_io_thread);
-  EXPECT_FALSE(runs[1].on_io_thread);
-  EXPECT_EQ(runs[0].params, runs[1].params);
+  auto seen = runs.take();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_TRUE(seen[0].in_memory);
+  EXPECT_FALSE(seen[1].in_memory);
+  EXPECT_EQ(seen[0].params, seen[1].params);
+}
+
+// Header auth on the I/O thread only peeks at the read cache: a project and
+// key not cached yet send the request to a worker, which loads them; the
+// next request finds them and is answered from memory.
+TEST(Server, AContextNotCachedIsResolvedOnAWorkerThenFromMemory) {
+  RunLog runs;
+  Router r;
+  r.add(
+      Method::kGet, "/projects/current", Access::client_plus(),
+      [&](RequestContext& ctx) {
+        runs.add(ctx);
+        return Response::text(200, ctx.require_project().id);
+      },
+      Runs::kMemory);
+  RunningServer server(std::move(r), std::chrono::seconds(60));
+  auto& app = server.app();
+  core::NewProject np;
+  np.display_name = "p";
+  std::string project = core::create_project(*app.store, *app.clock, np).id;
+  core::NewKeySet nk;
+  nk.has_publishable_client_key = true;
+  nk.expires_at_millis = app.clock->now_millis() + 3'600'000;
+  std::string key =
+      *core::create_key_set(*app.store, *app.clock, project, nk).publishable_client_key;
+  std::string get =
+      "GET /api/v1/projects/current HTTP/1.1\r\nHost: localhost\r\n"
+      "x-stack-access-type: client\r\nx-stack-project-id: " +
+      project + "\r\nx-stack-publishable-client-key: " + key + "\r\nConnection: close\r\n\r\n";
+  EXPECT_EQ(body_of(server.exchange(get)), project);
+  EXPECT_EQ(body_of(server.exchange(get)), project);
+  server.stop();
+  auto seen = runs.take();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_FALSE(seen[0].in_memory);  // the handler never ran on the I/O thread's miss
+  EXPECT_TRUE(seen[1].in_memory);
 }
 
 }  // namespace

@@ -119,9 +119,6 @@ void Mailer::record(const store::Project& project, const OutgoingEmail& email,
 }
 
 void Mailer::send(const store::Project& project, const OutgoingEmail& email) {
-  // SMTP blocks for seconds: never on a thread that must not block.
-  if (store::on_non_blocking_thread()) throw store::NeedsWorker();
-
   Json ec = project.config.is_object() ? project.config.value("email_config", Json::object())
                                        : Json::object();
   const bool standard = ec.is_object() && ec.value("type", "") == "standard";

@@ -7,6 +7,9 @@
 #include "store/store.hpp"
 
 namespace latchkey::store {
+
+std::unique_ptr<AsyncReads> Store::open_async_reads(boost::asio::io_context&) { return nullptr; }
+
 bool is_postgres_url(const std::string& database) {
   return database.rfind("postgres://", 0) == 0 || database.rfind("postgresql://", 0) == 0;
 }

@@ -22,10 +22,15 @@ void ReadCache::store_entry(Map<V>& map, const std::string& key, V value, uint64
 }
 
 template <typename V, typename Generation, typename MakeLoad>
-V ReadCache::cached(Map<V>& map, const std::string& key, Generation generation_of,
-                    MakeLoad make_load) {
-  if (ttl_.count() == 0) return make_load()();
+std::optional<V> ReadCache::cached(Map<V>& map, const std::string& key, Generation generation_of,
+                                   MakeLoad make_load, Load load) {
+  if (ttl_.count() == 0) {
+    if (load == Load::kNever) return std::nullopt;
+    return make_load()();
+  }
   auto now = std::chrono::steady_clock::now();
+  // Read the generation before loading: a write that lands meanwhile moves
+  // it, so the entry is not trusted later.
   uint64_t generation = generation_of();
   {
     std::lock_guard lock(map.mutex);
@@ -55,34 +60,34 @@ V ReadCache::cached(Map<V>& map, const std::string& key, Generation generation_o
       return e.value;
     }
   }
-  // Read the generation before loading: a write that lands meanwhile moves
-  // it, so the entry is not trusted later.
+  if (load == Load::kNever) return std::nullopt;
   V value = make_load()();
   store_entry(map, key, value, generation, now);
   return value;
 }
 
-std::shared_ptr<const Project> ReadCache::get_project(const std::string& id) {
+std::optional<std::shared_ptr<const Project>> ReadCache::project(const std::string& id, Load load) {
   return cached(
       projects_, id, [this] { return general_generation(); },
-      [&] { return [this, id] { return share(store_.projects().get_project(id)); }; });
+      [&] { return [this, id] { return share(store_.projects().get_project(id)); }; }, load);
 }
 
-bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
-                             int64_t now_millis) {
+std::optional<std::optional<int64_t>> ReadCache::key_expiry(const std::string& project_id,
+                                                            KeyKind kind, const std::string& digest,
+                                                            Load load) {
   std::string key = project_id + '\n' + std::to_string(static_cast<int>(kind)) + '\n' + digest;
-  auto expires = cached(
+  return cached(
       keys_, key, [this] { return general_generation(); },
       [&] {
         return [this, project_id, kind, digest]() -> std::optional<int64_t> {
           return store_.projects().valid_key_expiry(project_id, kind, digest);
         };
-      });
-  return expires && *expires > now_millis;
+      },
+      load);
 }
 
-std::shared_ptr<const User> ReadCache::get_user(const std::string& project_id,
-                                                const std::string& id) {
+std::optional<std::shared_ptr<const User>> ReadCache::user(const std::string& project_id,
+                                                           const std::string& id, Load load) {
   std::string key;
   key.reserve(project_id.size() + 1 + id.size());
   key.append(project_id).append(1, '\n').append(id);
@@ -90,7 +95,39 @@ std::shared_ptr<const User> ReadCache::get_user(const std::string& project_id,
       users_, key, [this] { return user_generation(); },
       [&] {
         return [this, project_id, id] { return share(store_.users().get_user(project_id, id)); };
-      });
+      },
+      load);
+}
+
+std::shared_ptr<const Project> ReadCache::get_project(const std::string& id) {
+  return *project(id, Load::kOnMiss);
+}
+
+bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
+                             int64_t now_millis) {
+  auto expires = *key_expiry(project_id, kind, digest, Load::kOnMiss);
+  return expires && *expires > now_millis;
+}
+
+std::shared_ptr<const User> ReadCache::get_user(const std::string& project_id,
+                                                const std::string& id) {
+  return *user(project_id, id, Load::kOnMiss);
+}
+
+std::optional<std::shared_ptr<const Project>> ReadCache::peek_project(const std::string& id) {
+  return project(id, Load::kNever);
+}
+
+std::optional<bool> ReadCache::peek_valid_key(const std::string& project_id, KeyKind kind,
+                                              const std::string& digest, int64_t now_millis) {
+  auto expires = key_expiry(project_id, kind, digest, Load::kNever);
+  if (!expires) return std::nullopt;
+  return *expires && **expires > now_millis;
+}
+
+std::optional<std::shared_ptr<const User>> ReadCache::peek_user(const std::string& project_id,
+                                                                const std::string& id) {
+  return user(project_id, id, Load::kNever);
 }
 
 }  // namespace latchkey::store

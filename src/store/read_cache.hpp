@@ -34,11 +34,22 @@ class ReadCache {
   using Scheduler = std::function<void(std::function<void()>)>;
   void set_scheduler(Scheduler scheduler) { scheduler_ = std::move(scheduler); }
 
-  // nullptr when there is no such project / user.
+  // nullptr when there is no such project / user. A miss loads from the
+  // store (which may block).
   std::shared_ptr<const Project> get_project(const std::string& id);
   bool is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
                     int64_t now_millis);
   std::shared_ptr<const User> get_user(const std::string& project_id, const std::string& id);
+
+  // The same answers from memory only, for a thread that must not block:
+  // nullopt when the cache cannot answer (a miss, a stale entry, caching
+  // off), and then nothing is loaded. A hit costs what get_* costs on a hit,
+  // renewal in the background included.
+  std::optional<std::shared_ptr<const Project>> peek_project(const std::string& id);
+  std::optional<bool> peek_valid_key(const std::string& project_id, KeyKind kind,
+                                     const std::string& digest, int64_t now_millis);
+  std::optional<std::shared_ptr<const User>> peek_user(const std::string& project_id,
+                                                       const std::string& id);
 
  private:
   template <typename V>
@@ -53,12 +64,21 @@ class ReadCache {
     std::mutex mutex;
     std::unordered_map<std::string, Entry<V>> entries;
   };
-  // `make_load()` returns a self-contained loader (it owns copies of its
-  // arguments), run here on a miss or on a worker for a renewal; a hit
-  // calls neither, so it copies nothing. `generation()` is the store's count
-  // of the writes that can change what the map holds.
+  // What a miss does: load from the store (get_*), or nothing (peek_*).
+  enum class Load { kOnMiss, kNever };
+  // The entry of `key` in `map`, or with kOnMiss the value loaded for it;
+  // nullopt only with kNever. `make_load()` returns a self-contained loader
+  // (it owns copies of its arguments), run here on a miss or on a worker for
+  // a renewal; a hit calls neither, so it copies nothing. `generation()` is
+  // the store's count of the writes that can change what the map holds.
   template <typename V, typename Generation, typename MakeLoad>
-  V cached(Map<V>& map, const std::string& key, Generation generation, MakeLoad make_load);
+  std::optional<V> cached(Map<V>& map, const std::string& key, Generation generation,
+                          MakeLoad make_load, Load load);
+  std::optional<std::shared_ptr<const Project>> project(const std::string& id, Load load);
+  std::optional<std::optional<int64_t>> key_expiry(const std::string& project_id, KeyKind kind,
+                                                   const std::string& digest, Load load);
+  std::optional<std::shared_ptr<const User>> user(const std::string& project_id,
+                                                  const std::string& id, Load load);
   uint64_t general_generation() const { return store_.write_generation(); }
   // Users show their last activity: activity batches make them stale too.
   uint64_t user_generation() const {

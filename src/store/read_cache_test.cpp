@@ -100,5 +100,72 @@ TEST_F(ReadCacheTest, AnActivityBatchKeepsProjectsAndKeysButRenewsUsers) {
   EXPECT_EQ(cache.get_user(id_, user.id)->last_active_at_millis, was + 1000);
 }
 
+// A peek (what an I/O thread may do) answers from the entries alone: it never
+// loads, so a miss stays a miss until a get_* loads the entry.
+TEST_F(ReadCacheTest, APeekAnswersFromMemoryAndNeverLoads) {
+  ReadCache cache(*store_, 60s);
+  core::NewUser nu;
+  nu.display_name = "someone";
+  auto user = core::create_user(*store_, clock_, id_, nu);
+  core::NewKeySet nk;
+  nk.has_publishable_client_key = true;
+  nk.expires_at_millis = clock_.now_millis() + 60'000;
+  auto keys = core::create_key_set(*store_, clock_, id_, nk);
+  std::string digest = core::sha256_hex(*keys.publishable_client_key);
+  int64_t now = clock_.now_millis();
+
+  EXPECT_EQ(cache.peek_project(id_), std::nullopt);
+  EXPECT_EQ(cache.peek_project(id_), std::nullopt);  // still not loaded
+  EXPECT_EQ(cache.peek_user(id_, user.id), std::nullopt);
+  EXPECT_EQ(cache.peek_valid_key(id_, KeyKind::kPublishableClient, digest, now), std::nullopt);
+
+  ASSERT_NE(cache.get_project(id_), nullptr);
+  ASSERT_NE(cache.get_user(id_, user.id), nullptr);
+  ASSERT_TRUE(cache.is_valid_key(id_, KeyKind::kPublishableClient, digest, now));
+  auto project = cache.peek_project(id_);
+  ASSERT_TRUE(project && *project);
+  EXPECT_EQ((*project)->display_name, "before");
+  auto cached_user = cache.peek_user(id_, user.id);
+  ASSERT_TRUE(cached_user && *cached_user);
+  EXPECT_EQ((*cached_user)->display_name, "someone");
+  EXPECT_EQ(cache.peek_valid_key(id_, KeyKind::kPublishableClient, digest, now), true);
+  // Expiry is checked against the time asked about, not the time loaded.
+  EXPECT_EQ(cache.peek_valid_key(id_, KeyKind::kPublishableClient, digest, now + 120'000), false);
+
+  // Known absence is an answer too.
+  EXPECT_EQ(cache.get_project("no-such-project"), nullptr);
+  auto absent = cache.peek_project("no-such-project");
+  ASSERT_TRUE(absent);
+  EXPECT_EQ(*absent, nullptr);
+
+  // A write through this store makes the entries stale: a peek misses.
+  auto p = *store_->projects().get_project(id_);
+  p.display_name = "mine";
+  ASSERT_TRUE(store_->projects().update_project(p));
+  EXPECT_EQ(cache.peek_project(id_), std::nullopt);
+  EXPECT_EQ(cache.peek_user(id_, user.id), std::nullopt);
+}
+
+TEST_F(ReadCacheTest, WithCachingOffAPeekAlwaysMisses) {
+  ReadCache cache(*store_, 0ms);
+  ASSERT_NE(cache.get_project(id_), nullptr);
+  EXPECT_EQ(cache.peek_project(id_), std::nullopt);
+}
+
+TEST_F(ReadCacheTest, APeekPastHalfTheTtlSchedulesTheRenewalLikeAHit) {
+  ReadCache cache(*store_, 2s);
+  std::vector<std::function<void()>> jobs;
+  cache.set_scheduler([&](std::function<void()> job) { jobs.push_back(std::move(job)); });
+  ASSERT_NE(cache.get_project(id_), nullptr);
+  rename_elsewhere("after");
+  std::this_thread::sleep_for(1100ms);  // past half the TTL, well short of it
+  auto hit = cache.peek_project(id_);
+  ASSERT_TRUE(hit && *hit);
+  EXPECT_EQ((*hit)->display_name, "before");
+  ASSERT_EQ(jobs.size(), 1u);
+  jobs[0]();  // the worker renews it; the I/O thread loaded nothing
+  EXPECT_EQ((**cache.peek_project(id_)).display_name, "after");
+}
+
 }  // namespace
 }  // namespace latchkey::store

@@ -37,53 +37,6 @@ class StoreUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Thrown when database work is attempted on a thread that must not block
-// (an I/O thread serving a request from caches): the server then hands the
-// request to a worker. See NonBlockingScope.
-class NeedsWorker : public std::exception {
- public:
-  const char* what() const noexcept override { return "database access needs a worker thread"; }
-};
-
-// While alive, any database access on this thread throws NeedsWorker.
-class NonBlockingScope {
- public:
-  NonBlockingScope();
-  ~NonBlockingScope();
-  NonBlockingScope(const NonBlockingScope&) = delete;
-};
-bool on_non_blocking_thread();
-
-// Thrown instead of NeedsWorker by the session read by refresh-token digest
-// on a store whose AsyncReads can do that read without blocking: the server
-// then reads it on its I/O thread and runs the request again inside a
-// PrefetchedSession scope holding the row (or its absence).
-class NeedsSessionRead : public NeedsWorker {
- public:
-  explicit NeedsSessionRead(std::string digest) : digest_(std::move(digest)) {}
-  const std::string& digest() const { return digest_; }
-
- private:
-  std::string digest_;
-};
-
-// While alive, the store answers find_session_by_token_digest(digest) from
-// `session` (nullopt: there is no such session) instead of the database.
-class PrefetchedSession {
- public:
-  PrefetchedSession(std::string digest, std::optional<Session> session);
-  ~PrefetchedSession();
-  PrefetchedSession(const PrefetchedSession&) = delete;
-  const std::string digest;
-  const std::optional<Session> session;
-
- private:
-  friend const PrefetchedSession* prefetched_session(const std::string& digest);
-  const PrefetchedSession* outer_;
-};
-// The row prefetched on this thread for `digest`, if any.
-const PrefetchedSession* prefetched_session(const std::string& digest);
-
 // Reads done without blocking, on the thread running the io_context they were
 // opened with; each completion is posted to that io_context. A failure
 // (StoreUnavailable, or anything else as an exception_ptr) leaves the caller

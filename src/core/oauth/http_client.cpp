@@ -5,8 +5,6 @@
 #include <cctype>
 #include <mutex>
 
-#include "store/store.hpp"
-
 namespace latchkey::core::oauth {
 namespace {
 
@@ -42,9 +40,6 @@ class CurlHttpClient final : public HttpClient {
   }
 
   HttpResponse send(const HttpRequest& r) override {
-    // GETs are first tried on an I/O thread, serving from memory; a call to
-    // a provider must not block it, so such a request moves to a worker.
-    if (store::on_non_blocking_thread()) throw store::NeedsWorker();
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     if (!curl) throw HttpError("curl_easy_init failed");
     CURL* c = curl.get();

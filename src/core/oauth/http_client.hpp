@@ -35,8 +35,7 @@ class HttpError : public std::runtime_error {
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
-  // Never follows redirects. Throws HttpError; throws store::NeedsWorker on
-  // a thread that must not block.
+  // Never follows redirects. Throws HttpError.
   virtual HttpResponse send(const HttpRequest& request) = 0;
 };
 

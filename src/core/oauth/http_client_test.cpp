@@ -2,18 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "store/store.hpp"
-
 namespace latchkey::core::oauth {
 namespace {
-
-TEST(HttpClient, NeverBlocksAnIoThread) {
-  auto http = make_curl_http_client();
-  store::NonBlockingScope non_blocking;
-  HttpRequest r;
-  r.url = "http://127.0.0.1:9/";
-  EXPECT_THROW(http->send(r), store::NeedsWorker);
-}
 
 TEST(HttpClient, UnreachableHostIsAnHttpError) {
   HttpClientOptions o;

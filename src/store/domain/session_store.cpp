@@ -94,10 +94,6 @@ class SqlSessionStore final : public SessionStore {
   }
 
   std::optional<Session> find_session_by_token_digest(const std::string& digest) override {
-    if (auto* p = prefetched_session(digest)) return p->session;
-    // An I/O thread can have this row read without blocking (async_reads.hpp).
-    if (on_non_blocking_thread() && db_.engine() == sql::Engine::kPostgres)
-      throw NeedsSessionRead(digest);
     auto c = db_.acquire();
     auto r = c->query(kByDigest, digest);
     return first_session(r);

@@ -305,7 +305,6 @@ bool Connection::reusable() const {
 }
 
 sql::Lease Pool::acquire() {
-  if (on_non_blocking_thread()) throw NeedsWorker();
   auto give_back = [this](std::unique_ptr<sql::Connection> c) { release(std::move(c)); };
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_millis);

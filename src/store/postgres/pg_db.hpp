@@ -125,8 +125,8 @@ class Pool final : public sql::Database {
   explicit Pool(PoolOptions options) : options_(std::move(options)) {}
 
   sql::Engine engine() const override { return sql::Engine::kPostgres; }
-  // Throws NeedsWorker on a thread that must not block (store.hpp), and
-  // StoreUnavailable when no connection can be had within the timeouts.
+  // Throws StoreUnavailable when no connection can be had within the
+  // timeouts.
   sql::Lease acquire() override;
   std::unique_ptr<sql::Connection> open_unpooled() override;
   std::atomic<uint64_t>& general_writes() override { return general_writes_; }

@@ -233,7 +233,6 @@ void Connection::rollback() noexcept {
 }
 
 sql::Lease Database::acquire() {
-  if (on_non_blocking_thread()) throw NeedsWorker();
   auto give_back = [this](std::unique_ptr<sql::Connection> c) { release(std::move(c)); };
   {
     std::lock_guard lock(mutex_);

@@ -61,7 +61,6 @@ class Database final : public sql::Database {
   explicit Database(std::string path) : path_(std::move(path)) {}
 
   sql::Engine engine() const override { return sql::Engine::kSqlite; }
-  // Throws NeedsWorker on a thread that must not block (store.hpp).
   sql::Lease acquire() override;
   std::unique_ptr<sql::Connection> open_unpooled() override;
   std::atomic<uint64_t>& general_writes() override { return general_writes_; }
