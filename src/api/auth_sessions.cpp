@@ -195,11 +195,17 @@ Response delete_current_session(RequestContext& ctx) {
 // The stored session of `token`, for core::refresh_access_token: the row the
 // server read before running the handler (RequestContext::session_read) when
 // it is this token's, else read here into `read_here`. nullptr in memory
-// without such a row: the request needs the database.
+// without such a row, or without its user's token claims in memory: the
+// request needs the database.
 const std::optional<store::Session>* session_of(RequestContext& ctx, const std::string& token,
                                                 std::optional<store::Session>& read_here) {
-  if (ctx.session_read && ctx.session_read->refresh_token == token)
-    return &ctx.session_read->session;
+  if (ctx.session_read && ctx.session_read->refresh_token == token) {
+    const auto& row = ctx.session_read->session;
+    if (ctx.in_memory && row &&
+        !(ctx.app.token_claims && ctx.app.token_claims->peek(row->project_id, row->user_id)))
+      return nullptr;
+    return &row;
+  }
   if (ctx.in_memory) return nullptr;
   read_here = core::find_session_by_refresh_token(services(ctx), token);
   return &read_here;

@@ -78,8 +78,13 @@ void ActivityRecorder::record(const std::string& project_id, const std::string& 
       }
     } else {
       size_t bytes = entry_bytes(key, use);
-      if (unwritten_count_.load() >= options_.max_pending_sessions ||
-          unwritten_bytes_.load() + bytes > options_.max_pending_bytes) {
+      // A session whose previous use is being written right now is already
+      // counted: its next use is kept (the bound can be passed by at most
+      // the batch in flight), as it would be while pending or after the
+      // write.
+      const bool being_written = shard.writing.count(key) > 0;
+      if (!being_written && (unwritten_count_.load() >= options_.max_pending_sessions ||
+                             unwritten_bytes_.load() + bytes > options_.max_pending_bytes)) {
         accepted = false;
       } else {
         ++unwritten_count_;

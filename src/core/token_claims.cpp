@@ -45,27 +45,35 @@ std::shared_ptr<const TokenClaims> TokenClaimsCache::load(const std::string& pro
   return std::make_shared<const TokenClaims>(*user, project->config);
 }
 
+std::shared_ptr<const TokenClaims> TokenClaimsCache::peek(const std::string& project_id,
+                                                          const std::string& user_id,
+                                                          uint64_t generation) {
+  if (ttl_.count() <= 0) return nullptr;
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(project_id + '\n' + user_id);
+  if (it != entries_.end() && it->second.generation == generation && now - it->second.loaded < ttl_)
+    return it->second.value;
+  return nullptr;
+}
+
+std::shared_ptr<const TokenClaims> TokenClaimsCache::peek(const std::string& project_id,
+                                                          const std::string& user_id) {
+  return peek(project_id, user_id, store_.write_generation());
+}
+
 std::shared_ptr<const TokenClaims> TokenClaimsCache::get(const std::string& project_id,
                                                          const std::string& user_id) {
   if (ttl_.count() <= 0) return load(project_id, user_id);
-  std::string key = project_id;
-  key += '\n';
-  key += user_id;
   // Read before loading: a write during the load leaves the entry stale.
   uint64_t generation = store_.write_generation();
+  if (auto hit = peek(project_id, user_id, generation)) return hit;
   auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(mutex_);
-    auto it = entries_.find(key);
-    if (it != entries_.end() && it->second.generation == generation &&
-        now - it->second.loaded < ttl_)
-      return it->second.value;
-  }
-  auto value = load(project_id, user_id);  // may throw NeedsWorker on an I/O thread
+  auto value = load(project_id, user_id);
   if (!value) return nullptr;
   std::lock_guard lock(mutex_);
   if (entries_.size() >= kMaxEntries) entries_.clear();
-  entries_[key] = Entry{value, generation, now};
+  entries_[project_id + '\n' + user_id] = Entry{value, generation, now};
   return value;
 }
 

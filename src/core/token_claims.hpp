@@ -45,8 +45,13 @@ class TokenClaimsCache {
 
   // nullptr when there is no such user or project.
   std::shared_ptr<const TokenClaims> get(const std::string& project_id, const std::string& user_id);
+  // The cached entry, or nullptr (missing or stale): never reads the store.
+  std::shared_ptr<const TokenClaims> peek(const std::string& project_id,
+                                          const std::string& user_id);
 
  private:
+  std::shared_ptr<const TokenClaims> peek(const std::string& project_id, const std::string& user_id,
+                                          uint64_t generation);
   std::shared_ptr<const TokenClaims> load(const std::string& project_id,
                                           const std::string& user_id);
   struct Entry {
