@@ -197,11 +197,14 @@ Response delete_current_session(RequestContext& ctx) {
 // it is this token's, else read here into `read_here`. nullptr in memory
 // without such a row, or without its user's token claims in memory: the
 // request needs the database.
-const std::optional<store::Session>* session_of(RequestContext& ctx, const std::string& token,
+const std::optional<store::Session>* session_of(RequestContext& ctx, const std::string& project_id,
+                                                const std::string& token,
                                                 std::optional<store::Session>& read_here) {
   if (ctx.session_read && ctx.session_read->refresh_token == token) {
     const auto& row = ctx.session_read->session;
-    if (ctx.in_memory && row &&
+    // Only a session of this project is answered with a token (the others
+    // are refused, from memory): its claims must be in memory too.
+    if (ctx.in_memory && row && row->project_id == project_id &&
         !(ctx.app.token_claims && ctx.app.token_claims->peek(row->project_id, row->user_id)))
       return nullptr;
     return &row;
@@ -217,7 +220,7 @@ std::optional<Response> refresh_current_session(RequestContext& ctx) {
   ctx.validate();
   const auto& project = ctx.require_project();
   std::optional<store::Session> read_here;
-  auto* session = session_of(ctx, *token, read_here);
+  auto* session = session_of(ctx, project.id, *token, read_here);
   if (!session) return std::nullopt;
   std::string access = core::refresh_access_token(services(ctx), project.id, ctx.branch_id,
                                                   *session, client_info(ctx));
@@ -268,7 +271,7 @@ std::optional<Response> oauth_refresh_grant(RequestContext& ctx,
     return oauth_request_error("Missing parameter: `refresh_token`");
   if (!is_vschar(*refresh_token)) return oauth_request_error("Invalid parameter: `refresh_token`");
   std::optional<store::Session> read_here;
-  auto* session = session_of(ctx, *refresh_token, read_here);
+  auto* session = session_of(ctx, *project_id, *refresh_token, read_here);
   if (!session) return std::nullopt;
   std::string access =
       core::refresh_access_token(services(ctx), *project_id, "main", *session, client_info(ctx));

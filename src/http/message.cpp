@@ -108,6 +108,12 @@ std::vector<std::string_view> Headers::values(std::string_view lower_name) const
   return out;
 }
 
+bool Headers::any_hexclave() const {
+  for (const auto& i : items_)
+    if (name(i).substr(0, kHexclavePrefix.size()) == kHexclavePrefix) return true;
+  return false;
+}
+
 std::vector<std::pair<std::string_view, std::string_view>> Headers::all() const {
   std::vector<std::pair<std::string_view, std::string_view>> out;
   out.reserve(items_.size());

@@ -38,6 +38,9 @@ class Headers {
   // The values of `lower_name` in arrival order (the x-hexclave- twin's
   // when there is one, as above).
   std::vector<std::string_view> values(std::string_view lower_name) const;
+  // Whether any field has the x-hexclave- spelling (the client is SDK 2.8.108
+  // or later, and reads response headers in that spelling too).
+  bool any_hexclave() const;
   // Every field in arrival order (views into this object), as received.
   std::vector<std::pair<std::string_view, std::string_view>> all() const;
 

@@ -70,10 +70,7 @@ const std::string kApiHeaders = cors_headers() + std::string(kSecurityHeaders);
 
 Response render_known(const core::KnownError& err) {
   Response r = Response::json(err.status(), err.to_json(), /*pretty=*/true);
-  // Both spellings: SDK 2.8.108 reads x-hexclave-known-error first, older
-  // ones only know x-stack-known-error.
   r.set_header("x-stack-known-error", err.code());
-  r.set_header("x-hexclave-known-error", err.code());
   return r;
 }
 
@@ -245,6 +242,7 @@ std::optional<Response> Pipeline::handle_api(const Request& req, const Router::M
   ctx.in_memory = in_memory;
   ctx.session_read = session_read;
   Response res;
+  std::optional<std::string> known_code;  // of a known error, for its x-hexclave- twin
   try {
     ctx.body = parse_body(req);
     ctx.query = Json::object();
@@ -284,6 +282,7 @@ std::optional<Response> Pipeline::handle_api(const Request& req, const Router::M
     }
   } catch (const core::KnownError& err) {
     res = render_known(err);
+    known_code = err.code();
   } catch (const core::PlainError& err) {
     res = Response::text(err.status(), err.message());
     // 503s are overload (e.g. the password-hashing queue is full): retryable.
@@ -312,11 +311,16 @@ std::optional<Response> Pipeline::handle_api(const Request& req, const Router::M
   for (auto& [name, value] : ctx.response_headers) res.set_header(name, value);
   res.set_header("x-stack-request-id", request_id);
   res.set_header("cache-control", "no-store, max-age=0");
+  // A client that speaks x-hexclave- (SDK 2.8.108) also gets the response
+  // headers in that spelling; every other client gets exactly Stack's
+  // headers of July 2025 (SDK 2.8.108 falls back to the x-stack- ones too).
+  const bool hexclave = req.headers.any_hexclave();
+  if (known_code && hexclave) res.set_header("x-hexclave-known-error", *known_code);
   // (also x-hexclave-override-error-status: Headers reads both spellings)
   if (res.status >= 400 && req.headers.get("x-stack-override-error-status")) {
     std::string status = std::to_string(res.status);
-    res.set_header("x-stack-actual-status", status);
-    res.set_header("x-hexclave-actual-status", std::move(status));
+    if (hexclave) res.set_header("x-hexclave-actual-status", status);
+    res.set_header("x-stack-actual-status", std::move(status));
     res.status = 200;
   }
   return res;
