@@ -20,4 +20,11 @@ given --port "$@" || defaults+=(--port 8102)
 given --database "$@" || [ -n "${STACK_DATABASE_CONNECTION_STRING:-}" ] ||
   defaults+=(--database ./latchkey.db)
 
+# A laptop start: the internal project allows sign-up, OTP and localhost
+# callbacks, as Stack's development environment file sets them (unset, the
+# seed leaves them off, as Stack's does). Values already set are kept.
+export STACK_SEED_INTERNAL_PROJECT_SIGN_UP_ENABLED=${STACK_SEED_INTERNAL_PROJECT_SIGN_UP_ENABLED:-true}
+export STACK_SEED_INTERNAL_PROJECT_OTP_ENABLED=${STACK_SEED_INTERNAL_PROJECT_OTP_ENABLED:-true}
+export STACK_SEED_INTERNAL_PROJECT_ALLOW_LOCALHOST=${STACK_SEED_INTERNAL_PROJECT_ALLOW_LOCALHOST:-true}
+
 exec ./build/latchkey serve "${defaults[@]}" "$@"
