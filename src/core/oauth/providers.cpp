@@ -100,6 +100,17 @@ Json parse_form(std::string_view body) {
   return out;
 }
 
+// A discovery document's endpoints, issuer and client authentication (the
+// generic OIDC provider and Stack's mock OAuth server alike).
+void use_discovered_endpoints(ResolvedProvider& p, const OpenIdConfiguration& oc) {
+  p.authorization_endpoint = oc.authorization_endpoint;
+  p.token_endpoint = oc.token_endpoint;
+  p.userinfo_endpoint = oc.userinfo_endpoint;
+  p.jwks_uri = oc.jwks_uri;
+  p.issuer = oc.issuer;
+  p.client_auth = oc.supports_client_secret_basic ? ClientAuth::kBasic : ClientAuth::kPost;
+}
+
 }  // namespace
 
 std::optional<ProviderConfig> find_provider_config(const Json& config, std::string_view id) {
@@ -207,13 +218,8 @@ ResolvedProvider Providers::resolve(const ProviderConfig& c) {
           "cannot be used: " +
           std::string(e.what()));
     }
-    p.authorization_endpoint = oc.authorization_endpoint;
-    p.token_endpoint = oc.token_endpoint;
-    p.userinfo_endpoint = oc.userinfo_endpoint;
-    p.jwks_uri = oc.jwks_uri;
-    p.issuer = oc.issuer;
+    use_discovered_endpoints(p, oc);
     p.base_scope = "openid email profile";
-    p.client_auth = oc.supports_client_secret_basic ? ClientAuth::kBasic : ClientAuth::kPost;
     p.uses_nonce = true;
     if (!p.userinfo_endpoint && !p.jwks_uri)
       throw ProviderConfigError(
@@ -280,13 +286,8 @@ ResolvedProvider Providers::resolve_mock(const ProviderConfig& c) {
     throw ProviderConfigError("The mock OAuth server at STACK_OAUTH_MOCK_URL cannot be used: " +
                               std::string(e.what()));
   }
-  p.authorization_endpoint = oc.authorization_endpoint;
-  p.token_endpoint = oc.token_endpoint;
-  p.userinfo_endpoint = oc.userinfo_endpoint;
-  p.jwks_uri = oc.jwks_uri;
-  p.issuer = oc.issuer;
+  use_discovered_endpoints(p, oc);
   p.base_scope = "openid";
-  p.client_auth = oc.supports_client_secret_basic ? ClientAuth::kBasic : ClientAuth::kPost;
   if (!p.userinfo_endpoint)
     throw ProviderConfigError(
         "The mock OAuth server at STACK_OAUTH_MOCK_URL has no userinfo_endpoint.");
