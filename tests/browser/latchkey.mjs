@@ -25,7 +25,7 @@ export function latchkeyBinary() {
 }
 
 // Only what the test sets: no STACK_* from the caller's environment.
-function serverEnv() {
+export function serverEnv() {
   const env = {};
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('STACK_') && !k.startsWith('NEXT_PUBLIC_STACK_')) env[k] = v;

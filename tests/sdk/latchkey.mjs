@@ -5,7 +5,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { statSync } from 'node:fs';
 import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,30 +12,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+// The server binary and its environment, as the passkey tests start it.
+import { latchkeyBinary, serverEnv } from '../browser/latchkey.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
 const run = promisify(execFile);
 
 export const VERSIONS = ['2.8.39', '2.8.41', '2.8.51', '2.8.77', '2.8.102', '2.8.108'];
 export const versionDir = (version) => path.join(here, `v${version}`);
-
-// $LATCHKEY_BIN (the binary or a build directory), else <repo>/build/latchkey.
-function latchkeyBinary() {
-  const configured = process.env.LATCHKEY_BIN;
-  if (!configured) return path.join(repo, 'build', 'latchkey');
-  return statSync(configured, { throwIfNoEntry: false })?.isDirectory()
-    ? path.join(configured, 'latchkey')
-    : configured;
-}
-
-// Only what the test sets: no STACK_* from the caller's environment.
-function serverEnv() {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith('STACK_') && !k.startsWith('NEXT_PUBLIC_STACK_')) env[k] = v;
-  env.STACK_SERVER_SECRET = '23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo';
-  return env;
-}
 
 // A new database on the PostgreSQL server of `serverUrl`: [url, drop()].
 async function freshPostgresDatabase(serverUrl) {
