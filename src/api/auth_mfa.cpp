@@ -17,8 +17,7 @@ Response sign_in(RequestContext& ctx) {
   body.reject_unknown();
   ctx.validate();
 
-  auto ua = ctx.req.headers.get("user-agent");
-  core::ClientInfo client{ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
+  core::ClientInfo client = ctx.client();
   auto done =
       core::complete_mfa_sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock,
                                   *ctx.app.activity, ctx.app.token_claims.get()},

@@ -24,11 +24,6 @@ oauth::FlowServices services(RequestContext& ctx) {
   return {*ctx.app.store, *ctx.app.clock, *ctx.app.tokens, *ctx.app.oauth, *ctx.app.activity};
 }
 
-core::ClientInfo client_info(const RequestContext& ctx) {
-  auto ua = ctx.req.headers.get("user-agent");
-  return {ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
-}
-
 bool is_vschar(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
@@ -275,7 +270,7 @@ Response oauth_authorization_code_grant(RequestContext& ctx) {
   auto svc = services(ctx);
   oauth::ExchangeResult result;
   try {
-    result = oauth::exchange_authorization_code(svc, x, client_info(ctx));
+    result = oauth::exchange_authorization_code(svc, x, ctx.client());
   } catch (const oauth::OAuthRequestError& err) {
     return oauth_request_error(err.what());
   }

@@ -19,7 +19,7 @@ Response send_sign_in_code(RequestContext& ctx) {
   body.reject_unknown();
   ctx.validate();
 
-  bool legacy = mail::is_legacy_client_version(ctx.req.headers.get("x-stack-client-version"));
+  bool legacy = core::expects_legacy_magic_link(ctx.req.headers.get("x-stack-client-version"));
   std::string nonce = core::send_sign_in_code(email_services(ctx), ctx.require_project(),
                                               ctx.branch_id, *email, *callback_url, legacy);
   return Response::json(200, Json{{"nonce", nonce}});
@@ -47,8 +47,7 @@ Response sign_in(RequestContext& ctx) {
   auto [row, email] = check_sign_in_code(ctx, *code);
   core::mark_code_used(*ctx.app.store, *ctx.app.clock, row);  // consumed before anything else
   auto resolved = core::resolve_otp_user(*ctx.app.store, *ctx.app.clock, project, email);
-  auto ua = ctx.req.headers.get("user-agent");
-  core::ClientInfo client{ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
+  core::ClientInfo client = ctx.client();
   auto session =
       core::sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity,
                      ctx.app.token_claims.get()},

@@ -61,11 +61,6 @@ class CredentialJson {
   bool has_response_ = false;
 };
 
-core::ClientInfo client_info(const RequestContext& ctx) {
-  auto ua = ctx.req.headers.get("user-agent");
-  return {ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
-}
-
 core::PasskeyChallengeMode challenge_mode(const RequestContext& ctx) {
   return ctx.app.config.hardcoded_passkey_challenge
              ? core::PasskeyChallengeMode::kHardcodedForTesting
@@ -147,7 +142,7 @@ Response sign_in(RequestContext& ctx) {
   auto session =
       core::sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock, *ctx.app.activity,
                      ctx.app.token_claims.get()},
-                    project.id, ctx.branch_id, user, client_info(ctx), /*is_new_user=*/false);
+                    project.id, ctx.branch_id, user, ctx.client(), /*is_new_user=*/false);
   return Response::json(200, Json{{"access_token", session.access_token},
                                   {"refresh_token", session.refresh_token},
                                   {"user_id", user.id},

@@ -23,11 +23,6 @@ core::SessionServices services(RequestContext& ctx) {
           ctx.app.token_claims.get()};
 }
 
-core::ClientInfo client_info(const RequestContext& ctx) {
-  auto ua = ctx.req.headers.get("user-agent");
-  return {ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
-}
-
 void require_credential_enabled(const store::Project& p) {
   if (!p.config.value("credential_enabled", true)) throw e::password_authentication_not_enabled();
 }
@@ -105,7 +100,7 @@ Response sign_up(RequestContext& ctx) {
   pending.row.user_id = user.id;
   send_sign_up_verification_email(ctx, user, *email, *callback_url);
 
-  auto session = core::issue_session(services(ctx), pending, ctx.branch_id, client_info(ctx));
+  auto session = core::issue_session(services(ctx), pending, ctx.branch_id, ctx.client());
   return sign_in_body(session, user.id);
 }
 
@@ -123,7 +118,7 @@ Response sign_in(RequestContext& ctx) {
   auto user = core::authenticate_with_password(*ctx.app.store, *ctx.app.hasher, project.id, *email,
                                                *password);
   if (!user) throw e::email_password_mismatch();
-  auto session = core::sign_in(services(ctx), project.id, ctx.branch_id, *user, client_info(ctx));
+  auto session = core::sign_in(services(ctx), project.id, ctx.branch_id, *user, ctx.client());
   return sign_in_body(session, user->id);
 }
 

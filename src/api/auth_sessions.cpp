@@ -24,11 +24,6 @@ core::SessionServices services(RequestContext& ctx) {
           ctx.app.token_claims.get()};
 }
 
-core::ClientInfo client_info(const RequestContext& ctx) {
-  auto ua = ctx.req.headers.get("user-agent");
-  return {ctx.req.remote_ip, ua ? std::string(*ua) : std::string()};
-}
-
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -148,8 +143,8 @@ Response create_session(RequestContext& ctx) {
   if (expires_in) options.expires_in_millis = *expires_in;
   options.is_impersonation = is_impersonation.value_or(false);
   // No MFA and no sign_up_enabled check here (§3.2).
-  auto s = core::create_session(services(ctx), project.id, ctx.branch_id, uid, options,
-                                client_info(ctx));
+  auto s =
+      core::create_session(services(ctx), project.id, ctx.branch_id, uid, options, ctx.client());
   return Response::json(200,
                         Json{{"refresh_token", s.refresh_token}, {"access_token", s.access_token}});
 }
@@ -222,8 +217,8 @@ std::optional<Response> refresh_current_session(RequestContext& ctx) {
   std::optional<store::Session> read_here;
   auto* session = session_of(ctx, project.id, *token, read_here);
   if (!session) return std::nullopt;
-  std::string access = core::refresh_access_token(services(ctx), project.id, ctx.branch_id,
-                                                  *session, client_info(ctx));
+  std::string access =
+      core::refresh_access_token(services(ctx), project.id, ctx.branch_id, *session, ctx.client());
   return Response::json(200, Json{{"access_token", access}});
 }
 
@@ -274,7 +269,7 @@ std::optional<Response> oauth_refresh_grant(RequestContext& ctx,
   auto* session = session_of(ctx, *project_id, *refresh_token, read_here);
   if (!session) return std::nullopt;
   std::string access =
-      core::refresh_access_token(services(ctx), *project_id, "main", *session, client_info(ctx));
+      core::refresh_access_token(services(ctx), *project_id, "main", *session, ctx.client());
   Response r = Response::json(200, Json{{"access_token", access},
                                         {"token_type", "Bearer"},
                                         // The OAuth library's nominal hour, not
@@ -327,7 +322,7 @@ Response anonymous_sign_up(RequestContext& ctx) {
   // Not subject to sign_up_enabled nor MFA (§0.3, §7).
   store::User user = core::create_user(*ctx.app.store, *ctx.app.clock, project.id, std::move(n));
   auto s = core::create_session(services(ctx), project.id, ctx.branch_id, user.id,
-                                core::SessionOptions{}, client_info(ctx));
+                                core::SessionOptions{}, ctx.client());
   return Response::json(200, Json{{"access_token", s.access_token},
                                   {"refresh_token", s.refresh_token},
                                   {"user_id", user.id}});

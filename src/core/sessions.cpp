@@ -52,7 +52,8 @@ IssuedSession issue_session(const SessionServices& s, const PendingSession& pend
   IssuedSession out;
   out.session_id = row.id;
   out.refresh_token = pending.refresh_token;
-  out.access_token = s.tokens.issue(row.project_id, claims->claims(), branch_id, row.id);
+  out.access_token =
+      s.tokens.issue(row.project_id, claims->claims(), branch_id, row.id, client.api_shape);
   s.activity.record(row.project_id, row.id, row.user_id, row.created_at_millis, client.ip,
                     client.user_agent);
   return out;
@@ -114,7 +115,8 @@ std::string refresh_access_token(const SessionServices& s, const std::string& pr
   // cache; a miss reads the user.
   auto claims = token_claims(s, project_id, session->user_id);
   if (!claims) throw errors::refresh_token_not_found_or_expired();
-  std::string token = s.tokens.issue(project_id, claims->claims(), branch_id, session->id);
+  std::string token =
+      s.tokens.issue(project_id, claims->claims(), branch_id, session->id, client.api_shape);
   s.activity.record(project_id, session->id, session->user_id, s.clock.now_millis(), client.ip,
                     client.user_agent);
   return token;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/activity.hpp"
+#include "core/client_version.hpp"
 #include "core/clock.hpp"
 #include "core/json.hpp"
 #include "core/token_claims.hpp"
@@ -26,10 +27,12 @@ inline constexpr int64_t kRefreshTokenLifetimeMillis = 365LL * 24 * 3600 * 1000;
 inline constexpr const char* kAnonymousSignUpEnabled = "anonymous_sign_up_enabled";
 bool anonymous_sign_up_enabled(const Json& project_config);
 
-// Who is using the session, recorded on every access-token issuance.
+// Who is using the session, recorded on every access-token issuance, and
+// the claims its access tokens carry.
 struct ClientInfo {
   std::string ip;
   std::string user_agent;
+  ApiShape api_shape = ApiShape::kReference;
 };
 
 struct SessionOptions {

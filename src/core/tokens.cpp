@@ -287,6 +287,16 @@ struct TokenService::KeyPair {
   PkeyPtr pkey;
 };
 
+std::string TokenService::sign(const KeyPair& key, std::string_view payload) {
+  std::string token = key.encoded_header;
+  token += '.';
+  token += base64url_encode(payload);
+  std::string signature = base64url_encode(es256_sign(key.pkey.get(), token));
+  token += '.';
+  token += signature;
+  return token;
+}
+
 DerivedKey derive_key(std::string_view server_secret, std::string_view audience) {
   RawKey raw = derive_raw(server_secret, audience);
   DerivedKey out;
@@ -385,7 +395,7 @@ std::shared_ptr<const TokenService::KeyPair> TokenService::key_for(
 
 std::string TokenService::issue(std::string_view project_id, const TokenUser& user,
                                 std::string_view branch_id,
-                                std::optional<std::string_view> session_id) const {
+                                std::optional<std::string_view> session_id, ApiShape shape) const {
   auto key = key_for(project_id);
   int64_t iat = clock_.now_seconds();
   // Written by hand into one buffer: this runs on every refresh.
@@ -418,6 +428,10 @@ std::string TokenService::issue(std::string_view project_id, const TokenUser& us
   int_member("iat", iat);
   string_member("aud", project_id);
   int_member("exp", iat + lifetime_seconds_);
+  if (shape == ApiShape::kReference) {
+    payload.push_back('}');
+    return sign(*key, payload);
+  }
   // accessTokenPayloadSchema of SDK 2.8.41+ (2.8.77: is_restricted,
   // restricted_reason, requires_totp_mfa; 2.8.102: signed_up_at).
   string_member("project_id", project_id);
@@ -440,14 +454,7 @@ std::string TokenService::issue(std::string_view project_id, const TokenUser& us
   }
   bool_member("requires_totp_mfa", user.requires_totp_mfa);
   payload.push_back('}');
-
-  std::string token = key->encoded_header;
-  token += '.';
-  token += base64url_encode(payload);
-  std::string signature = base64url_encode(es256_sign(key->pkey.get(), token));
-  token += '.';
-  token += signature;
-  return token;
+  return sign(*key, payload);
 }
 
 std::variant<AccessTokenClaims, TokenError> TokenService::verify(std::string_view token) const {

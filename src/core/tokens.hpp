@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "core/client_version.hpp"
 #include "core/clock.hpp"
 #include "core/json.hpp"
 
@@ -73,13 +74,12 @@ class TokenService {
   // "<origin>/api/v1/projects/<project_id>"
   std::string issuer(std::string_view project_id) const;
   // Claims: Stack's of 2025-07 (tokens.md §1.2: sub, branchId,
-  // refreshTokenId, role, iss, iat, aud, exp) for the clients and tokens
-  // that read those, then the snake_case set of SDK 2.8.41 and later
-  // (project_id, branch_id, refresh_token_id, name, email, email_verified,
-  // selected_team_id, signed_up_at, is_anonymous, is_restricted,
+  // refreshTokenId, role, iss, iat, aud, exp); for ApiShape::kSdk also the
+  // snake_case set SDK 2.8.41 and later require (project_id, branch_id, refresh_token_id, name,
+  // email, email_verified, selected_team_id, signed_up_at, is_anonymous, is_restricted,
   // restricted_reason, requires_totp_mfa).
   std::string issue(std::string_view project_id, const TokenUser& user, std::string_view branch_id,
-                    std::optional<std::string_view> session_id) const;
+                    std::optional<std::string_view> session_id, ApiShape shape) const;
   // Verifies signature (key derived from the token's aud), kid, alg, issuer,
   // then expiry (exp <= now is expired), in the order of tokens.md §4.
   std::variant<AccessTokenClaims, TokenError> verify(std::string_view token) const;
@@ -94,6 +94,8 @@ class TokenService {
   std::shared_ptr<const KeyPair> key_for(std::string_view audience) const;
   // The cached key only, never deriving (nullptr when absent).
   std::shared_ptr<const KeyPair> cached_key(std::string_view audience) const;
+  // "<header>.<payload>.<signature>" for the JSON `payload`.
+  static std::string sign(const KeyPair& key, std::string_view payload);
   std::variant<AccessTokenClaims, TokenError> verify_uncached(std::string_view token) const;
 
   struct StringHash {

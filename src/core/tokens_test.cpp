@@ -232,7 +232,7 @@ TEST(TokenServiceConstruction, RejectsBadSecretOrUrl) {
 // --- Issue / verify ---
 
 TEST_F(TokensTest, IssueProducesExactHeaderAndClaims) {
-  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk);
   Parts p = split(token);
   EXPECT_EQ(*base64url_decode(p.header), R"({"alg":"ES256","kid":"M5zZLA6iQw2n"})");
   int64_t iat = kNowMillis / 1000;
@@ -266,7 +266,8 @@ TEST_F(TokensTest, IssueDescribesTheUser) {
   u.is_anonymous = true;
   u.restricted_reason = "anonymous";
   u.requires_totp_mfa = true;
-  Json c = decode_part(split(service_.issue("internal", u, "main", kSession)).payload);
+  Json c =
+      decode_part(split(service_.issue("internal", u, "main", kSession, ApiShape::kSdk)).payload);
   EXPECT_EQ(c["name"], "Zo\xC3\xAB \"Q\" \\ \x01");  // escaped, UTF-8 kept
   EXPECT_EQ(c["email"], "zoe@example.com");
   EXPECT_EQ(c["email_verified"], true);
@@ -282,14 +283,15 @@ TEST_F(TokensTest, IssueDescribesTheUser) {
 
 TEST_F(TokensTest, EmailVerifiedNeedsAnEmail) {
   TokenUser u{.id = kUser, .primary_email_verified = true};
-  Json c = decode_part(split(service_.issue("internal", u, "main", kSession)).payload);
+  Json c =
+      decode_part(split(service_.issue("internal", u, "main", kSession, ApiShape::kSdk)).payload);
   EXPECT_EQ(c["email"], nullptr);
   EXPECT_EQ(c["email_verified"], false);
 }
 
 TEST_F(TokensTest, IssueWithoutSessionOmitsRefreshTokenId) {
-  Json claims =
-      decode_part(split(service_.issue("internal", kTokenUser, "main", std::nullopt)).payload);
+  Json claims = decode_part(
+      split(service_.issue("internal", kTokenUser, "main", std::nullopt, ApiShape::kSdk)).payload);
   EXPECT_FALSE(claims.contains("refreshTokenId"));
   EXPECT_FALSE(claims.contains("refresh_token_id"));
   std::vector<std::string> keys;
@@ -302,8 +304,21 @@ TEST_F(TokensTest, IssueWithoutSessionOmitsRefreshTokenId) {
                                       "role", "selected_team_id", "signed_up_at", "sub"}));
 }
 
+TEST_F(TokensTest, ReferenceShapeHasOnlyJuly2025Claims) {
+  // Plain REST clients (no client-version header) get Stack's claims of
+  // a5734defb only, as tokens.md §1.2 lists them.
+  Json claims = decode_part(
+      split(service_.issue("internal", kTokenUser, "main", kSession, ApiShape::kReference))
+          .payload);
+  std::vector<std::string> keys;
+  for (auto& [k, v] : claims.items()) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"aud", "branchId", "exp", "iat", "iss",
+                                            "refreshTokenId", "role", "sub"}));
+}
+
 TEST_F(TokensTest, RoundTrip) {
-  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk);
   auto result = service_.verify(token);
   ASSERT_TRUE(std::holds_alternative<AccessTokenClaims>(result));
   const auto& c = std::get<AccessTokenClaims>(result);
@@ -317,7 +332,7 @@ TEST_F(TokensTest, RoundTrip) {
 
 TEST_F(TokensTest, RoundTripPerProjectAndWithoutSession) {
   const std::string project = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b";
-  std::string token = service_.issue(project, kTokenUser, "main", std::nullopt);
+  std::string token = service_.issue(project, kTokenUser, "main", std::nullopt, ApiShape::kSdk);
   EXPECT_EQ(decode_part(split(token).header)["kid"], derive_key(kDevSecret, project).kid);
   EXPECT_EQ(decode_part(split(token).payload)["iss"],
             "http://localhost:8102/api/v1/projects/" + project);
@@ -328,13 +343,13 @@ TEST_F(TokensTest, RoundTripPerProjectAndWithoutSession) {
 }
 
 TEST_F(TokensTest, FreshServiceVerifiesWithoutPriorIssue) {
-  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk);
   TokenService other(kDevSecret, kPublicUrl, 600, clock_);  // empty key cache
   EXPECT_TRUE(std::holds_alternative<AccessTokenClaims>(other.verify(token)));
 }
 
 TEST_F(TokensTest, ExpiresAtExpNoTolerance) {
-  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk);
   int64_t exp = kNowMillis / 1000 + 600;
   clock_.set(exp * 1000 - 1);
   EXPECT_TRUE(std::holds_alternative<AccessTokenClaims>(service_.verify(token)));
@@ -350,13 +365,13 @@ TEST_F(TokensTest, ExpiresAtExpNoTolerance) {
 TEST_F(TokensTest, LifetimeIsConfigurable) {
   TokenService short_lived(kDevSecret, kPublicUrl, 30, clock_);
   EXPECT_EQ(short_lived.lifetime_seconds(), 30);
-  Json claims =
-      decode_part(split(short_lived.issue("internal", kTokenUser, "main", kSession)).payload);
+  Json claims = decode_part(
+      split(short_lived.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk)).payload);
   EXPECT_EQ(claims["exp"].get<int64_t>() - claims["iat"].get<int64_t>(), 30);
 }
 
 TEST_F(TokensTest, TamperedPayloadIsUnparsable) {
-  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk);
   Parts p = split(token);
   Json claims = decode_part(p.payload);
   claims["sub"] = "00000000-0000-4000-8000-000000000000";
@@ -369,7 +384,7 @@ TEST_F(TokensTest, TamperedPayloadIsUnparsable) {
 }
 
 TEST_F(TokensTest, TamperedSignatureIsUnparsable) {
-  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk);
   Parts p = split(token);
   std::string sig = *base64url_decode(p.signature);
   for (size_t i : {size_t(0), size_t(31), size_t(32), size_t(63)}) {
@@ -394,7 +409,7 @@ TEST_F(TokensTest, TamperedSignatureIsUnparsable) {
 }
 
 TEST_F(TokensTest, ExpiredTokenWithBadSignatureIsUnparsable) {
-  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk);
   Parts p = split(token);
   std::string sig = *base64url_decode(p.signature);
   sig[10] = char(sig[10] ^ 0x80);
@@ -406,7 +421,7 @@ TEST_F(TokensTest, ExpiredTokenWithBadSignatureIsUnparsable) {
 
 TEST_F(TokensTest, WrongIssuerIsUnparsableEvenWhenExpired) {
   TokenService elsewhere(kDevSecret, "https://api.example.com", 600, clock_);
-  std::string token = elsewhere.issue("internal", kTokenUser, "main", kSession);
+  std::string token = elsewhere.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk);
   EXPECT_TRUE(std::holds_alternative<AccessTokenClaims>(elsewhere.verify(token)));
   EXPECT_TRUE(is_unparsable(service_.verify(token)));
   clock_.advance_seconds(3600);
@@ -424,11 +439,11 @@ TEST_F(TokensTest, OldGlobalIssuerIsUnparsable) {
 
 TEST_F(TokensTest, OtherSecretIsUnparsable) {
   TokenService foreign("b3RoZXItc2VjcmV0LW5vdC10aGUtZGV2LW9uZQ", kPublicUrl, 600, clock_);
-  std::string token = foreign.issue("internal", kTokenUser, "main", kSession);
+  std::string token = foreign.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk);
   EXPECT_TRUE(is_unparsable(service_.verify(token)));
   // Same kid header as ours, but signed with the foreign key.
   Parts p = split(token);
-  Parts ours = split(service_.issue("internal", kTokenUser, "main", kSession));
+  Parts ours = split(service_.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk));
   EXPECT_TRUE(is_unparsable(service_.verify(ours.header + "." + p.payload + "." + p.signature)));
 }
 
@@ -513,7 +528,7 @@ TEST_F(TokensTest, MissingRequiredClaimsAreUnparsable) {
 }
 
 TEST_F(TokensTest, GarbageIsUnparsable) {
-  std::string token = service_.issue("internal", kTokenUser, "main", kSession);
+  std::string token = service_.issue("internal", kTokenUser, "main", kSession, ApiShape::kSdk);
   Parts p = split(token);
   for (std::string garbage :
        {std::string(""),
@@ -543,7 +558,8 @@ TEST_F(TokensTest, GarbageIsUnparsable) {
 TEST_F(TokensTest, ConcurrentVerificationAcrossProjects) {
   std::vector<std::string> tokens;
   for (int i = 0; i < 8; ++i) {
-    tokens.push_back(service_.issue("project-" + std::to_string(i), kTokenUser, "main", kSession));
+    tokens.push_back(service_.issue("project-" + std::to_string(i), kTokenUser, "main", kSession,
+                                    ApiShape::kSdk));
   }
   TokenService cold(kDevSecret, kPublicUrl, 600, clock_);
   std::atomic<int> ok{0};

@@ -79,6 +79,7 @@ Json user_view(const store::User& u, bool server_shape, const UserViewContext& v
   j["oauth_providers"] = oauth;
   j["selected_team_id"] = opt(u.selected_team_id);
   j["selected_team"] = u.selected_team ? team_view(*u.selected_team, server_shape) : Json();
+  if (view.shape == ApiShape::kReference) return j;
   auto restricted = restricted_reason(u, view.project_config);
   j["is_restricted"] = restricted.has_value();
   j["restricted_reason"] =

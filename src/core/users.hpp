@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/activity.hpp"
+#include "core/client_version.hpp"
 #include "core/clock.hpp"
 #include "core/json.hpp"
 #include "store/store.hpp"
@@ -41,16 +42,18 @@ std::optional<RestrictedReason> restricted_reason(bool is_anonymous, bool primar
 std::optional<RestrictedReason> restricted_reason(const store::User& u, const Json& project_config);
 
 // What a user's read shape depends on besides the user: the project's
-// configuration (restrictions) and the activity not written yet.
+// configuration (restrictions), the activity not written yet and the
+// revision of Stack's shapes the client reads.
 struct UserViewContext {
   const Json& project_config;
   const ActivityRecorder& activity;
+  ApiShape shape = ApiShape::kReference;
 };
 
-// The server/admin read shape (users.md §2.1) or the client one (§2.2),
-// plus the fields later SDKs read (restrictions from 2.8.77, country_code
-// and risk_scores from 2.8.102). last_active_at_millis includes the activity
-// not written yet.
+// The server/admin read shape (users.md §2.1) or the client one (§2.2);
+// for ApiShape::kSdk plus the fields later SDKs read (restrictions from
+// 2.8.77, country_code and risk_scores from 2.8.102).
+// last_active_at_millis includes the activity not written yet.
 Json user_view(const store::User& u, bool server_shape, const UserViewContext& view);
 
 // Trim and lower-case, as the users API stores addresses (§3.2).

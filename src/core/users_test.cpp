@@ -102,7 +102,7 @@ TEST(UserView, CarriesTheFieldsLaterSdksRead) {
     u.id = "3f1c2b9e-6a4d-4e0f-9b8a-1c2d3e4f5a6b";
     u.primary_email = "a@example.com";
     Json config{{"require_email_verification", true}};
-    Json server = user_view(u, true, {config, activity});
+    Json server = user_view(u, true, {config, activity, ApiShape::kSdk});
     EXPECT_EQ(server["is_restricted"], true);
     EXPECT_EQ(server["restricted_reason"], (Json{{"type", "email_not_verified"}}));
     EXPECT_EQ(server["restricted_by_admin"], false);
@@ -114,7 +114,7 @@ TEST(UserView, CarriesTheFieldsLaterSdksRead) {
 
     // The client shape has the restriction but not the private details,
     // the country or the scores (Stack's current-user read schema).
-    Json client = user_view(u, false, {Json::object(), activity});
+    Json client = user_view(u, false, {Json::object(), activity, ApiShape::kSdk});
     EXPECT_EQ(client["is_restricted"], false);
     EXPECT_EQ(client["restricted_reason"], nullptr);
     EXPECT_EQ(client["restricted_by_admin"], false);
@@ -122,6 +122,14 @@ TEST(UserView, CarriesTheFieldsLaterSdksRead) {
     EXPECT_FALSE(client.contains("restricted_by_admin_private_details"));
     EXPECT_FALSE(client.contains("country_code"));
     EXPECT_FALSE(client.contains("risk_scores"));
+
+    // Plain REST clients get Stack's shape of a5734defb, without them.
+    Json reference = user_view(u, true, {config, activity});
+    for (const char* later :
+         {"is_restricted", "restricted_reason", "restricted_by_admin", "restricted_by_admin_reason",
+          "restricted_by_admin_private_details", "country_code", "risk_scores"})
+      EXPECT_FALSE(reference.contains(later)) << later;
+    EXPECT_EQ(reference["primary_email"], "a@example.com");
   }
   std::filesystem::remove_all(dir);
 }

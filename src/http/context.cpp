@@ -22,6 +22,16 @@ const store::Project& RequestContext::require_project() const {
   return *project;
 }
 
+core::ApiShape RequestContext::api_shape() const {
+  return core::api_shape_of(req.headers.get("x-stack-client-version"),
+                            req.headers.get("x-stack-access-type").has_value());
+}
+
+core::ClientInfo RequestContext::client() const {
+  auto ua = req.headers.get("user-agent");
+  return {req.remote_ip, ua ? std::string(*ua) : std::string(), api_shape()};
+}
+
 std::optional<std::shared_ptr<const store::Project>> RequestContext::cached_project(
     const std::string& id) const {
   if (in_memory) return app.cache->peek_project(id);

@@ -9,6 +9,7 @@
 
 #include "app.hpp"
 #include "core/json.hpp"
+#include "core/sessions.hpp"
 #include "core/users.hpp"
 #include "http/message.hpp"
 #include "http/schema.hpp"
@@ -77,7 +78,13 @@ struct RequestContext {
   const store::Project& require_project() const;
   // What user objects in responses are rendered with (the project's rules,
   // this instance's unwritten activity).
-  core::UserViewContext user_views() const { return {require_project().config, *app.activity}; }
+  core::UserViewContext user_views() const {
+    return {require_project().config, *app.activity, api_shape()};
+  }
+  // The revision of Stack's shapes this client reads (its client-version header).
+  core::ApiShape api_shape() const;
+  // The caller's address, user agent and shape, recorded with a session.
+  core::ClientInfo client() const;
 
   // Readers for validation; errors collect in `schema`, thrown by
   // validate() as one SCHEMA_ERROR.

@@ -3,7 +3,6 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <cctype>
-#include <charconv>
 #include <vector>
 
 namespace latchkey::mail {
@@ -241,37 +240,6 @@ std::optional<std::string> build_code_link(std::string_view callback_url, std::s
   // Replaces the first `code` and erases any other; appends when absent.
   u.params().set("code", code);
   return std::string(u.buffer());
-}
-
-bool is_legacy_client_version(std::optional<std::string_view> header) {
-  if (!header) return false;
-  std::string_view h = trim(*header);
-  size_t space = h.find(' ');
-  if (space == std::string_view::npos) return false;
-  std::string_view sdk = trim(h.substr(space + 1));
-  constexpr std::string_view kPrefix = "@stackframe/stack@";
-  if (sdk.substr(0, kPrefix.size()) != kPrefix) return false;
-  std::string_view version = sdk.substr(kPrefix.size());
-  // semver: MAJOR.MINOR.PATCH with an optional -prerelease / +build.
-  size_t end = version.find_first_of("-+");
-  std::string_view core = version.substr(0, end);
-  int parts[3] = {0, 0, 0};
-  for (int k = 0; k < 3; ++k) {
-    size_t dot = k < 2 ? core.find('.') : core.size();
-    if (dot == std::string_view::npos) return false;
-    std::string_view num = core.substr(0, dot);
-    if (num.empty() || (num.size() > 1 && num[0] == '0')) return false;
-    auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), parts[k]);
-    if (ec != std::errc() || p != num.data() + num.size()) return false;
-    core = dot < core.size() ? core.substr(dot + 1) : std::string_view();
-  }
-  if (!core.empty()) return false;
-  if (end != std::string_view::npos && version.size() == end + 1) return false;
-  int a[3] = {2, 5, 37};
-  for (int k = 0; k < 3; ++k) {
-    if (parts[k] != a[k]) return parts[k] < a[k];
-  }
-  return true;  // equal (a pre-release of 2.5.37 is lower, so also ≤)
 }
 
 }  // namespace latchkey::mail

@@ -48,11 +48,6 @@ RenderedEmail render_email(TemplateType type, const TemplateVars& vars,
 // nullopt when `callback_url` is not an absolute URL.
 std::optional<std::string> build_code_link(std::string_view callback_url, std::string_view code);
 
-// True when x-stack-client-version names the SDK `@stackframe/stack` with a
-// version ≤ 2.5.37 ("<platform> @stackframe/stack@<semver>"), which still
-// expects the legacy magic-link e-mail.
-bool is_legacy_client_version(std::optional<std::string_view> header);
-
 std::string html_escape(std::string_view s);
 
 }  // namespace latchkey::mail

@@ -133,21 +133,6 @@ TEST(Templates, HtmlEscapesNamesButSubjectStaysPlain) {
   EXPECT_EQ(r.html.find("<x>"), std::string::npos);
 }
 
-TEST(ClientVersion, LegacyDetection) {
-  EXPECT_TRUE(is_legacy_client_version("js @stackframe/stack@2.5.37"));
-  EXPECT_TRUE(is_legacy_client_version("js @stackframe/stack@2.4.0"));
-  EXPECT_TRUE(is_legacy_client_version("js @stackframe/stack@1.99.99"));
-  EXPECT_TRUE(is_legacy_client_version("js @stackframe/stack@2.5.37-beta.1"));
-  EXPECT_FALSE(is_legacy_client_version("js @stackframe/stack@2.5.38"));
-  EXPECT_FALSE(is_legacy_client_version("js @stackframe/stack@2.6.0"));
-  EXPECT_FALSE(is_legacy_client_version("js @stackframe/stack@3.0.0"));
-  EXPECT_FALSE(is_legacy_client_version("js @stackframe/react@2.5.0"));
-  EXPECT_FALSE(is_legacy_client_version("js @stackframe/stack@2.5"));
-  EXPECT_FALSE(is_legacy_client_version("js @stackframe/stack@02.5.1"));
-  EXPECT_FALSE(is_legacy_client_version("@stackframe/stack@2.5.1"));
-  EXPECT_FALSE(is_legacy_client_version(std::nullopt));
-}
-
 TEST(Mime, HeadersAndParts) {
   MimeMessage m;
   m.from_name = "Stack Dashboard";

@@ -250,6 +250,9 @@ class Client:
         self.projects: dict = known_projects if known_projects is not None else {}
         self.projects.setdefault(INTERNAL_PROJECT_ID, INTERNAL_PROJECT)
         self.clock_offset_ms = 0
+        # Set: every request with an access type says this client version,
+        # as the JS SDKs do (it selects the shapes later SDKs read).
+        self.client_version: Optional[str] = None
 
     # URLs and headers
 
@@ -274,6 +277,8 @@ class Client:
             result["x-stack-project-id"] = project.id
             if access_type in KEY_HEADERS and access_type in project.keys:
                 result[KEY_HEADERS[access_type]] = project.keys[access_type]
+            if self.client_version:
+                result["x-stack-client-version"] = self.client_version
         elif project is not None:
             result["x-stack-project-id"] = project if isinstance(project, str) else project.id
         for name, value in extra.items():

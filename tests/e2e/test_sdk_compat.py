@@ -2,8 +2,12 @@
 compatibility): the access-token claims of `accessTokenPayloadSchema`
 (2.8.41+, 2.8.77+, 2.8.102+), current after every refresh; restricted users;
 and the user fields of Stack's later users API with their neutral values.
-tests/sdk drives the real SDKs; this pins the wire."""
+tests/sdk drives the real SDKs; this pins the wire. This module's client
+says its version as the SDKs do; a REST client that does not is answered in
+Stack's shapes of a5734defb (the last tests)."""
 from __future__ import annotations
+
+import pytest
 
 from auth_helpers import (
     ANON_SIGN_UP,
@@ -16,6 +20,7 @@ from auth_helpers import (
 )
 from latchkey_e2e import (
     INTERNAL_PROJECT,
+    Client,
     UUID_RE,
     assert_json,
     assert_plain_text,
@@ -32,6 +37,22 @@ NEW_CLAIMS = ["project_id", "branch_id", "refresh_token_id", "name", "email", "e
 NEUTRAL = {"restricted_by_admin": False, "restricted_by_admin_reason": None,
            "restricted_by_admin_private_details": None, "country_code": None,
            "risk_scores": {"sign_up": {"bot": 0, "free_trial_abuse": 0}}}
+SDK_CLIENT_VERSION = "js @stackframe/js@2.8.108"
+
+
+@pytest.fixture
+def api(api, server):
+    """A client that says its version on every Stack request, like the SDKs
+    (the session's client keeps the projects it knows)."""
+    sdk = Client(server.base_url, known_projects=api.projects)
+    sdk.client_version = SDK_CLIENT_VERSION
+    return sdk
+
+
+@pytest.fixture
+def rest(api, server):
+    """A plain REST client: Stack headers, no client version."""
+    return Client(server.base_url, known_projects=api.projects)
 
 
 def refresh_both_ways(api, project, refresh_token: str) -> list[dict]:
@@ -203,3 +224,31 @@ def test_restriction_fields_are_validated_as_stack_validates_them(api, project):
     r = api.patch(ME, headers=api.headers("client", project, access_token=user["access_token"]),
                   json={"restricted_by_admin": False})
     assert_schema_error_contains(r, "PATCH", ME, ["body contains unknown properties: restricted_by_admin"])
+
+
+def test_rest_clients_without_a_version_get_the_july_2025_shapes(rest, project):
+    user = signed_up(rest, project)
+    assert list(decode_claims(user["access_token"])) == OLD_CLAIMS
+    h = rest.headers("client", project)
+    h["x-stack-refresh-token"] = user["refresh_token"]
+    assert list(decode_claims(assert_json(rest.post(REFRESH, headers=h))["access_token"])) == OLD_CLAIMS
+    later = set(NEUTRAL) | {"is_restricted", "restricted_reason"}
+    assert not later & set(me(rest, project, user["access_token"]))
+    server = assert_json(rest.get(f"{USERS}/{user['user_id']}", headers=rest.headers("server", project)))
+    assert not later & set(server)
+    # Saying a version (either spelling) switches to the later shapes.
+    for name in ("x-stack-client-version", "x-hexclave-client-version"):
+        hv = rest.headers("client", project, access_token=user["access_token"])
+        hv[name] = SDK_CLIENT_VERSION
+        assert later - {"restricted_by_admin_private_details", "country_code", "risk_scores"} <= set(
+            assert_json(rest.get(ME, headers=hv)))
+
+
+def test_oauth_clients_at_the_token_endpoint_get_the_sdk_claims(rest, project):
+    """The SDKs refresh through /auth/oauth/token as a plain OAuth client (a
+    form, no Stack header): that token carries the claims they validate."""
+    user = signed_up(rest, project)
+    r = rest.post(OAUTH_TOKEN, data={"grant_type": "refresh_token", "refresh_token": user["refresh_token"],
+                                     "client_id": project.id, "client_secret": project.keys["client"]})
+    assert r.status_code == 200, r.text
+    assert list(decode_claims(r.json()["access_token"])) == OLD_CLAIMS + NEW_CLAIMS
