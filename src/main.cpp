@@ -1,5 +1,7 @@
 // latchkey: the CLI. serve, migrate, and project administration.
+#ifdef LATCHKEY_WITH_MIMALLOC
 #include <mimalloc.h>
+#endif
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +10,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "api/routes.hpp"
 #include "app.hpp"
 #include "core/argon2_process.hpp"
 #include "core/clock.hpp"
@@ -40,30 +43,20 @@ std::string default_database() {
 
 http::Router make_router() {
   http::Router r;
-  http::register_root_routes(r);
-  http::register_project_routes(r);
-  http::register_user_routes(r);
-  http::register_password_auth_routes(r);
-  http::register_session_routes(r);
-  http::register_otp_routes(r);
-  http::register_password_reset_routes(r);
-  http::register_contact_channel_routes(r);
-  http::register_email_routes(r);
-  http::register_oauth_routes(r);
-  http::register_mfa_routes(r);
-  http::register_passkey_routes(r);
-  http::register_team_routes(r);
-  http::register_team_permission_routes(r);
-  http::register_team_invitation_routes(r);
+  api::register_routes(r);
   return r;
 }
 
 int serve(Config config) {
   auto app = make_app(config);
   app->mailer->log_configuration();
+#ifdef LATCHKEY_WITH_MIMALLOC
   // Also keeps the link to mimalloc (the process-wide malloc) explicit.
   spdlog::info("allocator: mimalloc {}.{}.{}", mi_version() / 100, mi_version() / 10 % 10,
                mi_version() % 10);
+#else
+  spdlog::info("allocator: the C library's (a sanitizer build)");
+#endif
   http::Router router = make_router();
   http::Pipeline pipeline(*app, router);
   http::Server server(*app, pipeline);

@@ -6,7 +6,7 @@
 #include "core/crypto.hpp"
 #include "core/project_config.hpp"
 #include "core/tokens.hpp"
-#include "http/schema.hpp"
+#include "core/validation.hpp"
 
 namespace latchkey {
 namespace {
@@ -116,7 +116,7 @@ StackEnvironment read_stack_environment(const EnvLookup& env) {
     }
   }
   seed.user_email = env(prefix + "USER_EMAIL");
-  if (seed.user_email && !http::is_valid_email(*seed.user_email))
+  if (seed.user_email && !core::is_valid_email(*seed.user_email))
     refuse(prefix + "USER_EMAIL", *seed.user_email, "an e-mail address");
   seed.user_password = env(prefix + "USER_PASSWORD");
   seed.user_github_id = env(prefix + "USER_GITHUB_ID");

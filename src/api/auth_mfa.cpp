@@ -1,10 +1,10 @@
 // MFA sign-in: POST /auth/mfa/sign-in (auth-endpoints.md §4), which turns an
 // MFA attempt code and a TOTP code into a session.
 #include "api/code_body.hpp"
+#include "api/routes.hpp"
 #include "core/mfa.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 
 namespace {
 
@@ -34,4 +34,4 @@ void register_mfa_routes(Router& r) {
   r.add(Method::kPost, "/auth/mfa/sign-in", Access::client_plus(), sign_in);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <ctime>
 
+#include "api/routes.hpp"
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/oauth/flow.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 namespace e = core::errors;
 namespace oauth = core::oauth;
 
@@ -129,7 +129,7 @@ Response authorize(RequestContext& ctx) {
       throw core::PlainError(403, "The access token is not valid for this project");
     if (claims.branch_id != branch)
       throw core::PlainError(403, "The access token is not valid for this branch");
-    if (!ctx.app.store->users().get_user(project->id, claims.sub)) throw e::user_not_found();
+    if (!core::find_user(*ctx.app.store, project->id, claims.sub)) throw e::user_not_found();
     if (provider_scope && !provider_scope->empty() && config->shared)
       throw e::oauth_extra_scope_not_available_with_shared_oauth_keys();
     outer.link_user_id = claims.sub;
@@ -232,7 +232,7 @@ Response connected_account_token(RequestContext& ctx, std::optional<std::string>
   if (ctx.access_type == AccessType::kClient && (!ctx.user || ctx.user->id != uid))
     throw core::PlainError(403, "Client can only access its own connected accounts");
   const auto& project = ctx.require_project();
-  if (!ctx.app.store->users().get_user(project.id, uid)) throw e::user_not_found();
+  if (!core::find_user(*ctx.app.store, project.id, uid)) throw e::user_not_found();
   auto svc = services(ctx);
   std::string token = oauth::connected_account_access_token(svc, project, uid, *provider_id, scope);
   return Response::json(201, Json{{"access_token", token}});
@@ -307,4 +307,4 @@ void register_oauth_routes(Router& r) {
       Runs::kLong);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

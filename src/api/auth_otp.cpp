@@ -1,12 +1,12 @@
 // OTP / magic-link sign-in: /auth/otp/send-sign-in-code, /auth/otp/sign-in
 // and /auth/otp/sign-in/check-code (auth-endpoints.md §2).
 #include "api/code_body.hpp"
+#include "api/routes.hpp"
 #include "core/errors.hpp"
 #include "core/otp.hpp"
 #include "core/sessions.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 namespace e = core::errors;
 
 namespace {
@@ -77,4 +77,4 @@ void register_otp_routes(Router& r) {
   r.add(Method::kPost, "/auth/otp/sign-in/check-code", Access::client_plus(), check_code);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

@@ -2,11 +2,11 @@
 // initiate-passkey-authentication and sign-in (auth-endpoints.md §5). The
 // WebAuthn response objects are read into typed structs here; everything
 // else happens in core/passkeys.
+#include "api/routes.hpp"
 #include "core/passkeys.hpp"
 #include "core/sessions.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 
 namespace {
 
@@ -160,4 +160,4 @@ void register_passkey_routes(Router& r) {
   r.add(Method::kPost, "/auth/passkey/sign-in", Access::client_plus(), sign_in);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

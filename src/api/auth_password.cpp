@@ -2,15 +2,15 @@
 // (auth-endpoints.md §1.1, §1.2, §1.6, §1.7).
 #include <spdlog/spdlog.h>
 
+#include "api/routes.hpp"
 #include "core/contact_channels.hpp"
 #include "core/errors.hpp"
 #include "core/passwords.hpp"
 #include "core/sessions.hpp"
 #include "core/trusted_urls.hpp"
 #include "core/users.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 namespace e = core::errors;
 
 namespace {
@@ -40,7 +40,7 @@ Response sign_in_body(const core::IssuedSession& s, const std::string& user_id) 
 // The user as stored now: the signed-in user of the request may come from a
 // short-lived cache, and password changes must decide on fresh data.
 store::User fresh_user(RequestContext& ctx) {
-  auto u = ctx.app.store->users().get_user(ctx.require_project().id, ctx.user->id);
+  auto u = core::find_user(*ctx.app.store, ctx.require_project().id, ctx.user->id);
   if (!u) {
     // Deleted since the request began: the request is signed out.
     ctx.user.reset();
@@ -82,7 +82,7 @@ Response sign_up(RequestContext& ctx) {
   // A cheap check first, so that a taken address costs no hashing; the
   // store's insert decides races.
   auto normalized = core::normalize_email(*email);
-  if (ctx.app.store->users().find_user_by_auth_email(project.id, normalized))
+  if (core::auth_email_in_use(*ctx.app.store, project.id, normalized))
     throw e::user_email_already_exists(normalized);
   // Hashing happens before any write transaction opens.
   std::string hash = ctx.app.hasher->hash(*password);
@@ -136,22 +136,13 @@ Response update(RequestContext& ctx) {
   require_credential_enabled(project);
   require_min_length(*new_password);
   store::User user = fresh_user(ctx);
-  if (!user.password_hash) throw e::user_does_not_have_password();
-  if (!ctx.app.hasher->verify(*old_password, user.password_hash))
-    throw e::password_confirmation_mismatch();
-
   // The session named by x-stack-refresh-token survives; all others end.
   std::optional<std::string> keep;
   if (auto token = ctx.req.headers.get_nonempty("x-stack-refresh-token")) {
     auto s = core::find_live_session(services(ctx), project.id, *token);
     if (s && s->user_id == user.id) keep = s->id;
   }
-  std::string hash = ctx.app.hasher->hash(*new_password);
-  // The old hash is the one just verified: if it changed meanwhile, the old
-  // password is no longer the current one.
-  if (!ctx.app.store->sessions().compare_and_set_password(project.id, user.id, user.password_hash,
-                                                          hash, /*revoke_sessions=*/true, keep))
-    throw e::password_confirmation_mismatch();
+  core::change_password(*ctx.app.store, *ctx.app.hasher, user, *old_password, *new_password, keep);
   return Response::json(200, Json{{"success", true}});
 }
 
@@ -167,13 +158,7 @@ Response set(RequestContext& ctx) {
   const auto& project = ctx.require_project();
   require_credential_enabled(project);
   require_min_length(*password);
-  const core::PlainError already_set(400, "User already has a password set.");
-  store::User user = fresh_user(ctx);
-  if (user.password_hash) throw already_set;
-  std::string hash = ctx.app.hasher->hash(*password);
-  if (!ctx.app.store->sessions().compare_and_set_password(project.id, user.id, std::nullopt, hash,
-                                                          /*revoke_sessions=*/false, std::nullopt))
-    throw already_set;
+  core::set_first_password(*ctx.app.store, *ctx.app.hasher, fresh_user(ctx), *password);
   return Response::json(200, Json{{"success", true}});
 }
 
@@ -186,4 +171,4 @@ void register_password_auth_routes(Router& r) {
   r.add(Method::kPost, "/auth/password/set", Access::client_plus(), set, Runs::kLong);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

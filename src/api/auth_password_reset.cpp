@@ -3,12 +3,12 @@
 #include <cstring>
 
 #include "api/code_body.hpp"
+#include "api/routes.hpp"
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/password_reset.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 namespace e = core::errors;
 
 namespace {
@@ -82,4 +82,4 @@ void register_password_reset_routes(Router& r) {
   r.add(Method::kPost, "/auth/password/reset/check-code", Access::client_plus(), check_code);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

@@ -5,13 +5,13 @@
 #include <cctype>
 
 #include "api/auth_oauth.hpp"
+#include "api/routes.hpp"
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/sessions.hpp"
 #include "core/users.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 namespace e = core::errors;
 
 namespace {
@@ -117,7 +117,7 @@ Response list_sessions(RequestContext& ctx) {
       throw core::PlainError(403, "Client can only list sessions for their own user.");
   }
   bool show_impersonation = ctx.access_type == AccessType::kAdmin;
-  auto sessions = ctx.app.store->sessions().list_sessions(ctx.require_project().id, uid);
+  auto sessions = core::list_user_sessions(services(ctx), ctx.require_project().id, uid);
   Json items = Json::array();
   for (auto it = sessions.rbegin(); it != sessions.rend(); ++it)  // newest first
     if (show_impersonation || !it->is_impersonation)
@@ -138,7 +138,7 @@ Response create_session(RequestContext& ctx) {
   ctx.validate();
   std::string uid = resolve_me(ctx, *user_id);
   const auto& project = ctx.require_project();
-  if (!ctx.app.store->users().get_user(project.id, uid)) throw e::user_id_does_not_exist(uid);
+  if (!core::find_user(*ctx.app.store, project.id, uid)) throw e::user_id_does_not_exist(uid);
   core::SessionOptions options;
   if (expires_in) options.expires_in_millis = *expires_in;
   options.is_impersonation = is_impersonation.value_or(false);
@@ -158,12 +158,12 @@ Response delete_session(RequestContext& ctx) {
   ctx.validate();
   resolve_me(ctx, *user_id);  // validated like the list, otherwise unused (§3.3)
   const auto& project = ctx.require_project();
-  auto s = ctx.app.store->sessions().get_session(project.id, lower(*id));
+  auto s = core::find_session(services(ctx), project.id, lower(*id));
   bool owned =
       s && (ctx.access_type != AccessType::kClient || (ctx.user && ctx.user->id == s->user_id));
   if (!owned) throw core::PlainError(404, "Session not found.");
   if (ctx.session_id && *ctx.session_id == s->id) throw e::cannot_delete_current_session();
-  ctx.app.store->sessions().delete_session(project.id, s->id);
+  core::end_session(services(ctx), project.id, s->id);
   return success();
 }
 
@@ -182,7 +182,7 @@ Response delete_current_session(RequestContext& ctx) {
     if (!s || s->project_id != project.id) throw e::refresh_token_not_found_or_expired();
     session_id = s->id;
   }
-  if (!ctx.app.store->sessions().delete_session(project.id, *session_id))
+  if (!core::end_session(services(ctx), project.id, *session_id))
     throw e::refresh_token_not_found_or_expired();
   return success();
 }
@@ -343,4 +343,4 @@ void register_session_routes(Router& r) {
   r.add(Method::kPost, "/auth/anonymous/sign-up", Access::client_plus(), anonymous_sign_up);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

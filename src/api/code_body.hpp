@@ -5,12 +5,13 @@
 #include <optional>
 #include <string>
 
+#include "api/routes.hpp"
 #include "core/email_codes.hpp"
 #include "core/verification_codes.hpp"
 #include "http/context.hpp"
 #include "http/schema.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 
 // body.code: a string of exactly 45 characters (auth-endpoints.md §0.1).
 inline std::optional<std::string> read_code(ObjectReader& body) {
@@ -29,4 +30,4 @@ inline core::EmailServices email_services(RequestContext& ctx) {
 
 inline Response code_is_valid() { return Response::json(200, Json{{"is_code_valid", true}}); }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

@@ -3,11 +3,11 @@
 #include "core/contact_channels.hpp"
 
 #include "api/code_body.hpp"
+#include "api/routes.hpp"
 #include "core/errors.hpp"
 #include "core/users.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 namespace e = core::errors;
 
 namespace {
@@ -81,8 +81,8 @@ Response list(RequestContext& ctx) {
   if (is_client(ctx) && uid != ctx.user->id)
     throw core::PlainError(403, "Client can only list contact channels for their own user.");
   Json items = Json::array();
-  for (const auto& c : ctx.app.store->contact_channels().list_contact_channels(
-           ctx.require_project().id, uid, channel_id))
+  for (const auto& c :
+       core::list_contact_channels(*ctx.app.store, ctx.require_project().id, uid, channel_id))
     items.push_back(core::contact_channel_view(c));
   return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
 }
@@ -123,8 +123,7 @@ Response get(RequestContext& ctx) {
   require_client_user(ctx);
   std::string uid = resolve_user(ctx, p.user_id);
   require_own(ctx, uid, "read");
-  auto c = ctx.app.store->contact_channels().get_contact_channel(ctx.require_project().id, uid,
-                                                                 p.channel_id);
+  auto c = core::find_contact_channel(*ctx.app.store, ctx.require_project().id, uid, p.channel_id);
   if (!c) throw core::PlainError(404, "Contact channel not found.");
   return channel_json(200, *c);
 }
@@ -178,7 +177,7 @@ Response send_verification_code(RequestContext& ctx) {
   if (is_client(ctx) && uid != ctx.user->id)
     throw core::PlainError(400, "Can only send verification code for your own user");
   const auto& project = ctx.require_project();
-  auto user = ctx.app.store->users().get_user(project.id, uid);
+  auto user = core::find_user(*ctx.app.store, project.id, uid);
   if (!user) throw e::user_id_does_not_exist(uid);
   core::send_contact_channel_verification(email_services(ctx), project, ctx.branch_id, *user,
                                           p.channel_id, *callback_url);
@@ -194,7 +193,7 @@ Response send_primary_verification_code(RequestContext& ctx) {
   body.reject_unknown();
   ctx.validate();
   const auto& project = ctx.require_project();
-  auto user = ctx.app.store->users().get_user(project.id, ctx.user->id);
+  auto user = core::find_user(*ctx.app.store, project.id, ctx.user->id);
   if (!user) throw e::user_id_does_not_exist(ctx.user->id);
   core::send_primary_email_verification(email_services(ctx), project, ctx.branch_id, *user, *email,
                                         *callback_url);
@@ -240,4 +239,4 @@ void register_contact_channel_routes(Router& r) {
   r.add(Method::kPost, "/contact-channels/verify/check-code", a, check_code);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

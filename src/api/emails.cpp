@@ -1,7 +1,8 @@
 // The sent-e-mail log: GET /internal/emails (emails.md §5.1).
-#include "http/router.hpp"
+#include "api/routes.hpp"
+#include "core/email_codes.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 
 namespace {
 
@@ -12,7 +13,7 @@ Response list_emails(RequestContext& ctx) {
   ctx.validate();
   Json items = Json::array();
   for (const auto& m :
-       ctx.app.store->sent_emails().list_sent_emails(ctx.require_project().id, kListLimit)) {
+       core::recent_sent_emails(*ctx.app.store, ctx.require_project().id, kListLimit)) {
     items.push_back(Json{{"id", m.id},
                          {"subject", m.subject},
                          {"sent_at_millis", m.sent_at_millis},
@@ -29,4 +30,4 @@ void register_email_routes(Router& r) {
   r.add(Method::kGet, "/internal/emails", Access::admin(), list_emails);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace latchkey::http {
+namespace latchkey::api {
 
 // [A-Za-z0-9+/]+ followed by up to two '='. Hand-written: std::regex
 // recurses per character and overflows the stack on megabyte inputs.
@@ -29,4 +29,4 @@ inline bool is_client_profile_image(std::string_view url) {
   return is_loose_base64(url);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

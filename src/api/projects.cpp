@@ -2,13 +2,13 @@
 // /internal/projects/current and /internal/api-keys (projects.md §2–§4).
 #include "core/projects.hpp"
 
+#include "api/routes.hpp"
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/project_config.hpp"
 #include "core/users.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 namespace e = core::errors;
 
 namespace {
@@ -72,7 +72,8 @@ void read_config(ObjectReader& cfg, Json& config) {
       auto apple_key = p.field("apple_key_id").string(false);
       Field discovery_field = p.field("discovery_url");
       auto discovery = discovery_field.url(standard && id && *id == "oidc");
-      if (discovery && discovery->rfind("http://", 0) != 0 && discovery->rfind("https://", 0) != 0) {
+      if (discovery && discovery->rfind("http://", 0) != 0 &&
+          discovery->rfind("https://", 0) != 0) {
         discovery_field.add_error("must start with http:// or https://");
         discovery.reset();
       }
@@ -131,10 +132,10 @@ void read_config(ObjectReader& cfg, Json& config) {
       auto sender_email = m.field("sender_email").email(true);
       m.reject_unknown();
       if (host && port && username && password && sender_name && sender_email)
-        config["email_config"] = Json{{"type", "standard"},   {"host", *host},
-                                      {"port", *port},        {"username", *username},
-                                      {"password", *password}, {"sender_name", *sender_name},
-                                      {"sender_email", *sender_email}};
+        config["email_config"] = Json{
+            {"type", "standard"},           {"host", *host},         {"port", *port},
+            {"username", *username},        {"password", *password}, {"sender_name", *sender_name},
+            {"sender_email", *sender_email}};
     } else {
       m.reject_unknown();
       if (type) config["email_config"] = Json{{"type", "shared"}};
@@ -188,14 +189,11 @@ Response patch_internal_current(RequestContext& ctx) {
   if (f.is_production_mode) p.is_production_mode = *f.is_production_mode;
   core::normalize_config(config);
   p.config = config;
-  if (!ctx.app.store->projects().update_project(p)) throw e::project_not_found(p.id);
-  auto fresh = ctx.app.store->projects().get_project(p.id);
-  if (!fresh) throw e::project_not_found(p.id);
-  return Response::json(200, core::project_admin_view(*fresh));
+  return Response::json(200, core::project_admin_view(core::update_project(*ctx.app.store, p)));
 }
 
 Response delete_internal_current(RequestContext& ctx) {
-  ctx.app.store->projects().delete_project(ctx.require_project().id);
+  core::delete_project(*ctx.app.store, ctx.require_project().id);
   return Response::json(200, Json{{"success", true}});
 }
 
@@ -205,20 +203,12 @@ void require_dashboard_user(RequestContext& ctx) {
   if (ctx.require_project().id != "internal") throw e::expected_internal_project();
 }
 
-std::vector<std::string> managed_ids(const store::User& u) {
-  std::vector<std::string> ids;
-  if (u.server_metadata.is_object() && u.server_metadata.contains("managedProjectIds") &&
-      u.server_metadata["managedProjectIds"].is_array())
-    for (const auto& v : u.server_metadata["managedProjectIds"])
-      if (v.is_string()) ids.push_back(v.get<std::string>());
-  return ids;
-}
-
 Response list_internal_projects(RequestContext& ctx) {
   require_dashboard_user(ctx);
   Json items = Json::array();
-  for (const auto& id : managed_ids(*ctx.user))
-    if (auto p = ctx.app.store->projects().get_project(id)) items.push_back(core::project_admin_view(*p));
+  for (const auto& id : core::managed_project_ids(*ctx.user))
+    if (auto p = core::find_project(*ctx.app.store, id))
+      items.push_back(core::project_admin_view(*p));
   return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
 }
 
@@ -238,18 +228,13 @@ Response create_internal_project(RequestContext& ctx) {
   np.description = f.description.value.value_or("");
   np.is_production_mode = f.is_production_mode.value_or(false);
   np.config = config;
-  auto p = core::create_project(*ctx.app.store, *ctx.app.clock, np);
-  Json meta = ctx.user->server_metadata.is_object() ? ctx.user->server_metadata : Json::object();
-  if (!meta.contains("managedProjectIds") || !meta["managedProjectIds"].is_array())
-    meta["managedProjectIds"] = Json::array();
-  meta["managedProjectIds"].push_back(p.id);
-  ctx.app.store->users().set_user_server_metadata("internal", ctx.user->id, meta);
+  auto p = core::create_managed_project(*ctx.app.store, *ctx.app.clock, *ctx.user, np);
   return Response::json(201, core::project_admin_view(p));
 }
 
 Response list_keys(RequestContext& ctx) {
   Json items = Json::array();
-  for (const auto& k : ctx.app.store->projects().list_api_key_sets(ctx.require_project().id))
+  for (const auto& k : core::list_key_sets(*ctx.app.store, ctx.require_project().id))
     items.push_back(core::key_set_view(k));
   return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
 }
@@ -275,7 +260,7 @@ Response create_keys(RequestContext& ctx) {
 
 store::ApiKeySet find_key_set(RequestContext& ctx) {
   auto id = ctx.param("api_key_id").uuid(true);
-  return ctx.app.store->projects().get_api_key_set(ctx.require_project().id, id.value_or(""))
+  return core::find_key_set(*ctx.app.store, ctx.require_project().id, id.value_or(""))
       .value_or(store::ApiKeySet{});
 }
 
@@ -296,10 +281,8 @@ Response patch_keys(RequestContext& ctx) {
   body.reject_unknown();
   ctx.validate();
   if (set.id.empty()) throw e::api_key_not_found();
-  if (description) set.description = *description;
-  if (revoked && *revoked && !set.manually_revoked_at_millis)
-    set.manually_revoked_at_millis = ctx.app.clock->now_millis();
-  ctx.app.store->projects().upsert_api_key_set(set);
+  set = core::update_key_set(*ctx.app.store, *ctx.app.clock, std::move(set), description,
+                             revoked.value_or(false));
   return Response::json(200, core::key_set_view(set));
 }
 
@@ -320,4 +303,4 @@ void register_project_routes(Router& r) {
   r.add(Method::kPatch, "/internal/api-keys/{api_key_id}", Access::admin(), patch_keys);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

@@ -1,10 +1,10 @@
 // GET /api/v1 (the welcome text), the per-project JWKS, and the SDK's
 // version and feature checks (projects.md §5.1, §5.2).
+#include "api/routes.hpp"
 #include "core/errors.hpp"
 #include "core/version.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 
 static Response root(RequestContext& ctx) {
   ctx.query_reader().reject_unknown();
@@ -71,4 +71,4 @@ void register_root_routes(Router& r) {
   r.add(Method::kPost, "/check-feature-support", Access::any(), check_feature_support);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

@@ -4,13 +4,13 @@
 #include "core/team_invitations.hpp"
 
 #include "api/code_body.hpp"
+#include "api/routes.hpp"
 #include "api/team_request.hpp"
 #include "core/errors.hpp"
 #include "core/permissions.hpp"
 #include "core/teams.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 using namespace team_request;
 
 namespace {
@@ -119,4 +119,4 @@ void register_team_invitation_routes(Router& r) {
   r.add(Method::kDelete, "/team-invitations/{id}", Access::client_plus(), revoke);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

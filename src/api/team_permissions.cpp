@@ -1,12 +1,12 @@
 // Permission definitions and grants of both scopes:
 // /team-permission-definitions, /team-permissions (teams.md §6–§7) and
 // /project-permission-definitions, /project-permissions (§11).
+#include "api/routes.hpp"
 #include "api/team_request.hpp"
 #include "core/errors.hpp"
 #include "core/permissions.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 using namespace team_request;
 
 namespace {
@@ -178,4 +178,4 @@ void register_team_permission_routes(Router& r) {
         revoke_project);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

@@ -7,13 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "api/routes.hpp"
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/permissions.hpp"
 #include "http/context.hpp"
 #include "http/schema.hpp"
 
-namespace latchkey::http::team_request {
+namespace latchkey::api::team_request {
 
 inline std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -72,4 +73,4 @@ inline Response list_response(Json items) {
   return Response::json(200, Json{{"items", std::move(items)}, {"is_paginated", false}});
 }
 
-}  // namespace latchkey::http::team_request
+}  // namespace latchkey::api::team_request

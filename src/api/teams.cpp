@@ -5,12 +5,12 @@
 #include "core/teams.hpp"
 
 #include "api/profile_image.hpp"
+#include "api/routes.hpp"
 #include "api/team_request.hpp"
 #include "core/errors.hpp"
 #include "core/permissions.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 namespace e = core::errors;
 using namespace team_request;
 
@@ -96,7 +96,7 @@ Response list_teams(RequestContext& ctx) {
                            "Client can only list teams for their own user. user_id must be either "
                            "\"me\" or the ID of the current user");
   Json items = Json::array();
-  for (const auto& t : ctx.app.store->teams().list_teams(ctx.require_project().id, q.user_id))
+  for (const auto& t : core::list_teams(*ctx.app.store, ctx.require_project().id, q.user_id))
     items.push_back(core::team_view(t, ctx.is_server_or_admin()));
   return list_response(std::move(items));
 }
@@ -233,7 +233,7 @@ Response list_profiles(RequestContext& ctx) {
       core::require_team_permission(store, project_id, *team_id, caller.id, "$read_members");
   } else {
     if (team_id) core::get_team(store, project_id, *team_id);
-    if (user_id && !store.users().get_user(project_id, *user_id)) throw e::user_not_found();
+    if (user_id && !core::find_user(store, project_id, *user_id)) throw e::user_not_found();
   }
   return list_response(
       core::list_member_profiles(store, ctx.user_views(), project_id, team_id, user_id, server));
@@ -287,4 +287,4 @@ void register_team_routes(Router& r) {
         patch_profile);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

@@ -6,11 +6,11 @@
 #include <string_view>
 
 #include "api/profile_image.hpp"
+#include "api/routes.hpp"
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
-#include "http/router.hpp"
 
-namespace latchkey::http {
+namespace latchkey::api {
 namespace e = core::errors;
 
 namespace {
@@ -327,7 +327,7 @@ Response create_user(RequestContext& ctx) {
 Response get_user(RequestContext& ctx) {
   std::string id = path_user_id(ctx);
   ctx.validate();
-  auto u = ctx.app.store->users().get_user(ctx.require_project().id, id);
+  auto u = core::find_user(*ctx.app.store, ctx.require_project().id, id);
   if (!u) throw e::user_not_found();
   return user_response(ctx, *u);
 }
@@ -359,4 +359,4 @@ void register_user_routes(Router& r) {
   r.add(Method::kDelete, "/users/{user_id}", Access::server_plus(), delete_user);
 }
 
-}  // namespace latchkey::http
+}  // namespace latchkey::api

@@ -47,6 +47,19 @@ Json contact_channel_view(const store::ContactChannel& c) {
               {"used_for_auth", c.used_for_auth}};
 }
 
+std::vector<store::ContactChannel> list_contact_channels(
+    store::Store& store, const std::string& project_id, const std::optional<std::string>& user_id,
+    const std::optional<std::string>& channel_id) {
+  return store.contact_channels().list_contact_channels(project_id, user_id, channel_id);
+}
+
+std::optional<store::ContactChannel> find_contact_channel(store::Store& store,
+                                                          const std::string& project_id,
+                                                          const std::string& user_id,
+                                                          const std::string& channel_id) {
+  return store.contact_channels().get_contact_channel(project_id, user_id, channel_id);
+}
+
 store::ContactChannel create_contact_channel(store::Store& store, const Clock& clock,
                                              const std::string& project_id, NewContactChannel n) {
   store::ContactChannel c;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/email_codes.hpp"
 #include "store/store.hpp"
@@ -27,6 +28,14 @@ struct NewContactChannel {
 // §3.2 steps 2–5. USER_NOT_FOUND for an unknown user; plain 400
 // "Contact channel already exists"; 409
 // CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE (with the value).
+std::vector<store::ContactChannel> list_contact_channels(
+    store::Store& store, const std::string& project_id, const std::optional<std::string>& user_id,
+    const std::optional<std::string>& channel_id);
+std::optional<store::ContactChannel> find_contact_channel(store::Store& store,
+                                                          const std::string& project_id,
+                                                          const std::string& user_id,
+                                                          const std::string& channel_id);
+
 store::ContactChannel create_contact_channel(store::Store& store, const Clock& clock,
                                              const std::string& project_id, NewContactChannel n);
 

@@ -29,4 +29,9 @@ IssuedCode send_code_email(const EmailServices& s, const store::Project& project
   return issued;
 }
 
+std::vector<store::SentEmail> recent_sent_emails(store::Store& store, const std::string& project_id,
+                                                 int limit) {
+  return store.sent_emails().list_sent_emails(project_id, limit);
+}
+
 }  // namespace latchkey::core

@@ -4,6 +4,7 @@
 // and team invitations.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/verification_codes.hpp"
@@ -18,6 +19,10 @@ struct EmailServices {
   const Clock& clock;
   mail::Mailer& mailer;
 };
+
+// The project's most recently sent e-mails, newest first (GET /internal/emails).
+std::vector<store::SentEmail> recent_sent_emails(store::Store& store, const std::string& project_id,
+                                                 int limit);
 
 struct CodeEmail {
   NewCode code;  // redirect_url defaults to callback_url

@@ -242,4 +242,28 @@ std::optional<store::User> authenticate_with_password(store::Store& store, Passw
   return user;
 }
 
+void change_password(store::Store& store, PasswordHasher& hasher, const store::User& user,
+                     std::string_view old_password, std::string_view new_password,
+                     const std::optional<std::string>& keep_session_id) {
+  if (!user.password_hash) throw errors::user_does_not_have_password();
+  if (!hasher.verify(old_password, user.password_hash))
+    throw errors::password_confirmation_mismatch();
+  std::string hash = hasher.hash(new_password);
+  // If the hash changed since it was verified, the old password is no
+  // longer the current one.
+  if (!store.sessions().compare_and_set_password(user.project_id, user.id, user.password_hash, hash,
+                                                 /*revoke_sessions=*/true, keep_session_id))
+    throw errors::password_confirmation_mismatch();
+}
+
+void set_first_password(store::Store& store, PasswordHasher& hasher, const store::User& user,
+                        std::string_view password) {
+  const PlainError already_set(400, "User already has a password set.");
+  if (user.password_hash) throw already_set;
+  std::string hash = hasher.hash(password);
+  if (!store.sessions().compare_and_set_password(user.project_id, user.id, std::nullopt, hash,
+                                                 /*revoke_sessions=*/false, std::nullopt))
+    throw already_set;
+}
+
 }  // namespace latchkey::core

@@ -107,4 +107,15 @@ std::optional<store::User> authenticate_with_password(store::Store& store, Passw
                                                       std::string_view email,
                                                       std::string_view password);
 
+// POST /auth/password/update (auth-endpoints.md §1.6) for `user` as stored
+// now: the old password must match; the new hash is written only while the
+// stored one is still the hash just verified, and every session but
+// `keep_session_id` ends. PASSWORD_CONFIRMATION_MISMATCH otherwise.
+void change_password(store::Store& store, PasswordHasher& hasher, const store::User& user,
+                     std::string_view old_password, std::string_view new_password,
+                     const std::optional<std::string>& keep_session_id);
+// POST /auth/password/set (§1.7): for a user without a password only.
+void set_first_password(store::Store& store, PasswordHasher& hasher, const store::User& user,
+                        std::string_view password);
+
 }  // namespace latchkey::core

@@ -1,6 +1,7 @@
 #include "core/projects.hpp"
 
 #include "core/crypto.hpp"
+#include "core/errors.hpp"
 #include "core/project_config.hpp"
 #include "core/sessions.hpp"
 #include "core/users.hpp"
@@ -21,6 +22,60 @@ store::Project create_project(store::Store& store, const Clock& clock, const New
   return p;
 }
 
+store::Project create_managed_project(store::Store& store, const Clock& clock,
+                                      const store::User& owner, const NewProject& np) {
+  store::Project p = create_project(store, clock, np);
+  Json meta = owner.server_metadata.is_object() ? owner.server_metadata : Json::object();
+  if (!meta.contains("managedProjectIds") || !meta["managedProjectIds"].is_array())
+    meta["managedProjectIds"] = Json::array();
+  meta["managedProjectIds"].push_back(p.id);
+  store.users().set_user_server_metadata(owner.project_id, owner.id, meta);
+  return p;
+}
+
+std::vector<std::string> managed_project_ids(const store::User& owner) {
+  std::vector<std::string> ids;
+  const Json& meta = owner.server_metadata;
+  if (meta.is_object() && meta.contains("managedProjectIds") &&
+      meta["managedProjectIds"].is_array())
+    for (const auto& v : meta["managedProjectIds"])
+      if (v.is_string()) ids.push_back(v.get<std::string>());
+  return ids;
+}
+
+std::optional<store::Project> find_project(store::Store& store, const std::string& id) {
+  return store.projects().get_project(id);
+}
+
+store::Project update_project(store::Store& store, const store::Project& p) {
+  if (!store.projects().update_project(p)) throw errors::project_not_found(p.id);
+  auto fresh = store.projects().get_project(p.id);
+  if (!fresh) throw errors::project_not_found(p.id);
+  return *fresh;
+}
+
+void delete_project(store::Store& store, const std::string& id) {
+  store.projects().delete_project(id);
+}
+
+std::vector<store::ApiKeySet> list_key_sets(store::Store& store, const std::string& project_id) {
+  return store.projects().list_api_key_sets(project_id);
+}
+
+std::optional<store::ApiKeySet> find_key_set(store::Store& store, const std::string& project_id,
+                                             const std::string& id) {
+  return store.projects().get_api_key_set(project_id, id);
+}
+
+store::ApiKeySet update_key_set(store::Store& store, const Clock& clock, store::ApiKeySet set,
+                                const std::optional<std::string>& description, bool revoke) {
+  if (description) set.description = *description;
+  if (revoke && !set.manually_revoked_at_millis)
+    set.manually_revoked_at_millis = clock.now_millis();
+  store.projects().upsert_api_key_set(set);
+  return set;
+}
+
 Json project_admin_view(const store::Project& p) {
   // Latchkey-only switches stay out of Stack's REST shape, and so does
   // require_email_verification, which Stack accepts on writes only.
@@ -39,13 +94,12 @@ Json project_admin_view(const store::Project& p) {
 }
 
 Json project_client_view(const store::Project& p) {
-  return Json{{"id", p.id},
-              {"display_name", p.display_name},
-              {"config", client_config_view(p.config)}};
+  return Json{
+      {"id", p.id}, {"display_name", p.display_name}, {"config", client_config_view(p.config)}};
 }
 
-CreatedKeySet create_key_set(store::Store& store, const Clock& clock,
-                             const std::string& project_id, const NewKeySet& k) {
+CreatedKeySet create_key_set(store::Store& store, const Clock& clock, const std::string& project_id,
+                             const NewKeySet& k) {
   CreatedKeySet out;
   auto& s = out.set;
   s.id = k.id ? *k.id : random_uuid();
@@ -65,9 +119,8 @@ CreatedKeySet create_key_set(store::Store& store, const Clock& clock,
        s.publishable_client_key_digest, s.publishable_client_key_last_four);
   make(k.has_secret_server_key, k.secret_server_key, "ssk_", out.secret_server_key,
        s.secret_server_key_digest, s.secret_server_key_last_four);
-  make(k.has_super_secret_admin_key, k.super_secret_admin_key, "sak_",
-       out.super_secret_admin_key, s.super_secret_admin_key_digest,
-       s.super_secret_admin_key_last_four);
+  make(k.has_super_secret_admin_key, k.super_secret_admin_key, "sak_", out.super_secret_admin_key,
+       s.super_secret_admin_key_digest, s.super_secret_admin_key_last_four);
   store.projects().upsert_api_key_set(s);
   return out;
 }

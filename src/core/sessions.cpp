@@ -104,6 +104,22 @@ std::optional<store::Session> find_live_session(const SessionServices& s,
   return session;
 }
 
+std::vector<store::Session> list_user_sessions(const SessionServices& s,
+                                               const std::string& project_id,
+                                               const std::string& user_id) {
+  return s.store.sessions().list_sessions(project_id, user_id);
+}
+
+std::optional<store::Session> find_session(const SessionServices& s, const std::string& project_id,
+                                           const std::string& session_id) {
+  return s.store.sessions().get_session(project_id, session_id);
+}
+
+bool end_session(const SessionServices& s, const std::string& project_id,
+                 const std::string& session_id) {
+  return s.store.sessions().delete_session(project_id, session_id);
+}
+
 std::string refresh_access_token(const SessionServices& s, const std::string& project_id,
                                  const std::string& branch_id,
                                  const std::optional<store::Session>& session,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/activity.hpp"
 #include "core/client_version.hpp"
@@ -111,6 +112,16 @@ std::optional<store::Session> find_live_session(const SessionServices& s,
 // no row has its digest): same session id, the refresh token is not rotated;
 // records the use. Throws REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED unless the
 // session is live in `project_id`. Reads nothing.
+// A user's sessions, oldest first.
+std::vector<store::Session> list_user_sessions(const SessionServices& s,
+                                               const std::string& project_id,
+                                               const std::string& user_id);
+std::optional<store::Session> find_session(const SessionServices& s, const std::string& project_id,
+                                           const std::string& session_id);
+// Signs the session out (its refresh token stops working); false when none.
+bool end_session(const SessionServices& s, const std::string& project_id,
+                 const std::string& session_id);
+
 std::string refresh_access_token(const SessionServices& s, const std::string& project_id,
                                  const std::string& branch_id,
                                  const std::optional<store::Session>& session,

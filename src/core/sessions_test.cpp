@@ -14,6 +14,9 @@
 namespace latchkey::core {
 namespace {
 
+// A client that reads the later claims (an SDK, core/client_version.hpp).
+const ClientInfo kSdk{"127.0.0.1", "test", ApiShape::kSdk};
+
 constexpr const char* kSecret = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
 
 class Sessions : public ::testing::Test {
@@ -120,7 +123,7 @@ TEST_F(Sessions, AccessTokensDescribeTheUserAsTheyAreAtEachIssuance) {
     SessionServices s = services();
     s.claims = cache;
     auto u = user(project_);
-    auto signed_in = sign_in(s, project_, "main", u, {});
+    auto signed_in = sign_in(s, project_, "main", u, kSdk);
     Json c = payload_of(signed_in.access_token);
     EXPECT_EQ(c["name"], "someone");
     EXPECT_EQ(c["email"], nullptr);
@@ -135,7 +138,7 @@ TEST_F(Sessions, AccessTokensDescribeTheUserAsTheyAreAtEachIssuance) {
     up.primary_email_verified = true;
     ASSERT_EQ(store_->users().update_user(project_, u.id, up), store::UpdateUserStatus::kUpdated);
     c = payload_of(refresh_access_token(
-        s, project_, "main", find_session_by_refresh_token(s, signed_in.refresh_token), {}));
+        s, project_, "main", find_session_by_refresh_token(s, signed_in.refresh_token), kSdk));
     EXPECT_EQ(c["name"], "renamed");
     EXPECT_EQ(c["email"], "renamed@example.com");
     EXPECT_EQ(c["email_verified"], true);
@@ -153,11 +156,11 @@ TEST_F(Sessions, CachedClaimsOutliveActivityBatchesSoRefreshesNeedNoDatabase) {
   SessionServices s = services();
   s.claims = &cache;
   auto u = user(project_);
-  auto signed_in = sign_in(s, project_, "main", u, {});  // loads the claims
+  auto signed_in = sign_in(s, project_, "main", u, kSdk);  // loads the claims
   // Each issuance writes its activity at once here (an activity batch):
   // the read cache's user goes stale, the claims do not.
   refresh_access_token(s, project_, "main",
-                       find_session_by_refresh_token(s, signed_in.refresh_token), {});
+                       find_session_by_refresh_token(s, signed_in.refresh_token), kSdk);
   EXPECT_FALSE(reads.peek_user(project_, u.id));  // stale after the batch
   auto claims = cache.peek(project_, u.id);       // still in memory
   ASSERT_TRUE(claims);
@@ -177,7 +180,7 @@ TEST_F(Sessions, AccessTokensCarryTheRestrictionOfTheUser) {
   anon.display_name = "Anonymous user";
   anon.is_anonymous = true;
   auto a = create_user(*store_, clock_, project_, anon);
-  Json c = payload_of(create_session(s, project_, "main", a.id, {}, {}).access_token);
+  Json c = payload_of(create_session(s, project_, "main", a.id, {}, kSdk).access_token);
   EXPECT_EQ(c["is_anonymous"], true);
   EXPECT_EQ(c["is_restricted"], true);
   EXPECT_EQ(c["restricted_reason"], (Json{{"type", "anonymous"}}));
@@ -187,7 +190,7 @@ TEST_F(Sessions, AccessTokensCarryTheRestrictionOfTheUser) {
   project.config[kRequireEmailVerification] = true;
   ASSERT_TRUE(store_->projects().update_project(project));
   auto u = user(project_);
-  auto session = create_session(s, project_, "main", u.id, {}, {});
+  auto session = create_session(s, project_, "main", u.id, {}, kSdk);
   c = payload_of(session.access_token);
   EXPECT_EQ(c["is_restricted"], true);
   EXPECT_EQ(c["restricted_reason"], (Json{{"type", "email_not_verified"}}));
@@ -195,8 +198,8 @@ TEST_F(Sessions, AccessTokensCarryTheRestrictionOfTheUser) {
   up.primary_email = std::optional<std::string>("verified@example.com");
   up.primary_email_verified = true;
   ASSERT_EQ(store_->users().update_user(project_, u.id, up), store::UpdateUserStatus::kUpdated);
-  c = payload_of(refresh_access_token(s, project_, "main",
-                                      find_session_by_refresh_token(s, session.refresh_token), {}));
+  c = payload_of(refresh_access_token(
+      s, project_, "main", find_session_by_refresh_token(s, session.refresh_token), kSdk));
   EXPECT_EQ(c["is_restricted"], false);
   EXPECT_EQ(c["restricted_reason"], nullptr);
 }

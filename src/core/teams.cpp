@@ -63,6 +63,11 @@ store::Team create_team(store::Store& store, const Clock& clock, const store::Pr
   return t;
 }
 
+std::vector<store::Team> list_teams(store::Store& store, const std::string& project_id,
+                                    const std::optional<std::string>& user_id) {
+  return store.teams().list_teams(project_id, user_id);
+}
+
 store::Team get_team(store::Store& store, const std::string& project_id,
                      const std::string& team_id) {
   auto t = store.teams().get_team(project_id, team_id);

@@ -5,6 +5,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/activity.hpp"
 #include "core/clock.hpp"
@@ -31,6 +32,9 @@ struct TeamInput {
 store::Team create_team(store::Store& store, const Clock& clock, const store::Project& project,
                         const TeamInput& in, const std::optional<std::string>& creator_user_id);
 // TEAM_NOT_FOUND when there is no such team.
+// The project's teams, or those `user_id` is a member of.
+std::vector<store::Team> list_teams(store::Store& store, const std::string& project_id,
+                                    const std::optional<std::string>& user_id);
 store::Team get_team(store::Store& store, const std::string& project_id,
                      const std::string& team_id);
 store::Team update_team(store::Store& store, const std::string& project_id,

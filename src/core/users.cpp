@@ -98,6 +98,16 @@ Json user_view(const store::User& u, bool server_shape, const UserViewContext& v
   return j;
 }
 
+std::optional<store::User> find_user(store::Store& store, const std::string& project_id,
+                                     const std::string& user_id) {
+  return store.users().get_user(project_id, user_id);
+}
+
+bool auth_email_in_use(store::Store& store, const std::string& project_id,
+                       const std::string& normalized_email) {
+  return store.users().find_user_by_auth_email(project_id, normalized_email).has_value();
+}
+
 std::string normalize_email(std::string_view email) {
   while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front())))
     email.remove_prefix(1);

@@ -146,6 +146,14 @@ store::User update_user(store::Store& store, const Clock& clock, const store::Pr
                         const std::string& user_id, const UserPatch& p,
                         const PasswordHashFn& hash_password);
 
+// The user as stored now (a request's signed-in user may come from a
+// short-lived cache); nullopt when there is none.
+std::optional<store::User> find_user(store::Store& store, const std::string& project_id,
+                                     const std::string& user_id);
+// Whether an e-mail address (normalised) signs a user of the project in.
+bool auth_email_in_use(store::Store& store, const std::string& project_id,
+                       const std::string& normalized_email);
+
 // DELETE /users/{id}: USER_NOT_FOUND when there is no such user.
 void delete_user(store::Store& store, const std::string& project_id, const std::string& user_id);
 

@@ -102,21 +102,4 @@ class Router {
   std::vector<Pattern> patterns_;
 };
 
-// Registration entry points, one per resource family (src/api/*.cpp).
-void register_root_routes(Router& r);
-void register_project_routes(Router& r);
-void register_user_routes(Router& r);
-void register_password_auth_routes(Router& r);
-void register_session_routes(Router& r);
-void register_otp_routes(Router& r);
-void register_password_reset_routes(Router& r);
-void register_contact_channel_routes(Router& r);
-void register_email_routes(Router& r);
-void register_oauth_routes(Router& r);
-void register_mfa_routes(Router& r);
-void register_passkey_routes(Router& r);
-void register_team_routes(Router& r);
-void register_team_permission_routes(Router& r);
-void register_team_invitation_routes(Router& r);
-
 }  // namespace latchkey::http

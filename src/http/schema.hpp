@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "core/validation.hpp"
 
 namespace latchkey::http {
 
@@ -93,9 +94,9 @@ class ObjectReader {
   std::vector<std::string> seen_;
 };
 
-bool is_valid_email(std::string_view s);
-bool is_strict_email(std::string_view s);
-bool is_valid_url(std::string_view s);
+using core::is_strict_email;
+using core::is_valid_email;
+using core::is_valid_url;
 // JavaScript string length (UTF-16 code units) of a UTF-8 string.
 size_t js_length(std::string_view utf8);
 

@@ -1,0 +1,31 @@
+// The REST API's routes: one registration function per resource family
+// (src/api/*.cpp, mirroring the URL tree), all registered by register_routes.
+#pragma once
+#include "http/router.hpp"
+
+namespace latchkey::api {
+
+// Handlers are written in the http layer's vocabulary (RequestContext,
+// Response, Router, the schema readers).
+using namespace latchkey::http;
+
+// Every route of the API, as the server serves them.
+void register_routes(Router& r);
+
+void register_root_routes(Router& r);
+void register_project_routes(Router& r);
+void register_user_routes(Router& r);
+void register_password_auth_routes(Router& r);
+void register_session_routes(Router& r);
+void register_otp_routes(Router& r);
+void register_password_reset_routes(Router& r);
+void register_contact_channel_routes(Router& r);
+void register_email_routes(Router& r);
+void register_oauth_routes(Router& r);
+void register_mfa_routes(Router& r);
+void register_passkey_routes(Router& r);
+void register_team_routes(Router& r);
+void register_team_permission_routes(Router& r);
+void register_team_invitation_routes(Router& r);
+
+}  // namespace latchkey::api
