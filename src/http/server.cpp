@@ -112,6 +112,21 @@ struct Server::Impl {
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
 
+  // Stops every I/O thread once nothing is in flight or at `deadline`,
+  // checking every 20 ms. Each wait's handler holds the timer and nothing
+  // holds the handler afterwards (a self-referencing callback would leak).
+  void drain_then_stop(std::shared_ptr<asio::steady_timer> timer,
+                       std::chrono::steady_clock::time_point deadline) {
+    if (in_flight.load() == 0 || std::chrono::steady_clock::now() > deadline) {
+      for (auto& c : iocs) c->stop();
+      return;
+    }
+    timer->expires_after(std::chrono::milliseconds(20));
+    timer->async_wait([this, timer, deadline](const beast::error_code&) {
+      drain_then_stop(timer, deadline);
+    });
+  }
+
   Impl(App& a, const Pipeline& p)
       : app(a),
         pipeline(p),
@@ -304,18 +319,8 @@ void Server::run() {
     beast::error_code ec;
     I.acceptor.close(ec);
     // Give in-flight requests up to 10 s to finish, then stop.
-    auto timer = std::make_shared<asio::steady_timer>(I.ioc);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    auto poll = std::make_shared<std::function<void()>>();
-    *poll = [&I, timer, deadline, poll]() {
-      if (I.in_flight.load() == 0 || std::chrono::steady_clock::now() > deadline) {
-        for (auto& c : I.iocs) c->stop();
-        return;
-      }
-      timer->expires_after(std::chrono::milliseconds(20));
-      timer->async_wait([poll](const beast::error_code&) { (*poll)(); });
-    };
-    (*poll)();
+    I.drain_then_stop(std::make_shared<asio::steady_timer>(I.ioc),
+                      std::chrono::steady_clock::now() + std::chrono::seconds(10));
   });
   std::vector<std::thread> threads;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
