@@ -56,7 +56,8 @@ std::string digest_html(const store::FailedEmailDigest& d, const DigestOptions& 
   if (options.dashboard_url) {
     std::string base = *options.dashboard_url;
     while (!base.empty() && base.back() == '/') base.pop_back();
-    html += "<p><a href=\"" + mail::html_escape(base + "/projects/" + d.project_id + "/emails") +
+    html += "<p><a href=\"" +
+            mail::attribute_escape(base + "/projects/" + d.project_id + "/emails") +
             "\">View all email logs on the Dashboard</a></p>\n";
   }
   html += "<p>Last failing emails:</p>\n";

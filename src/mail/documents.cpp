@@ -8,6 +8,8 @@
 #include <set>
 #include <vector>
 
+#include "mail/themes.hpp"
+
 namespace latchkey::mail {
 namespace {
 
@@ -390,7 +392,7 @@ class Renderer {
     std::string css = text_styles(style, false);
     if (auto s = num(style, "fontSize")) css += "font-size:" + px(*s) + ";";
     html_ += "<div style=\"" + css + "padding:" + padding(style, "16px 24px 16px 24px") +
-             "\"><a href=\"" + html_escape(url) +
+             "\"><a href=\"" + attribute_escape(url) +
              "\" target=\"_blank\" style=\"display:" + (full ? "block" : "inline-block") +
              ";background-color:" + color(props, "buttonBackgroundColor").value_or("#999999") +
              ";color:" + color(props, "buttonTextColor").value_or("#FFFFFF") + ";padding:" + pad +
@@ -406,7 +408,7 @@ class Renderer {
     if (auto c = color(style, "backgroundColor")) css += "background-color:" + *c + ";";
     if (auto a = str(style, "textAlign"); a && (*a == "left" || *a == "center" || *a == "right"))
       css += "text-align:" + *a + ";";
-    std::string img = "<img src=\"" + html_escape(src) + "\" alt=\"" + html_escape(alt) + "\"";
+    std::string img = "<img src=\"" + attribute_escape(src) + "\" alt=\"" + html_escape(alt) + "\"";
     if (auto w = num(props, "width")) img += " width=\"" + std::to_string(std::llround(*w)) + "\"";
     if (auto h = num(props, "height"))
       img += " height=\"" + std::to_string(std::llround(*h)) + "\"";
@@ -417,7 +419,8 @@ class Renderer {
         "max-width:100%;vertical-align:" +
         align + "\" />";
     if (auto link = str(props, "linkHref"); link && !link->empty())
-      img = "<a href=\"" + html_escape(safe_url(*link)) + "\" target=\"_blank\">" + img + "</a>";
+      img =
+          "<a href=\"" + attribute_escape(safe_url(*link)) + "\" target=\"_blank\">" + img + "</a>";
     html_ += "<div style=\"" + css + "padding:" + padding(style, "16px 24px 16px 24px") + "\">" +
              img + "</div>\n";
     if (!alt.empty()) text_ += "[" + alt + "]\n\n";

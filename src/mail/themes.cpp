@@ -162,6 +162,33 @@ std::string tidy_lines(const std::string& raw) {
 
 }  // namespace
 
+std::string attribute_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::optional<EmailTheme> parse_email_theme(std::string_view name) {
   if (name == "default-light") return EmailTheme::kLight;
   if (name == "default-dark") return EmailTheme::kDark;
@@ -240,7 +267,7 @@ RenderedBody render_with_theme(std::string_view body_html, EmailTheme theme,
   const ThemeColors k = colors(theme);
   std::string unsubscribe;
   if (unsubscribe_link)
-    unsubscribe = "<br /><br /><a href=\"" + html_escape(*unsubscribe_link) +
+    unsubscribe = "<br /><br /><a href=\"" + attribute_escape(*unsubscribe_link) +
                   "\" style=\"color:" + k.link + "\">Click here to unsubscribe</a>";
   RenderedBody out;
   out.html = std::string("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">") +

@@ -29,6 +29,10 @@ RenderedBody render_with_theme(std::string_view body_html, EmailTheme theme,
 // and the unsubscribe link, whatever the body.
 RenderedBody render_stack_mock(const std::optional<std::string>& unsubscribe_link);
 
+// `s` for a double-quoted HTML attribute (a link): &, <, >, " and ' escaped,
+// nothing else, so the URL reads as written.
+std::string attribute_escape(std::string_view s);
+
 // A readable plain-text version of an HTML fragment: tags dropped, block
 // ends and <br> as line breaks, links as "text (url)", entities decoded,
 // script and style contents removed, runs of blank lines collapsed.
