@@ -163,28 +163,15 @@ std::string tidy_lines(const std::string& raw) {
 }  // namespace
 
 std::string attribute_escape(std::string_view s) {
+  // html_escape also escapes = and `, which only unquoted attributes need;
+  // in a quoted link they stay as written.
   std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i < s.size() && s[i] != '=' && s[i] != '`') continue;
+    out += html_escape(s.substr(start, i - start));
+    if (i < s.size()) out += s[i];
+    start = i + 1;
   }
   return out;
 }
