@@ -1,13 +1,32 @@
-// The sent-e-mail log: GET /internal/emails (emails.md §5.1).
+// The e-mail platform's routes (emails.md §4.4, §5; projects.md §5.4): the
+// sent-e-mail log, custom e-mails to users, notification preferences and
+// unsubscribe, theme previews, the SMTP test, sign-in invitations, the
+// failed-e-mails digest and the project's e-mail templates.
+#include <cstdlib>
+
+#include "api/code_body.hpp"
+#include "core/custom_emails.hpp"
+#include "core/email_operations.hpp"
+#include "core/email_templates.hpp"
+#include "core/errors.hpp"
+#include "core/notifications.hpp"
 #include "api/routes.hpp"
 #include "core/email_codes.hpp"
 
 namespace latchkey::api {
+namespace e = core::errors;
 
 namespace {
 
 constexpr int kListLimit = 100;
 
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+// §5.1
 Response list_emails(RequestContext& ctx) {
   ctx.query_reader().reject_unknown();
   ctx.validate();
@@ -24,10 +43,249 @@ Response list_emails(RequestContext& ctx) {
   return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
 }
 
+// §5.3
+Response send_email(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  core::CustomEmail email;
+  Field ids = body.field("user_ids");
+  if (auto list = ids.array(true))
+    for (size_t i = 0; i < list->size(); ++i) {
+      Field item(ids.path() + "[" + std::to_string(i) + "]", &(*list)[i], ctx.schema);
+      if (auto id = item.string(true)) email.user_ids.push_back(*id);
+    }
+  auto html = body.field("html").string(true);
+  auto subject = body.field("subject").string(true);
+  auto category = body.field("notification_category_name").string(true);
+  body.reject_unknown();
+  ctx.validate();
+  email.html = *html;
+  email.subject = *subject;
+  email.notification_category_name = *category;
+  Json results = Json::array();
+  for (const auto& r : core::send_custom_email(email_services(ctx), ctx.require_project(),
+                                               ctx.app.config.public_url,
+                                               core::EmailRendering::from_env(), email)) {
+    Json item{{"user_id", r.user_id}};
+    if (r.user_email) item["user_email"] = *r.user_email;
+    item["success"] = r.success;
+    if (r.error) item["error"] = *r.error;
+    results.push_back(std::move(item));
+  }
+  return Response::json(200, Json{{"results", results}});
+}
+
+// §5.4: the user of the path ("me" or a UUID), then whether this caller may
+// act for that user (a client only for its own).
+std::string preference_user(RequestContext& ctx, const std::optional<std::string>& id,
+                            const char* verb) {
+  std::string user_id = *id;
+  if (user_id == "me") {
+    if (!ctx.user) throw e::cannot_get_own_user_without_user();
+    user_id = ctx.user->id;
+  }
+  if (ctx.access_type == AccessType::kClient) {
+    if (!ctx.user) throw e::user_authentication_required();
+    if (user_id != ctx.user->id)
+      throw core::PlainError(
+          403, std::string("You can only ") + verb + " your own notification preferences");
+  }
+  return user_id;
+}
+
+std::optional<std::string> user_id_or_me(Field f) {
+  if (f.present() && f.is_null() == false) {
+    auto s = f.string(true);
+    if (s && *s == "me") return s;
+    if (!s) return std::nullopt;
+  }
+  return f.uuid(true);
+}
+
+Response list_preferences(RequestContext& ctx) {
+  auto id = user_id_or_me(ctx.param("user_id"));
+  ctx.query_reader().reject_unknown();
+  ctx.validate();
+  const std::string user_id = preference_user(ctx, id, "view");
+  Json items = Json::array();
+  for (const auto& [category, enabled] :
+       core::list_preferences(*ctx.app.store, ctx.require_project().id, user_id))
+    items.push_back(core::preference_view(*category, enabled));
+  return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
+}
+
+Response set_preference(RequestContext& ctx) {
+  auto id = user_id_or_me(ctx.param("user_id"));
+  auto category_id = ctx.param("notification_category_id").uuid(true);
+  auto body = ctx.body_reader();
+  auto enabled = body.field("enabled").boolean(true);
+  body.reject_unknown();
+  ctx.validate();
+  // The user first (CANNOT_GET_OWN_USER_WITHOUT_USER), then the category,
+  // then the caller's right to it, as the reference checks them.
+  std::string user_id = *id;
+  if (user_id == "me" && !ctx.user) throw e::cannot_get_own_user_without_user();
+  if (!core::find_category_by_id(*category_id))
+    throw core::PlainError(404, "Notification category not found");
+  user_id = preference_user(ctx, id, "manage");
+  const auto& category = core::set_preference(
+      *ctx.app.store, *ctx.app.clock, ctx.require_project().id, user_id, *category_id, *enabled);
+  return Response::json(200, core::preference_view(category, *enabled));
+}
+
+Response html(int status, std::string body) {
+  Response r = Response::text(status, std::move(body));
+  r.content_type = "text/html; charset=utf-8";
+  return r;
+}
+
+// §5.5: no auth; the code alone names the project, user and category.
+Response unsubscribe_link(RequestContext& ctx) {
+  // A missing or malformed code is the plain 400 "Invalid code" of the
+  // reference, not a SCHEMA_ERROR; other parameters are ignored.
+  auto query = ctx.query_reader();
+  std::string code = query.field("code").string(false).value_or("");
+  ctx.schema = {};
+  switch (core::unsubscribe(*ctx.app.store, *ctx.app.clock, code)) {
+    case core::UnsubscribeOutcome::kAlreadyUsed:
+      return html(200, "<p>You have already unsubscribed from this notification group</p>");
+    case core::UnsubscribeOutcome::kUnsubscribed:
+      break;
+  }
+  return html(200, "<p>Successfully unsubscribed from notification group</p>");
+}
+
+// §5.6: an administrator, or no auth at all.
+Response render_email(RequestContext& ctx) {
+  if (ctx.access_type && *ctx.access_type != AccessType::kAdmin)
+    throw e::insufficient_access_type(access_type_name(*ctx.access_type), {"admin"});
+  auto body = ctx.body_reader();
+  auto theme = body.field("theme").one_of(true, {"default-light", "default-dark"});
+  auto preview = body.field("preview_html").string(true);
+  body.reject_unknown();
+  ctx.validate();
+  auto rendered = core::render_theme_preview(core::EmailRendering::from_env(), *preview,
+                                             *mail::parse_email_theme(*theme));
+  return Response::json(200, Json{{"html", rendered.html}});
+}
+
+// §4.4
+Response send_test_email(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  auto recipient = body.field("recipient_email").email(true);
+  mail::StandardSmtpConfig server;
+  bool complete = false;
+  if (auto ec = body.field("email_config").object(true)) {
+    ObjectReader c("body.email_config", &*ec, ctx.schema);
+    auto host = c.field("host").string(true);
+    auto port = c.field("port").integer(true, 0, 65535);
+    auto username = c.field("username").string(true);
+    auto password = c.field("password").string(true);
+    auto sender_name = c.field("sender_name").string(true);
+    auto sender_email = c.field("sender_email").email(true);
+    c.reject_unknown();
+    if (host && port && username && password && sender_name && sender_email) {
+      server = {*host, static_cast<int>(*port), *username, *password, *sender_name, *sender_email};
+      complete = true;
+    }
+  }
+  body.reject_unknown();
+  ctx.validate();
+  if (!complete) throw e::schema_error("body.email_config is incomplete");  // validate() caught it
+  auto r = core::send_test_email(email_services(ctx), ctx.require_project(), server, *recipient);
+  Json out{{"success", r.success}};
+  if (r.error_message) out["error_message"] = *r.error_message;
+  return Response::json(200, out);
+}
+
+// §5.2
+Response send_sign_in_invitation(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  auto email = body.field("email").email(true);
+  auto callback_url = body.field("callback_url").url(true);
+  body.reject_unknown();
+  ctx.validate();
+  core::send_sign_in_invitation(email_services(ctx), ctx.require_project(), *email, *callback_url);
+  return Response::json(200, Json{{"success", true}});
+}
+
+// §5.7: the cron job, authorised by CRON_SECRET alone.
+Response failed_emails_digest(RequestContext& ctx) {
+  auto authorization = ctx.header("authorization").string(true);
+  auto query = ctx.query_reader();
+  auto dry_run = query.field("dry_run").one_of(false, {"true", "false"});
+  query.reject_unknown();
+  ctx.validate();
+  if (!core::is_cron_authorized(env("CRON_SECRET"), *authorization))
+    throw core::PlainError(401, "Unauthorized");
+  core::DigestOptions options;
+  options.dry_run = dry_run && *dry_run == "true";
+  options.dashboard_url = env("NEXT_PUBLIC_STACK_DASHBOARD_URL");
+  auto report = core::send_failed_emails_digest(email_services(ctx), options);
+  return Response::json(report.success ? 200 : 500,
+                        Json{{"success", report.success},
+                             {"failed_emails_by_tenancy", report.failed_emails_by_tenancy}});
+}
+
+// projects.md §5.4
+mail::TemplateType template_type(RequestContext& ctx) {
+  auto type = ctx.param("type").one_of(true, {"email_verification", "password_reset", "magic_link",
+                                              "team_invitation", "sign_in_invitation"});
+  return type ? *core::parse_template_type(*type) : mail::TemplateType::kEmailVerification;
+}
+
+Response list_templates(RequestContext& ctx) {
+  ctx.query_reader().reject_unknown();
+  ctx.validate();
+  return Response::json(
+      200, Json{{"items", core::list_email_templates(*ctx.app.store, ctx.require_project())},
+                {"is_paginated", false}});
+}
+
+Response get_template(RequestContext& ctx) {
+  auto type = template_type(ctx);
+  ctx.validate();
+  return Response::json(200, core::get_email_template(*ctx.app.store, ctx.require_project(), type));
+}
+
+Response update_template(RequestContext& ctx) {
+  auto type = template_type(ctx);
+  auto body = ctx.body_reader();
+  auto subject = body.field("subject").string(false);
+  auto content = body.field("content").any(false);
+  body.reject_unknown();
+  ctx.validate();
+  return Response::json(
+      200, core::update_email_template(*ctx.app.store, *ctx.app.clock, ctx.require_project(), type,
+                                       subject, content));
+}
+
+Response delete_template(RequestContext& ctx) {
+  auto type = template_type(ctx);
+  ctx.validate();
+  core::delete_email_template(*ctx.app.store, ctx.require_project(), type);
+  return Response::json(200, Json{{"success", true}});
+}
+
 }  // namespace
 
 void register_email_routes(Router& r) {
   r.add(Method::kGet, "/internal/emails", Access::admin(), list_emails);
+  r.add(Method::kPost, "/emails/send-email", Access::server_plus(), send_email, Runs::kLong);
+  r.add(Method::kGet, "/emails/notification-preference/{user_id}", Access::client_plus(),
+        list_preferences);
+  r.add(Method::kPatch, "/emails/notification-preference/{user_id}/{notification_category_id}",
+        Access::client_plus(), set_preference);
+  r.add(Method::kGet, "/emails/unsubscribe-link", Access::any(), unsubscribe_link);
+  r.add(Method::kPost, "/emails/render-email", Access::any(), render_email);
+  r.add(Method::kPost, "/internal/send-test-email", Access::admin(), send_test_email, Runs::kLong);
+  r.add(Method::kPost, "/internal/send-sign-in-invitation", Access::server_plus(),
+        send_sign_in_invitation, Runs::kLong);
+  r.add(Method::kPost, "/internal/failed-emails-digest", Access::any(), failed_emails_digest,
+        Runs::kLong);
+  r.add(Method::kGet, "/email-templates", Access::admin(), list_templates);
+  r.add(Method::kGet, "/email-templates/{type}", Access::admin(), get_template);
+  r.add(Method::kPatch, "/email-templates/{type}", Access::admin(), update_template);
+  r.add(Method::kDelete, "/email-templates/{type}", Access::admin(), delete_template);
 }
 
 }  // namespace latchkey::api

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/email_templates.hpp"
+
 namespace latchkey::core {
 
 IssuedCode send_code_email(const EmailServices& s, const store::Project& project,
@@ -15,7 +17,9 @@ IssuedCode send_code_email(const EmailServices& s, const store::Project& project
   e.vars[e.link_var] = *mail::build_code_link(e.callback_url, issued.code);
   if (e.template_type == mail::TemplateType::kMagicLink) e.vars["otp"] = otp_of(issued.code);
   mail::OutgoingEmail email{
-      e.recipient, mail::render_email(e.template_type, e.vars, e.legacy_magic_link), {issued.code}};
+      e.recipient,
+      render_auth_email(s.store, project, e.template_type, e.vars, e.legacy_magic_link),
+      {issued.code}};
   try {
     s.mailer.send(project, email);
   } catch (const mail::DeliveryError&) {

@@ -66,8 +66,7 @@ SharedSmtpSettings SharedSmtpSettings::from_env() {
 Mailer::Mailer(SharedSmtpSettings shared, store::Store& store, const core::Clock& clock,
                size_t max_background_jobs)
     : shared_(std::move(shared)), store_(store), clock_(clock), max_jobs_(max_background_jobs) {
-  for (int i = 0; i < kBackgroundThreads; ++i)
-    threads_.emplace_back([this] { background_loop(); });
+  for (int i = 0; i < kBackgroundThreads; ++i) threads_.emplace_back([this] { background_loop(); });
 }
 
 Mailer::~Mailer() {
@@ -118,69 +117,121 @@ void Mailer::record(const store::Project& project, const OutgoingEmail& email,
   }
 }
 
-void Mailer::send(const store::Project& project, const OutgoingEmail& email) {
-  Json ec = project.config.is_object() ? project.config.value("email_config", Json::object())
-                                       : Json::object();
-  const bool standard = ec.is_object() && ec.value("type", "") == "standard";
+struct Mailer::Route {
   SmtpServer server;
-  std::string sender_name, sender_email;
-  Json sender_config;
-  if (standard) {
-    server.host = ec.value("host", "");
-    server.port = ec.contains("port") && ec["port"].is_number_integer() ? ec["port"].get<int>() : 0;
-    server.username = ec.value("username", "");
-    server.password = ec.value("password", "");
-    sender_name = ec.value("sender_name", "");
-    sender_email = ec.value("sender_email", "");
-    sender_config = Json{{"type", "standard"},         {"host", server.host},
-                         {"port", server.port},        {"username", server.username},
-                         {"sender_name", sender_name}, {"sender_email", sender_email}};
-  } else {
-    sender_name = project.display_name;
-    sender_email = shared_.sender.value_or("noreply@localhost");
-    sender_config = Json{{"type", "shared"},
+  std::string sender_name;
+  std::string sender_email;
+  Json sender_config;  // as logged: never the password
+  bool log_only = false;
+  std::optional<std::string> problem;  // the shared server is misconfigured
+};
+
+Mailer::Route Mailer::standard_route(const StandardSmtpConfig& c) const {
+  Route r;
+  r.server = {c.host, c.port, c.username, c.password};
+  r.sender_name = c.sender_name;
+  r.sender_email = c.sender_email;
+  r.sender_config = Json{{"type", "standard"},
+                         {"host", c.host},
+                         {"port", c.port},
+                         {"username", c.username},
+                         {"sender_name", c.sender_name},
+                         {"sender_email", c.sender_email}};
+  return r;
+}
+
+Mailer::Route Mailer::shared_route(const std::string& sender_name) const {
+  Route r;
+  r.sender_name = sender_name;
+  r.sender_email = shared_.sender.value_or("noreply@localhost");
+  r.sender_config = Json{{"type", "shared"},
                          {"host", json_or_null(shared_.host)},
                          {"port", shared_.port ? Json(*shared_.port) : Json()},
                          {"username", shared_.username.empty() ? Json() : Json(shared_.username)},
-                         {"sender_name", sender_name},
-                         {"sender_email", sender_email}};
-    if (shared_.log_only()) {
-      spdlog::info("E-mail (log only, not sent) for project {}\nTo: {}\nSubject: {}\n\n{}",
-                   project.id, email.to, email.content.subject, email.content.text);
-      record(project, email, sender_config, Json());
-      return;
-    }
-    if (!shared_.problems.empty()) {
-      std::string why = "the shared SMTP server is misconfigured: " + shared_.problems.front();
-      record(project, email, sender_config, Json{{"message", why}});
-      spdlog::error("e-mail to {} for project {} not sent: {}", email.to, project.id, why);
-      throw DeliveryError("Failed to send email: " + why);
-    }
-    server.host = *shared_.host;
-    server.port = *shared_.port;
-    server.username = shared_.username;
-    server.password = shared_.password;
-  }
+                         {"sender_name", r.sender_name},
+                         {"sender_email", r.sender_email}};
+  r.log_only = shared_.log_only();
+  if (!r.log_only && !shared_.problems.empty()) r.problem = shared_.problems.front();
+  if (!r.log_only && !r.problem)
+    r.server = {*shared_.host, *shared_.port, shared_.username, shared_.password};
+  return r;
+}
 
+std::string Mailer::message_for(const Route& route, const OutgoingEmail& email) const {
   MimeMessage m;
-  m.from_name = sender_name;
-  m.from_address = sender_email;
+  m.from_name = route.sender_name;
+  m.from_address = route.sender_email;
   m.to = email.to;
   m.subject = email.content.subject;
   m.text = email.content.text;
   m.html = email.content.html;
   m.date_millis = clock_.now_millis();
-  m.message_id = core::random_uuid() + "@" + domain_of(sender_email);
+  m.message_id = core::random_uuid() + "@" + domain_of(route.sender_email);
   m.boundary = "=_latchkey_" + core::random_request_id();
-  const std::string message = render_mime(m);
+  return render_mime(m);
+}
+
+void Mailer::send(const store::Project& project, const OutgoingEmail& email) {
+  Json ec = project.config.is_object() ? project.config.value("email_config", Json::object())
+                                       : Json::object();
+  if (ec.is_object() && ec.value("type", "") == "standard") {
+    StandardSmtpConfig c;
+    c.host = ec.value("host", "");
+    c.port = ec.contains("port") && ec["port"].is_number_integer() ? ec["port"].get<int>() : 0;
+    c.username = ec.value("username", "");
+    c.password = ec.value("password", "");
+    c.sender_name = ec.value("sender_name", "");
+    c.sender_email = ec.value("sender_email", "");
+    deliver(project, standard_route(c), email);
+  } else {
+    deliver(project, shared_route(project.display_name), email);
+  }
+}
+
+void Mailer::send_shared_as(const store::Project& log_project, const std::string& sender_name,
+                            const OutgoingEmail& email) {
+  deliver(log_project, shared_route(sender_name), email);
+}
+
+SmtpOutcome Mailer::try_once(const store::Project& project, const StandardSmtpConfig& server,
+                             const OutgoingEmail& email, const SmtpTimeouts& timeouts) {
+  const Route route = standard_route(server);
+  SmtpOutcome r =
+      smtp_send(route.server, route.sender_email, email.to, message_for(route, email), timeouts);
+  record(project, email, route.sender_config,
+         r.ok
+             ? Json()
+             : Json{{"message", r.error}, {"smtp_code", r.smtp_code ? Json(r.smtp_code) : Json()}});
+  if (!r.ok)
+    spdlog::info("test e-mail to {} via {}:{} failed: {}", email.to, server.host, server.port,
+                 r.error);
+  return r;
+}
+
+void Mailer::deliver(const store::Project& project, const Route& route,
+                     const OutgoingEmail& email) {
+  if (route.log_only) {
+    spdlog::info("E-mail (log only, not sent) for project {}\nTo: {}\nSubject: {}\n\n{}",
+                 project.id, email.to, email.content.subject, email.content.text);
+    record(project, email, route.sender_config, Json());
+    return;
+  }
+  if (route.problem) {
+    std::string why = "the shared SMTP server is misconfigured: " + *route.problem;
+    record(project, email, route.sender_config, Json{{"message", why}});
+    spdlog::error("e-mail to {} for project {} not sent: {}", email.to, project.id, why);
+    throw DeliveryError("Failed to send email: " + why);
+  }
+  const SmtpServer& server = route.server;
+  const std::string message = message_for(route, email);
 
   const auto start = std::chrono::steady_clock::now();
   const SmtpTimeouts timeouts;
   std::string last_error;
   for (int attempt = 1;; ++attempt) {
-    SmtpOutcome r = smtp_send(server, sender_email, email.to, message, timeouts);
+    SmtpOutcome r = smtp_send(server, route.sender_email, email.to, message, timeouts);
     if (r.ok) {
-      record(project, email, sender_config, Json());
+      record(project, email, route.sender_config, Json());
       spdlog::info("e-mail \"{}\" sent to {} via {}:{}", email.content.subject, email.to,
                    server.host, server.port);
       return;
@@ -189,7 +240,7 @@ void Mailer::send(const store::Project& project, const OutgoingEmail& email) {
     Json error{{"message", r.error},
                {"smtp_code", r.smtp_code ? Json(r.smtp_code) : Json()},
                {"attempt", attempt}};
-    record(project, email, sender_config, error);
+    record(project, email, route.sender_config, error);
     spdlog::warn("e-mail to {} via {}:{} failed (attempt {}): {}", email.to, server.host,
                  server.port, attempt, r.error);
     if (!r.transient || attempt >= kMaxAttempts) break;

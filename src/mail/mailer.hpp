@@ -48,6 +48,17 @@ struct OutgoingEmail {
   std::vector<std::string> redact;
 };
 
+// A project's own SMTP server (email_config of type standard, or the server
+// POST /internal/send-test-email is asked to try).
+struct StandardSmtpConfig {
+  std::string host;
+  int port = 0;
+  std::string username;
+  std::string password;
+  std::string sender_name;
+  std::string sender_email;
+};
+
 class Mailer {
  public:
   Mailer(SharedSmtpSettings shared, store::Store& store, const core::Clock& clock,
@@ -64,6 +75,18 @@ class Mailer {
   // all). Blocking: call it from a worker thread. Throws DeliveryError.
   void send(const store::Project& project, const OutgoingEmail& email);
 
+  // Delivers through the shared server with `sender_name` as the From name
+  // (the failed-e-mails digest, sent "as Stack Auth"), recorded in
+  // `log_project`'s log. Retries and throws as send() does.
+  void send_shared_as(const store::Project& log_project, const std::string& sender_name,
+                      const OutgoingEmail& email);
+
+  // One attempt through `server`, never retried, bounded by `timeouts`
+  // (POST /internal/send-test-email: 10 s in all), recorded in `project`'s
+  // log. Returns the outcome instead of throwing.
+  SmtpOutcome try_once(const store::Project& project, const StandardSmtpConfig& server,
+                       const OutgoingEmail& email, const SmtpTimeouts& timeouts);
+
   // Runs `job` on one of the mailer's own threads, for sends that must
   // neither delay nor fail a response (the sign-up verification e-mail). A
   // full queue drops the job with a log line; jobs still queued at shutdown
@@ -73,6 +96,11 @@ class Mailer {
   const SharedSmtpSettings& shared() const { return shared_; }
 
  private:
+  struct Route;  // the server and sender one send goes through
+  Route standard_route(const StandardSmtpConfig& c) const;
+  Route shared_route(const std::string& sender_name) const;
+  void deliver(const store::Project& project, const Route& route, const OutgoingEmail& email);
+  std::string message_for(const Route& route, const OutgoingEmail& email) const;
   void record(const store::Project& project, const OutgoingEmail& email, const Json& sender_config,
               const Json& error);
   void background_loop();

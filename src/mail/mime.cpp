@@ -103,6 +103,11 @@ std::string render_mime(const MimeMessage& m) {
   out += "Date: " + rfc5322_date(m.date_millis) + "\r\n";
   out += "Message-ID: <" + strip_newlines(m.message_id) + ">\r\n";
   out += "MIME-Version: 1.0\r\n";
+  if (m.html.empty()) {  // a text-only message (the test e-mail)
+    out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    out += base64_lines(m.text);
+    return out;
+  }
   out += "Content-Type: multipart/alternative; boundary=\"" + m.boundary + "\"\r\n";
   out += "\r\n";
   // Plain text first, HTML last: clients show the last part they support.

@@ -47,6 +47,20 @@ std::string angle_addr(std::string_view address) {
   return out;
 }
 
+SmtpFailure classify(CURLcode rc, long smtp_code) {
+  if (rc == CURLE_COULDNT_RESOLVE_HOST) return SmtpFailure::kHostNotFound;
+  if (rc == CURLE_LOGIN_DENIED || smtp_code == 535) return SmtpFailure::kAuth;
+  if (rc == CURLE_OPERATION_TIMEDOUT) return SmtpFailure::kTimeout;
+  if (smtp_code == 450) return SmtpFailure::kTemporary;
+  if (smtp_code == 553) return SmtpFailure::kInvalidAddress;
+  if (smtp_code == 554) return SmtpFailure::kRejected;
+  if (smtp_code >= 500 && smtp_code < 600) return SmtpFailure::kMessageRejected;
+  if (smtp_code == 0 &&
+      (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR))
+    return SmtpFailure::kConnectionLost;
+  return SmtpFailure::kOther;
+}
+
 }  // namespace
 
 bool is_valid_smtp_host(std::string_view host) {
@@ -68,16 +82,19 @@ SmtpOutcome smtp_send(const SmtpServer& server, std::string_view envelope_from,
   SmtpOutcome out;
   if (!is_valid_smtp_host(server.host)) {
     out.error = "Invalid SMTP host: " + server.host;
+    out.failure = SmtpFailure::kHostNotFound;
     return out;
   }
   if (server.port < 1 || server.port > 65535) {
     out.error = "Invalid SMTP port: " + std::to_string(server.port);
+    out.failure = SmtpFailure::kOther;
     return out;
   }
   global_init();
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) {
     out.error = "curl_easy_init failed";
+    out.failure = SmtpFailure::kOther;
     return out;
   }
   CURL* c = curl.get();
@@ -121,6 +138,7 @@ SmtpOutcome smtp_send(const SmtpServer& server, std::string_view envelope_from,
   out.error = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
   if (out.smtp_code > 0) out.error += " (SMTP " + std::to_string(out.smtp_code) + ")";
   out.transient = rc == CURLE_OPERATION_TIMEDOUT || (out.smtp_code >= 400 && out.smtp_code < 500);
+  out.failure = classify(rc, out.smtp_code);
   return out;
 }
 

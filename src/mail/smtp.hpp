@@ -15,8 +15,24 @@ struct SmtpServer {
   std::string password;
 };
 
+// Why a delivery failed, as far as the caller needs to tell (the
+// messages of POST /internal/send-test-email, emails.md §4.4).
+enum class SmtpFailure {
+  kNone,
+  kHostNotFound,     // the host name does not resolve
+  kAuth,             // credentials refused (535)
+  kTemporary,        // 450
+  kInvalidAddress,   // 553
+  kRejected,         // 554: the envelope was refused
+  kMessageRejected,  // another 5xx reply: the message itself was refused
+  kTimeout,          // a connect or overall timeout
+  kConnectionLost,   // the server closed the connection unexpectedly
+  kOther,
+};
+
 struct SmtpOutcome {
   bool ok = false;
+  SmtpFailure failure = SmtpFailure::kNone;
   // Worth retrying (emails.md §4.3): a 4xx reply or a timeout.
   bool transient = false;
   long smtp_code = 0;  // last SMTP reply code, 0 when none was received

@@ -109,61 +109,6 @@ bool render_block(std::string_view t, size_t& i, const TemplateVars& vars, bool 
   return !in_if;  // an {{#if}} without {{/if}}
 }
 
-// A template document (emails.md §3): each string is rendered on its own.
-struct Action {
-  enum Kind { kButton, kOtpAndLink } kind;
-  const char* label;     // button text
-  const char* link_var;  // variable holding the URL
-};
-
-struct Template {
-  const char* subject;
-  const char* heading;
-  const char* text;
-  Action action;
-};
-
-constexpr const char* kHi = "Hi{{#if userDisplayName}}, {{ userDisplayName }}{{/if}}!";
-constexpr const char* kFooter = "If you were not expecting this email, you can safely ignore it.";
-
-Template template_of(TemplateType type, bool legacy_magic_link) {
-  switch (type) {
-    case TemplateType::kEmailVerification:
-      return {"Verify your email at {{ projectDisplayName }}",
-              "Verify your email at {{ projectDisplayName }}",
-              " Please click on the following button to verify your email.",
-              {Action::kButton, "Verify my email", "emailVerificationLink"}};
-    case TemplateType::kPasswordReset:
-      return {"Reset your password at {{ projectDisplayName }}",
-              "Reset your password at {{ projectDisplayName }}",
-              " Please click on the following button to start the password reset process.",
-              {Action::kButton, "Reset my password", "passwordResetLink"}};
-    case TemplateType::kMagicLink:
-      if (legacy_magic_link)
-        return {"Sign in to {{ projectDisplayName }}: Your code is {{ otp }}",
-                "Sign in to {{ projectDisplayName }}",
-                " Please click on the following button to sign in.",
-                {Action::kButton, "Sign in", "magicLink"}};
-      return {"Sign in to {{ projectDisplayName }}: Your code is {{ otp }}",
-              "Sign in to {{ projectDisplayName }}",
-              " This is your one-time-password for signing in:",
-              {Action::kOtpAndLink, "", "magicLink"}};
-    case TemplateType::kTeamInvitation:
-      return {"You have been invited to join {{ teamDisplayName }}",
-              "You are invited to {{ teamDisplayName }}",
-              " Please click on the following button to join the team {{ teamDisplayName }}",
-              {Action::kButton, "Join team", "teamInvitationLink"}};
-    case TemplateType::kSignInInvitation:
-      // The heading names the team, which this e-mail never has: it renders
-      // empty, as in the reference (emails.md §3, quirk kept for wording).
-      return {"You have been invited to sign in to {{ projectDisplayName }}",
-              "You are invited to sign in to {{ teamDisplayName }}",
-              " Please click on the following link to sign in to your account",
-              {Action::kButton, "Sign in", "signInInvitationLink"}};
-  }
-  return template_of(TemplateType::kEmailVerification, false);
-}
-
 std::string render_or_verbatim(std::string_view tmpl, const TemplateVars& vars, bool esc) {
   auto r = render_handlebars(tmpl, vars, esc);
   return r ? *r : std::string(tmpl);
@@ -180,6 +125,61 @@ constexpr const char* kButtonStyle =
 
 }  // namespace
 
+const char* const kTemplateGreeting = "Hi{{#if userDisplayName}}, {{ userDisplayName }}{{/if}}!";
+const char* const kTemplateFooter =
+    "If you were not expecting this email, you can safely ignore it.";
+
+TemplateText template_text(TemplateType type, bool legacy_magic_link) {
+  using A = TemplateText::Action;
+  switch (type) {
+    case TemplateType::kEmailVerification:
+      return {"Verify your email at {{ projectDisplayName }}",
+              "Verify your email at {{ projectDisplayName }}",
+              " Please click on the following button to verify your email.",
+              A::kButton,
+              "Verify my email",
+              "emailVerificationLink"};
+    case TemplateType::kPasswordReset:
+      return {"Reset your password at {{ projectDisplayName }}",
+              "Reset your password at {{ projectDisplayName }}",
+              " Please click on the following button to start the password reset process.",
+              A::kButton,
+              "Reset my password",
+              "passwordResetLink"};
+    case TemplateType::kMagicLink:
+      if (legacy_magic_link)
+        return {"Sign in to {{ projectDisplayName }}: Your code is {{ otp }}",
+                "Sign in to {{ projectDisplayName }}",
+                " Please click on the following button to sign in.",
+                A::kButton,
+                "Sign in",
+                "magicLink"};
+      return {"Sign in to {{ projectDisplayName }}: Your code is {{ otp }}",
+              "Sign in to {{ projectDisplayName }}",
+              " This is your one-time-password for signing in:",
+              A::kOtpAndLink,
+              "",
+              "magicLink"};
+    case TemplateType::kTeamInvitation:
+      return {"You have been invited to join {{ teamDisplayName }}",
+              "You are invited to {{ teamDisplayName }}",
+              " Please click on the following button to join the team {{ teamDisplayName }}",
+              A::kButton,
+              "Join team",
+              "teamInvitationLink"};
+    case TemplateType::kSignInInvitation:
+      // The heading names the team, which this e-mail never has: it renders
+      // empty, as in the reference (emails.md §3, quirk kept for wording).
+      return {"You have been invited to sign in to {{ projectDisplayName }}",
+              "You are invited to sign in to {{ teamDisplayName }}",
+              " Please click on the following link to sign in to your account",
+              A::kButton,
+              "Sign in",
+              "signInInvitationLink"};
+  }
+  return template_text(TemplateType::kEmailVerification, false);
+}
+
 std::optional<std::string> render_handlebars(std::string_view tmpl, const TemplateVars& vars,
                                              bool escape_html) {
   std::string out;
@@ -189,23 +189,23 @@ std::optional<std::string> render_handlebars(std::string_view tmpl, const Templa
 }
 
 RenderedEmail render_email(TemplateType type, const TemplateVars& vars, bool legacy_magic_link) {
-  const Template t = template_of(type, legacy_magic_link);
-  const std::string paragraph = std::string(kHi) + t.text;
+  const TemplateText t = template_text(type, legacy_magic_link);
+  const std::string paragraph = std::string(kTemplateGreeting) + t.text;
 
   RenderedEmail out;
   out.subject = render_or_verbatim(t.subject, vars, false);
 
   // Plain text: the link appears verbatim, so clients (and tests) can take
   // the code from the text part.
-  const std::string link = var(vars, t.action.link_var);
+  const std::string link = var(vars, t.link_var);
   std::string text = render_or_verbatim(t.heading, vars, false) + "\n\n" +
                      render_or_verbatim(paragraph, vars, false) + "\n\n";
-  if (t.action.kind == Action::kButton) {
-    text += std::string(t.action.label) + ": " + link + "\n\n";
+  if (t.action == TemplateText::Action::kButton) {
+    text += std::string(t.button_label) + ": " + link + "\n\n";
   } else {
     text += var(vars, "otp") + "\n\nOr you can click on this link to sign in: " + link + "\n\n";
   }
-  text += std::string("---\n\n") + kFooter + "\n";
+  text += std::string("---\n\n") + kTemplateFooter + "\n";
   out.text = std::move(text);
 
   std::string html =
@@ -216,9 +216,9 @@ RenderedEmail render_email(TemplateType type, const TemplateVars& vars, bool leg
       "border-radius:8px\">\n<h1 style=\"font-size:22px;margin:0 0 16px\">" +
       render_or_verbatim(t.heading, vars, true) + "</h1>\n<p style=\"font-size:16px\">" +
       render_or_verbatim(paragraph, vars, true) + "</p>\n";
-  if (t.action.kind == Action::kButton) {
+  if (t.action == TemplateText::Action::kButton) {
     html += "<p style=\"margin:24px 0\"><a href=\"" + html_escape(link) + "\" style=\"" +
-            kButtonStyle + "\">" + t.action.label + "</a></p>\n";
+            kButtonStyle + "\">" + t.button_label + "</a></p>\n";
   } else {
     html += "<p style=\"font-size:28px;font-weight:700;letter-spacing:4px;margin:24px 0\">" +
             html_escape(var(vars, "otp")) +
@@ -226,7 +226,8 @@ RenderedEmail render_email(TemplateType type, const TemplateVars& vars, bool leg
             "\">this link</a> to sign in</p>\n";
   }
   html += std::string("<hr style=\"border:none;border-top:1px solid #dddddd;margin:24px 0\">\n") +
-          "<p style=\"font-size:13px;color:#666666\">" + kFooter + "</p>\n</div>\n</body></html>\n";
+          "<p style=\"font-size:13px;color:#666666\">" + kTemplateFooter +
+          "</p>\n</div>\n</body></html>\n";
   out.html = std::move(html);
   return out;
 }

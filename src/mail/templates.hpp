@@ -31,6 +31,24 @@ using TemplateVars = std::map<std::string, std::string>;
 std::optional<std::string> render_handlebars(std::string_view tmpl, const TemplateVars& vars,
                                              bool escape_html = false);
 
+// A built-in template's texts, each a Handlebars template (emails.md §3):
+// a heading, a paragraph after "Hi…!", and an action (a button to a link
+// variable, or the magic link's OTP followed by its link).
+struct TemplateText {
+  enum class Action { kButton, kOtpAndLink };
+  const char* subject;
+  const char* heading;
+  const char* text;  // the paragraph's own words, starting with a space
+  Action action;
+  const char* button_label;
+  const char* link_var;
+};
+TemplateText template_text(TemplateType type, bool legacy_magic_link = false);
+// "Hi{{#if userDisplayName}}, {{ userDisplayName }}{{/if}}!" and the footer
+// every built-in template ends with.
+extern const char* const kTemplateGreeting;
+extern const char* const kTemplateFooter;
+
 struct RenderedEmail {
   std::string subject;
   std::string text;

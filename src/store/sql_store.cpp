@@ -13,6 +13,7 @@ SqlStore::SqlStore(std::unique_ptr<sql::Database> db)
       contact_channels_(domain::make_contact_channel_store(*db_)),
       verification_codes_(domain::make_verification_code_store(*db_)),
       sent_emails_(domain::make_sent_email_store(*db_)),
+      emails_(domain::make_email_store(*db_)),
       oauth_(domain::make_oauth_store(*db_)),
       passkeys_(domain::make_passkey_store(*db_)),
       totp_steps_(domain::make_totp_store(*db_)),

@@ -26,6 +26,7 @@ class SqlStore : public Store {
   ContactChannelStore& contact_channels() override { return *contact_channels_; }
   VerificationCodeStore& verification_codes() override { return *verification_codes_; }
   SentEmailStore& sent_emails() override { return *sent_emails_; }
+  EmailStore& emails() override { return *emails_; }
   OAuthStore& oauth() override { return *oauth_; }
   PasskeyStore& passkeys() override { return *passkeys_; }
   TotpStore& totp_steps() override { return *totp_steps_; }
@@ -48,6 +49,7 @@ class SqlStore : public Store {
   std::unique_ptr<ContactChannelStore> contact_channels_;
   std::unique_ptr<VerificationCodeStore> verification_codes_;
   std::unique_ptr<SentEmailStore> sent_emails_;
+  std::unique_ptr<EmailStore> emails_;
   std::unique_ptr<OAuthStore> oauth_;
   std::unique_ptr<PasskeyStore> passkeys_;
   std::unique_ptr<TotpStore> totp_steps_;

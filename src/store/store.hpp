@@ -13,6 +13,7 @@
 
 #include "core/json.hpp"
 #include "store/contact_channel_store.hpp"
+#include "store/email_store.hpp"
 #include "store/oauth_store.hpp"
 #include "store/passkey_store.hpp"
 #include "store/permission_store.hpp"
@@ -80,6 +81,7 @@ class Store {
   virtual ContactChannelStore& contact_channels() = 0;
   virtual VerificationCodeStore& verification_codes() = 0;
   virtual SentEmailStore& sent_emails() = 0;
+  virtual EmailStore& emails() = 0;
   virtual OAuthStore& oauth() = 0;
   virtual PasskeyStore& passkeys() = 0;
   virtual TotpStore& totp_steps() = 0;

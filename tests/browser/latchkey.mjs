@@ -33,11 +33,12 @@ export function serverEnv() {
   return env;
 }
 
-export async function startLatchkey() {
+// `extraEnv`: more variables for the server (e.g. CRON_SECRET).
+export async function startLatchkey(extraEnv = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'latchkey-browser-'));
   const database = path.join(dir, 'latchkey.db');
   const bin = latchkeyBinary();
-  const env = serverEnv();
+  const env = { ...serverEnv(), ...extraEnv };
   // Port 0: the server prints the port it got ("listening on http://…").
   const child = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', '0', '--database', database,
                             '--test-mode'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -94,7 +94,7 @@ def test_claims_follow_the_user_at_every_refresh(sdk, project):
     r = sdk.patch(ME, headers=sdk.headers("client", project, access_token=token),
                   json={"display_name": "Ada"})
     assert_json(r)
-    team = assert_json(sdk.post("/sdk/v1/teams", headers=sdk.headers("server", project),
+    team = assert_json(sdk.post("/api/v1/teams", headers=sdk.headers("server", project),
                                 json={"display_name": "T", "creator_user_id": user["user_id"]}), 201)
     assert_json(sdk.patch(ME, headers=sdk.headers("client", project, access_token=token),
                           json={"selected_team_id": team["id"]}))

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "store/contact_channel_store.hpp"
+#include "store/email_store.hpp"
 #include "store/json_columns.hpp"
 #include "store/oauth_store.hpp"
 #include "store/passkey_store.hpp"
@@ -30,6 +31,7 @@ std::unique_ptr<SessionStore> make_session_store(sql::Database& db);
 std::unique_ptr<ContactChannelStore> make_contact_channel_store(sql::Database& db);
 std::unique_ptr<VerificationCodeStore> make_verification_code_store(sql::Database& db);
 std::unique_ptr<SentEmailStore> make_sent_email_store(sql::Database& db);
+std::unique_ptr<EmailStore> make_email_store(sql::Database& db);
 std::unique_ptr<OAuthStore> make_oauth_store(sql::Database& db);
 std::unique_ptr<PasskeyStore> make_passkey_store(sql::Database& db);
 std::unique_ptr<TotpStore> make_totp_store(sql::Database& db);
