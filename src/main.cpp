@@ -55,12 +55,14 @@ http::Router make_router() {
   http::register_team_routes(r);
   http::register_team_permission_routes(r);
   http::register_team_invitation_routes(r);
+  http::register_svix_routes(r);
   return r;
 }
 
 int serve(Config config) {
   auto app = make_app(config);
   app->mailer->log_configuration();
+  app->webhooks->start();
   // Also keeps the link to mimalloc (the process-wide malloc) explicit.
   spdlog::info("allocator: mimalloc {}.{}.{}", mi_version() / 100, mi_version() / 10 % 10,
                mi_version() % 10);
@@ -74,6 +76,7 @@ int serve(Config config) {
   server.run();
   // Requests have drained: write the activity they recorded, so that a
   // clean stop loses none of it.
+  app->webhooks->stop();
   app->activity->stop();
   return 0;
 }
@@ -188,6 +191,14 @@ int main(int argc, char** argv) {
                    "database, in one batch (0: written by each request)")
       ->check(CLI::Range(0, 60000))
       ->capture_default_str();
+  serve_cmd->add_option("--webhook-workers", config.webhook_workers, "Webhook delivery threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve_cmd
+      ->add_flag("--webhooks-allow-private-addresses", config.webhooks_allow_private_addresses,
+                 "Deliver webhooks to loopback and private addresses too (refused by default, "
+                 "against server-side request forgery)")
+      ->envname("LATCHKEY_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES");
   serve_cmd->add_flag(
       "--test-mode", config.test_mode,
       "Enable test-only routes (/latchkey-test/clock/advance). Never in production.");

@@ -118,5 +118,6 @@ void register_passkey_routes(Router& r);
 void register_team_routes(Router& r);
 void register_team_permission_routes(Router& r);
 void register_team_invitation_routes(Router& r);
+void register_svix_routes(Router& r);
 
 }  // namespace latchkey::http
