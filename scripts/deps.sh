@@ -25,7 +25,8 @@ PG_PKGS=(postgresql openssl)
 BENCH_PKGS=(wrk nginx curl python3)
 
 want=("${BUILD_PKGS[@]}")
-# npm packages: the OAuth e2e tests' OpenID provider (tests/oidc),
+# npm packages: the OAuth e2e tests' OpenID provider (tests/oidc), Svix's
+# client and signature verification for the webhook tests (tests/svix),
 # playwright-core for the browser tests (tests/browser), and each published
 # Stack SDK version with esbuild for the SDK tests (tests/sdk).
 node_deps=0
@@ -59,7 +60,8 @@ install_node_deps() {
   [ "$node_deps" = 1 ] || return 0
   local root dir stamp sum
   root="$(cd "$(dirname "$0")/.." && pwd)"
-  for dir in "$root/tests/oidc" "$root/tests/browser" "$root"/tests/sdk/v*/ "$root/tests/sdk/browser"; do
+  for dir in "$root/tests/oidc" "$root/tests/svix" "$root/tests/browser" "$root"/tests/sdk/v*/ \
+    "$root/tests/sdk/browser"; do
     dir=${dir%/}
     stamp="$dir/node_modules/.latchkey-lock-sha256"
     sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)

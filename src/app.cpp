@@ -186,6 +186,10 @@ std::unique_ptr<App> make_app(Config config) {
   app->hasher = std::make_unique<core::PasswordHasher>(server_hasher_options());
   app->mailer = std::make_unique<mail::Mailer>(mail::SharedSmtpSettings::from_env(), *app->store,
                                                *app->clock);
+  core::WebhookDeliveryOptions webhooks;
+  webhooks.threads = config.webhook_workers;
+  webhooks.allow_private_addresses = config.webhooks_allow_private_addresses;
+  app->webhooks = std::make_unique<core::WebhookDelivery>(*app->store, *app->clock, webhooks);
   app->oauth = core::oauth::make_runtime(config.public_url, *secret, std::move(provider_env));
   app->store->with_setup_lock([&] { seed_internal_project(*app, stack_env.seed); });
   return app;

@@ -12,6 +12,7 @@
 #include "core/passwords.hpp"
 #include "core/token_claims.hpp"
 #include "core/tokens.hpp"
+#include "core/webhook_delivery.hpp"
 #include "mail/mailer.hpp"
 #include "store/read_cache.hpp"
 #include "store/store.hpp"
@@ -47,6 +48,11 @@ struct Config {
   // How often session/user activity is written behind (0: at each token
   // issuance, in the request).
   int activity_flush_millis = 250;
+  // Webhook delivery workers; private_addresses lets them post to loopback
+  // and private networks (off: refused, against server-side request
+  // forgery).
+  int webhook_workers = 2;
+  bool webhooks_allow_private_addresses = false;
 
   // worker_threads, or its default for the engine when 0.
   int quick_workers() const {
@@ -79,6 +85,9 @@ struct App {
   std::unique_ptr<core::PasswordHasher> hasher;
   // OAuth providers, outbound HTTPS and the provider-token cipher.
   std::unique_ptr<core::oauth::Runtime> oauth;
+  // Webhook delivery (started by `serve`). After the store and clock it
+  // uses, so that it stops first.
+  std::unique_ptr<core::WebhookDelivery> webhooks;
   // Outbound e-mail. Declared last so it is destroyed first: its background
   // thread uses the store and clock above.
   std::unique_ptr<mail::Mailer> mailer;

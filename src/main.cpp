@@ -67,6 +67,7 @@ int serve(Config config) {
   server.run();
   // Requests have drained: write the activity they recorded, so that a
   // clean stop loses none of it.
+  app->webhooks->stop();
   app->activity->stop();
   return 0;
 }
@@ -181,6 +182,14 @@ int main(int argc, char** argv) {
                    "database, in one batch (0: written by each request)")
       ->check(CLI::Range(0, 60000))
       ->capture_default_str();
+  serve_cmd->add_option("--webhook-workers", config.webhook_workers, "Webhook delivery threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve_cmd
+      ->add_flag("--webhooks-allow-private-addresses", config.webhooks_allow_private_addresses,
+                 "Deliver webhooks to loopback and private addresses too (refused by default, "
+                 "against server-side request forgery)")
+      ->envname("LATCHKEY_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES");
   serve_cmd->add_flag(
       "--test-mode", config.test_mode,
       "Enable test-only routes (/latchkey-test/clock/advance). Never in production.");

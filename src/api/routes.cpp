@@ -18,6 +18,7 @@ void register_routes(Router& r) {
   register_team_routes(r);
   register_team_permission_routes(r);
   register_team_invitation_routes(r);
+  register_svix_routes(r);
 }
 
 }  // namespace latchkey::api

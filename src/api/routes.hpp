@@ -27,5 +27,7 @@ void register_passkey_routes(Router& r);
 void register_team_routes(Router& r);
 void register_team_permission_routes(Router& r);
 void register_team_invitation_routes(Router& r);
+// The Svix-compatible webhook management API under /svix.
+void register_svix_routes(Router& r);
 
 }  // namespace latchkey::api

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/errors.hpp"
+#include "core/webhooks.hpp"
 
 namespace latchkey::core {
 
@@ -381,7 +382,10 @@ void grant_team_permission(store::Store& store, const std::string& project_id,
   require_team_membership(store, project_id, team_id, user_id);
   PermissionDefinitions::load(store, project_id)
       .check_grantable(permission_id, PermissionScope::kTeam);
-  if (!store.permissions().grant_team_permission(project_id, team_id, user_id, permission_id))
+  if (!store.permissions().grant_team_permission(
+          project_id, team_id, user_id, permission_id,
+          {webhooks::event(project_id, webhooks::kTeamPermissionCreated,
+                           webhooks::team_permission_data(permission_id, team_id, user_id))}))
     throw errors::team_membership_not_found(team_id, user_id);  // left meanwhile
 }
 
@@ -389,7 +393,10 @@ void revoke_team_permission(store::Store& store, const std::string& project_id,
                             const std::string& team_id, const std::string& user_id,
                             const std::string& permission_id) {
   require_team_membership(store, project_id, team_id, user_id);
-  if (!store.permissions().revoke_team_permission(project_id, team_id, user_id, permission_id))
+  if (!store.permissions().revoke_team_permission(
+          project_id, team_id, user_id, permission_id,
+          {webhooks::event(project_id, webhooks::kTeamPermissionDeleted,
+                           webhooks::team_permission_data(permission_id, team_id, user_id))}))
     throw errors::team_permission_not_found(team_id, user_id, permission_id);
 }
 
@@ -398,14 +405,20 @@ void grant_project_permission(store::Store& store, const std::string& project_id
   if (!store.users().get_user(project_id, user_id)) throw errors::user_not_found();
   PermissionDefinitions::load(store, project_id)
       .check_grantable(permission_id, PermissionScope::kProject);
-  if (!store.permissions().grant_project_permission(project_id, user_id, permission_id))
+  if (!store.permissions().grant_project_permission(
+          project_id, user_id, permission_id,
+          {webhooks::event(project_id, webhooks::kProjectPermissionCreated,
+                           webhooks::project_permission_data(permission_id, user_id))}))
     throw errors::user_not_found();  // deleted meanwhile
 }
 
 void revoke_project_permission(store::Store& store, const std::string& project_id,
                                const std::string& user_id, const std::string& permission_id) {
   if (!store.users().get_user(project_id, user_id)) throw errors::user_not_found();
-  if (!store.permissions().revoke_project_permission(project_id, user_id, permission_id))
+  if (!store.permissions().revoke_project_permission(
+          project_id, user_id, permission_id,
+          {webhooks::event(project_id, webhooks::kProjectPermissionDeleted,
+                           webhooks::project_permission_data(permission_id, user_id))}))
     throw errors::permission_not_found(permission_id);
 }
 

@@ -5,6 +5,7 @@
 #include "core/teams.hpp"
 #include "core/trusted_urls.hpp"
 #include "core/verification_codes.hpp"
+#include "core/webhooks.hpp"
 
 namespace latchkey::core {
 
@@ -57,8 +58,9 @@ void accept_team_invitation(store::Store& store, const Clock& clock, const store
       default_permission_ids(store, project, "team_member_default_permissions",
                              PermissionScope::kTeam),
       clock.now_millis()};
-  switch (
-      store.teams().accept_invitation(project.id, row.id, team_id, member, clock.now_millis())) {
+  switch (store.teams().accept_invitation(
+      project.id, row.id, team_id, member, clock.now_millis(),
+      webhooks::member_joined_events(project.id, team_id, user_id, member.permission_ids))) {
     case store::AcceptInvitationStatus::kJoined:
     case store::AcceptInvitationStatus::kAlreadyMember:
       return;

@@ -6,6 +6,7 @@
 #include "core/errors.hpp"
 #include "core/permissions.hpp"
 #include "core/users.hpp"
+#include "core/webhooks.hpp"
 
 namespace latchkey::core {
 
@@ -58,7 +59,11 @@ store::Team create_team(store::Store& store, const Clock& clock, const store::Pr
                                PermissionScope::kTeam),
         t.created_at_millis};
   }
-  if (store.teams().create_team(t, creator) == store::CreateTeamStatus::kUserNotFound)
+  // Stack sends team.created only: the creator's membership and permissions
+  // emit no events of their own (its tests count them).
+  if (store.teams().create_team(
+          t, creator, {webhooks::event(project.id, webhooks::kTeamCreated, team_view(t, true))}) ==
+      store::CreateTeamStatus::kUserNotFound)
     throw errors::user_not_found();
   return t;
 }
@@ -83,12 +88,20 @@ store::Team update_team(store::Store& store, const std::string& project_id,
   up.client_metadata = in.client_metadata;
   up.client_read_only_metadata = in.client_read_only_metadata;
   up.server_metadata = in.server_metadata;
-  if (!store.teams().update_team(project_id, team_id, up)) throw errors::team_not_found(team_id);
+  auto events = [&](const store::Team& updated) {
+    return store::WebhookEvents{
+        webhooks::event(project_id, webhooks::kTeamUpdated, team_view(updated, true))};
+  };
+  if (!store.teams().update_team(project_id, team_id, up, events))
+    throw errors::team_not_found(team_id);
   return get_team(store, project_id, team_id);
 }
 
 void delete_team(store::Store& store, const std::string& project_id, const std::string& team_id) {
-  if (!store.teams().delete_team(project_id, team_id)) throw errors::team_not_found(team_id);
+  if (!store.teams().delete_team(
+          project_id, team_id,
+          {webhooks::event(project_id, webhooks::kTeamDeleted, Json{{"id", team_id}})}))
+    throw errors::team_not_found(team_id);
 }
 
 void add_team_member(store::Store& store, const Clock& clock, const store::Project& project,
@@ -102,7 +115,9 @@ void add_team_member(store::Store& store, const Clock& clock, const store::Proje
                                                 PermissionScope::kTeam),
                          clock.now_millis()};
   // Checked again inside the store's transaction (concurrent requests).
-  switch (store.teams().add_member(project.id, team_id, m)) {
+  switch (store.teams().add_member(
+      project.id, team_id, m,
+      webhooks::member_joined_events(project.id, team_id, user_id, m.permission_ids))) {
     case store::AddMemberStatus::kAdded:
       return;
     case store::AddMemberStatus::kUserNotFound:
@@ -117,7 +132,9 @@ void add_team_member(store::Store& store, const Clock& clock, const store::Proje
 void remove_team_member(store::Store& store, const std::string& project_id,
                         const std::string& team_id, const std::string& user_id) {
   require_team_membership(store, project_id, team_id, user_id);
-  if (!store.teams().remove_member(project_id, team_id, user_id))
+  if (!store.teams().remove_member(project_id, team_id, user_id,
+                                   {webhooks::event(project_id, webhooks::kTeamMembershipDeleted,
+                                                    webhooks::membership_data(team_id, user_id))}))
     throw errors::team_membership_not_found(team_id, user_id);
 }
 

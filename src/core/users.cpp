@@ -6,6 +6,7 @@
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/teams.hpp"
+#include "core/webhooks.hpp"
 
 namespace latchkey::core {
 
@@ -43,8 +44,13 @@ std::optional<RestrictedReason> restricted_reason(const store::User& u, const Js
                            requires_email_verification(config), u.restricted_by_admin);
 }
 
-Json user_view(const store::User& u, bool server_shape, const UserViewContext& view) {
-  const ActivityRecorder& activity = view.activity;
+namespace {
+
+// user_view with this process's unwritten activity of the user given
+// (`recent`), so that webhook payloads, rendered where no recorder is at
+// hand, share it.
+Json render_user(const store::User& u, bool server_shape, std::optional<int64_t> recent,
+                 const Json& project_config, ApiShape shape) {
   auto opt = [](const std::optional<std::string>& s) { return s ? Json(*s) : Json(); };
   bool has_password = u.password_hash.has_value();
   Json j;
@@ -59,8 +65,7 @@ Json user_view(const store::User& u, bool server_shape, const UserViewContext& v
   if (server_shape) {
     int64_t last_active = std::max(u.last_active_at_millis, u.created_at_millis);
     // The stored value may lag this process's own recent token issuances.
-    if (auto recent = activity.last_active(u.project_id, u.id))
-      last_active = std::max(last_active, *recent);
+    if (recent) last_active = std::max(last_active, *recent);
     j["last_active_at_millis"] = last_active;
   }
   j["is_anonymous"] = u.is_anonymous;
@@ -79,8 +84,8 @@ Json user_view(const store::User& u, bool server_shape, const UserViewContext& v
   j["oauth_providers"] = oauth;
   j["selected_team_id"] = opt(u.selected_team_id);
   j["selected_team"] = u.selected_team ? team_view(*u.selected_team, server_shape) : Json();
-  if (view.shape == ApiShape::kReference) return j;
-  auto restricted = restricted_reason(u, view.project_config);
+  if (shape == ApiShape::kReference) return j;
+  auto restricted = restricted_reason(u, project_config);
   j["is_restricted"] = restricted.has_value();
   j["restricted_reason"] =
       restricted ? Json{{"type", restricted_reason_type(*restricted)}} : Json();
@@ -96,6 +101,18 @@ Json user_view(const store::User& u, bool server_shape, const UserViewContext& v
                                              {"free_trial_abuse", u.risk_score_free_trial_abuse}}}};
   }
   return j;
+}
+
+}  // namespace
+
+Json user_view(const store::User& u, bool server_shape, const UserViewContext& view) {
+  std::optional<int64_t> recent;
+  if (server_shape) recent = view.activity.last_active(u.project_id, u.id);
+  return render_user(u, server_shape, recent, view.project_config, view.shape);
+}
+
+Json user_event_view(const store::User& u) {
+  return render_user(u, true, std::nullopt, Json(), ApiShape::kReference);
 }
 
 std::optional<store::User> find_user(store::Store& store, const std::string& project_id,
@@ -165,6 +182,12 @@ store::User create_user(store::Store& store, const Clock& clock, const std::stri
     extras.first_session = std::move(n.first_session);
     extras.first_session->user_id = u.id;
   }
+  // As Stack: the personal team's team.created (its creator's membership
+  // emits nothing), then user.created with the user as the API shows it.
+  if (u.selected_team)
+    extras.events.push_back(
+        webhooks::event(project_id, webhooks::kTeamCreated, team_view(*u.selected_team, true)));
+  extras.events.push_back(webhooks::event(project_id, webhooks::kUserCreated, user_event_view(u)));
   switch (store.users().create_user(u, extras)) {
     case store::CreateUserStatus::kCreated:
       break;
@@ -339,6 +362,10 @@ store::User update_user(store::Store& store, const Clock& clock, const store::Pr
   // Any password change signs the user out everywhere, null included.
   up.delete_sessions = p.password.has_value() || p.password_hash.has_value();
   up.now_millis = clock.now_millis();
+  up.events = [&](const store::User& after) {
+    return store::WebhookEvents{
+        webhooks::event(project.id, webhooks::kUserUpdated, user_event_view(after))};
+  };
 
   switch (store.users().update_user(project.id, user_id, up)) {
     case store::UpdateUserStatus::kUpdated:
@@ -358,7 +385,18 @@ store::User update_user(store::Store& store, const Clock& clock, const store::Pr
 }
 
 void delete_user(store::Store& store, const std::string& project_id, const std::string& user_id) {
-  if (!store.users().delete_user(project_id, user_id)) throw errors::user_not_found();
+  // As Stack: team_membership.deleted for each team the user leaves, then
+  // user.deleted.
+  auto events = [&](const std::vector<std::string>& team_ids) {
+    store::WebhookEvents out;
+    for (const auto& team_id : team_ids)
+      out.push_back(webhooks::event(project_id, webhooks::kTeamMembershipDeleted,
+                                    webhooks::membership_data(team_id, user_id)));
+    out.push_back(webhooks::event(project_id, webhooks::kUserDeleted,
+                                  webhooks::user_deleted_data(user_id, team_ids)));
+    return out;
+  };
+  if (!store.users().delete_user(project_id, user_id, events)) throw errors::user_not_found();
 }
 
 UserPage list_users(store::Store& store, const std::string& project_id, const UserListRequest& r) {

@@ -55,6 +55,9 @@ struct UserViewContext {
 // 2.8.77, country_code and risk_scores from 2.8.102).
 // last_active_at_millis includes the activity not written yet.
 Json user_view(const store::User& u, bool server_shape, const UserViewContext& view);
+// The server shape of Stack's July 2025 API as its webhooks carry it (the
+// `data` of user.created and user.updated).
+Json user_event_view(const store::User& u);
 
 // Trim and lower-case, as the users API stores addresses (§3.2).
 std::string normalize_email(std::string_view email);

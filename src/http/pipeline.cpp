@@ -7,6 +7,7 @@
 
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
+#include "core/webhook_admin.hpp"
 #include "http/auth.hpp"
 #include "mail/mailer.hpp"
 #include "store/store.hpp"
@@ -177,6 +178,7 @@ Pipeline::Kind Pipeline::kind_of(const Request& req) {
   // Python docs' first example depends on it.
   if (path.find("//") != std::string_view::npos || (path.size() > 1 && path.back() == '/'))
     return Kind::kRedirect;
+  if (path.rfind("/svix/", 0) == 0) return Kind::kSvix;
   if (path.rfind("/api/", 0) != 0 && path != "/api") return Kind::kOther;
   // CORS preflight, before routing and auth.
   if (req.method == Method::kOptions) return Kind::kPreflight;
@@ -184,6 +186,8 @@ Pipeline::Kind Pipeline::kind_of(const Request& req) {
 }
 
 Router::Match Pipeline::match(const Request& req) const {
+  // The /svix routes are registered with their whole path.
+  if (kind_of(req) == Kind::kSvix) return router_.match(req.method, req.path());
   if (kind_of(req) != Kind::kApi) return {};
   auto rest = strip_version(req.path());
   if (!rest) return {};
@@ -214,6 +218,11 @@ std::optional<Response> Pipeline::handle(const Request& req, const Router::Match
     }
     case Kind::kOther:
       return handle_other(req);
+    case Kind::kSvix: {
+      Response r = handle_svix(req, match);
+      r.fixed_headers = kSecurityHeaders;
+      return r;
+    }
     case Kind::kPreflight: {
       Response r = Response::empty(200);
       r.fixed_headers = kApiHeaders;
@@ -324,6 +333,37 @@ std::optional<Response> Pipeline::handle_api(const Request& req, const Router::M
     res.status = 200;
   }
   return res;
+}
+
+Response Pipeline::handle_svix(const Request& req, const Router::Match& match) const {
+  auto svix_error = [](int status, std::string_view code, std::string_view detail) {
+    return Response::json(status,
+                          Json{{"code", std::string(code)}, {"detail", std::string(detail)}});
+  };
+  if (!match.route)
+    return match.path_exists ? svix_error(405, "method_not_allowed", "Method not allowed")
+                             : svix_error(404, "not_found", "Entity not found");
+  std::string request_id = core::random_request_id();
+  RequestContext ctx{app_, req, request_id, match.params};
+  try {
+    ctx.body = parse_body(req);
+    ctx.query = Json::object();
+    for (auto& [k, v] : req.query) ctx.query[sanitize_utf8(k)] = sanitize_utf8(v);
+    return *match.route->handler(ctx);
+  } catch (const core::webhook_admin::SvixError& err) {
+    return Response::json(err.status(), err.to_json());
+  } catch (const core::KnownError& err) {
+    return svix_error(err.status(), "bad_request", err.message());
+  } catch (const store::StoreUnavailable& err) {
+    spdlog::error("[{}] database unavailable: {}", request_id, err.what());
+    Response r = svix_error(503, "unavailable", "The database is unavailable");
+    r.set_header("Retry-After", "1");
+    return r;
+  } catch (const std::exception& err) {
+    spdlog::error("[{}] {} {}: unexpected error: {}", request_id, req.method_text, req.path(),
+                  err.what());
+    return svix_error(500, "internal_error", "Request ID: " + request_id);
+  }
 }
 
 Response Pipeline::handle_other(const Request& req) const {

@@ -35,12 +35,15 @@ class Pipeline {
 
  private:
   // What the pipeline does with a request, by its method and path alone.
-  enum class Kind { kRedirect, kPreflight, kApi, kOther };
+  enum class Kind { kRedirect, kPreflight, kApi, kSvix, kOther };
   static Kind kind_of(const Request& req);
   std::optional<Response> handle_api(const Request& req, const Router::Match& match,
                                      const std::string& request_id, bool in_memory,
                                      const SessionRead* session_read) const;
   Response handle_other(const Request& req) const;
+  // The Svix-compatible webhook management API under /svix (its own Bearer
+  // tokens instead of Stack's headers, Svix's error bodies).
+  Response handle_svix(const Request& req, const Router::Match& match) const;
 
   App& app_;
   const Router& router_;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "store/webhook_store.hpp"
+
 namespace latchkey::store {
 
 enum class PermissionScope { kTeam, kProject };
@@ -62,23 +64,26 @@ class PermissionStore {
       const std::string& project_id, const std::optional<std::string>& team_id,
       const std::optional<std::string>& user_id) = 0;
   // Idempotent. False (nothing written) when the user is not a member.
+  // `events` (the webhook outbox) are written with the grant, or not at all.
   virtual bool grant_team_permission(const std::string& project_id, const std::string& team_id,
-                                     const std::string& user_id,
-                                     const std::string& permission_id) = 0;
-  // False when the member holds no direct grant of it.
+                                     const std::string& user_id, const std::string& permission_id,
+                                     const WebhookEvents& events = {}) = 0;
+  // False (nothing written) when the member holds no direct grant of it.
   virtual bool revoke_team_permission(const std::string& project_id, const std::string& team_id,
-                                      const std::string& user_id,
-                                      const std::string& permission_id) = 0;
+                                      const std::string& user_id, const std::string& permission_id,
+                                      const WebhookEvents& events = {}) = 0;
 
   // Direct project grants; the user filter is optional.
   virtual std::vector<ProjectPermissionGrant> list_project_grants(
       const std::string& project_id, const std::optional<std::string>& user_id) = 0;
   // Idempotent. False (nothing written) when the user does not exist.
   virtual bool grant_project_permission(const std::string& project_id, const std::string& user_id,
-                                        const std::string& permission_id) = 0;
-  // False when the user holds no direct grant of it.
+                                        const std::string& permission_id,
+                                        const WebhookEvents& events = {}) = 0;
+  // False (nothing written) when the user holds no direct grant of it.
   virtual bool revoke_project_permission(const std::string& project_id, const std::string& user_id,
-                                         const std::string& permission_id) = 0;
+                                         const std::string& permission_id,
+                                         const WebhookEvents& events = {}) = 0;
 };
 
 }  // namespace latchkey::store

@@ -18,7 +18,8 @@ SqlStore::SqlStore(std::unique_ptr<sql::Database> db)
       passkeys_(domain::make_passkey_store(*db_)),
       totp_steps_(domain::make_totp_store(*db_)),
       teams_(domain::make_team_store(*db_)),
-      permissions_(domain::make_permission_store(*db_)) {}
+      permissions_(domain::make_permission_store(*db_)),
+      webhooks_(domain::make_webhook_store(*db_)) {}
 
 SqlStore::~SqlStore() = default;
 

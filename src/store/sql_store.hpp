@@ -32,6 +32,7 @@ class SqlStore : public Store {
   TotpStore& totp_steps() override { return *totp_steps_; }
   TeamStore& teams() override { return *teams_; }
   PermissionStore& permissions() override { return *permissions_; }
+  WebhookStore& webhooks() override { return *webhooks_; }
 
  protected:
   sql::Database& database() { return *db_; }
@@ -55,6 +56,7 @@ class SqlStore : public Store {
   std::unique_ptr<TotpStore> totp_steps_;
   std::unique_ptr<TeamStore> teams_;
   std::unique_ptr<PermissionStore> permissions_;
+  std::unique_ptr<WebhookStore> webhooks_;
 };
 
 }  // namespace latchkey::store

@@ -24,6 +24,7 @@
 #include "store/totp_store.hpp"
 #include "store/user_store.hpp"
 #include "store/verification_code_store.hpp"
+#include "store/webhook_store.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -87,6 +88,7 @@ class Store {
   virtual TotpStore& totp_steps() = 0;
   virtual TeamStore& teams() = 0;
   virtual PermissionStore& permissions() = 0;
+  virtual WebhookStore& webhooks() = 0;
 
   // Non-blocking reads driven by `io` (one per I/O thread), or nullptr when
   // the engine has none (SQLite: its reads are local and short, so requests

@@ -2,11 +2,13 @@
 // of a user and pending team invitations (teams.md §2–§5, §8, §9).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/json.hpp"
+#include "store/webhook_store.hpp"
 
 namespace latchkey::store {
 
@@ -72,6 +74,9 @@ enum class AcceptInvitationStatus {
   kUserNotFound,   // the user is gone: nothing written
 };
 
+// Every write that changes teams or memberships takes the webhook events
+// (the outbox) it emits and writes them in its transaction, only when the
+// write happens.
 class TeamStore {
  public:
   virtual ~TeamStore() = default;
@@ -80,26 +85,31 @@ class TeamStore {
   // permissions, in one transaction. kUserNotFound (nothing written) when
   // the creator does not exist.
   virtual CreateTeamStatus create_team(const Team& team,
-                                       const std::optional<NewTeamMember>& creator) = 0;
+                                       const std::optional<NewTeamMember>& creator,
+                                       const WebhookEvents& events = {}) = 0;
   virtual std::optional<Team> get_team(const std::string& project_id,
                                        const std::string& team_id) = 0;
   // Ordered by creation (created_at, then insertion order); with `user_id`,
   // only the teams that user is a member of.
   virtual std::vector<Team> list_teams(const std::string& project_id,
                                        const std::optional<std::string>& user_id) = 0;
-  // False when there is no such team.
+  // False when there is no such team. `events` builds the events from the
+  // team as updated.
   virtual bool update_team(const std::string& project_id, const std::string& team_id,
-                           const TeamUpdate& update) = 0;
+                           const TeamUpdate& update,
+                           const std::function<WebhookEvents(const Team&)>& events = nullptr) = 0;
   // Deletes the team with its memberships and their permissions, its
   // pending invitations, and clears it as anyone's selected team, in one
   // transaction. False when there is no such team.
-  virtual bool delete_team(const std::string& project_id, const std::string& team_id) = 0;
+  virtual bool delete_team(const std::string& project_id, const std::string& team_id,
+                           const WebhookEvents& events = {}) = 0;
 
   // Adds the member with its direct permissions in one transaction, after
   // checking (in this order) that the user and the team exist and that the
   // user is not a member yet; nothing is written unless kAdded.
   virtual AddMemberStatus add_member(const std::string& project_id, const std::string& team_id,
-                                     const NewTeamMember& member) = 0;
+                                     const NewTeamMember& member,
+                                     const WebhookEvents& events = {}) = 0;
   virtual std::optional<TeamMember> get_member(const std::string& project_id,
                                                const std::string& team_id,
                                                const std::string& user_id) = 0;
@@ -112,7 +122,7 @@ class TeamStore {
   // as the user's selected team, in one transaction. False when the user is
   // not a member.
   virtual bool remove_member(const std::string& project_id, const std::string& team_id,
-                             const std::string& user_id) = 0;
+                             const std::string& user_id, const WebhookEvents& events = {}) = 0;
   // False when the user is not a member.
   virtual bool update_member(const std::string& project_id, const std::string& team_id,
                              const std::string& user_id, const TeamMemberUpdate& update) = 0;
@@ -135,12 +145,13 @@ class TeamStore {
                                  const std::string& team_id, const std::string& invitation_id,
                                  int64_t now_millis) = 0;
   // Marks the invitation code used and adds the user to the team (unless
-  // already a member) with `member.permission_ids`, in one transaction.
+  // already a member) with `member.permission_ids`, in one transaction;
+  // `events` are written when the user joined (kJoined).
   virtual AcceptInvitationStatus accept_invitation(const std::string& project_id,
                                                    const std::string& code_id,
                                                    const std::string& team_id,
-                                                   const NewTeamMember& member,
-                                                   int64_t now_millis) = 0;
+                                                   const NewTeamMember& member, int64_t now_millis,
+                                                   const WebhookEvents& events = {}) = 0;
 };
 
 }  // namespace latchkey::store

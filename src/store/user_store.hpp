@@ -1,6 +1,7 @@
 // Users and their primary e-mail contact channel.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "core/json.hpp"
 #include "store/session_store.hpp"
 #include "store/team_store.hpp"
+#include "store/webhook_store.hpp"
 
 namespace latchkey::store {
 
@@ -77,6 +79,8 @@ struct NewUserExtras {
   // Sign-up: the user's first session, so that a sign-up either creates the
   // user and its session or nothing.
   std::optional<Session> first_session;
+  // The webhook events of the creation (the outbox).
+  WebhookEvents events;
 };
 
 // A change to one user (users.md §6 PATCH): each set member is written, an
@@ -104,6 +108,9 @@ struct UserUpdate {
   std::optional<int64_t> risk_score_bot, risk_score_free_trial_abuse;
   bool delete_sessions = false;  // sign the user out everywhere
   int64_t now_millis = 0;        // creation time of a new e-mail channel
+  // The webhook events of the change, built from the user as the update
+  // left it (read back in the transaction); none when unset.
+  std::function<WebhookEvents(const User&)> events;
 };
 
 enum class UpdateUserStatus {
@@ -147,8 +154,12 @@ class UserStore {
   // status is kUpdated.
   virtual UpdateUserStatus update_user(const std::string& project_id, const std::string& id,
                                        const UserUpdate& update) = 0;
-  // Deletes the user and everything it owns (the foreign keys cascade).
-  virtual bool delete_user(const std::string& project_id, const std::string& id) = 0;
+  // Deletes the user and everything it owns (the foreign keys cascade), with
+  // the webhook events `events` builds from the teams the user was a member
+  // of (oldest membership first), in one transaction.
+  virtual bool delete_user(
+      const std::string& project_id, const std::string& id,
+      const std::function<WebhookEvents(const std::vector<std::string>&)>& events = nullptr) = 0;
   // Up to limit + 1 users (all when no limit), so the caller can tell whether
   // there is a next page. An unknown cursor gives no rows.
   virtual std::vector<User> list_users(const std::string& project_id,

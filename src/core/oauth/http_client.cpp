@@ -1,8 +1,12 @@
 #include "core/oauth/http_client.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cctype>
+#include <cstring>
 #include <mutex>
 
 namespace latchkey::core::oauth {
@@ -30,6 +34,55 @@ size_t on_data(char* data, size_t size, size_t n, void* user) {
   }
   sink->body.append(data, len);
   return len;
+}
+
+bool is_public_v4(const unsigned char* a) {
+  auto in = [&](unsigned char b0, unsigned char b1_min, unsigned char b1_max) {
+    return a[0] == b0 && a[1] >= b1_min && a[1] <= b1_max;
+  };
+  if (a[0] == 0 || a[0] == 10 || a[0] == 127 || a[0] >= 224) return false;
+  if (in(100, 64, 127) || in(169, 254, 254) || in(172, 16, 31) || in(192, 168, 168) ||
+      in(198, 18, 19))
+    return false;
+  if (a[0] == 192 && a[1] == 0 && (a[2] == 0 || a[2] == 2)) return false;  // IETF, TEST-NET-1
+  if (a[0] == 198 && a[1] == 51 && a[2] == 100) return false;              // TEST-NET-2
+  if (a[0] == 203 && a[1] == 0 && a[2] == 113) return false;               // TEST-NET-3
+  return true;
+}
+
+bool is_public_v6(const unsigned char* a) {
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  static const unsigned char kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+  if (std::memcmp(a, kMapped, 12) == 0 || std::memcmp(a, kNat64, 12) == 0)
+    return is_public_v4(a + 12);
+  bool low_zero = true;  // ::, ::1 and the deprecated IPv4-compatible form
+  for (int i = 0; i < 12; ++i) low_zero = low_zero && a[i] == 0;
+  if (low_zero) return false;
+  if ((a[0] & 0xfe) == 0xfc) return false;                  // fc00::/7 unique local
+  if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return false;  // fe80::/10 link-local
+  if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) return false;  // fec0::/10 site-local
+  if (a[0] == 0xff) return false;                           // multicast
+  if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8) return false;  // docs
+  return true;
+}
+
+bool is_public_sockaddr(const sockaddr* sa) {
+  if (sa->sa_family == AF_INET)
+    return is_public_v4(reinterpret_cast<const unsigned char*>(
+        &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr));
+  if (sa->sa_family == AF_INET6)
+    return is_public_v6(reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr.s6_addr);
+  return false;
+}
+
+// Refuses the connection (curl then fails with COULDNT_CONNECT) to an
+// address that is not public, and says so through `refused`.
+curl_socket_t open_public_socket(void* refused, curlsocktype, curl_sockaddr* address) {
+  if (!is_public_sockaddr(&address->addr)) {
+    *static_cast<bool*>(refused) = true;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype, address->protocol);
 }
 
 class CurlHttpClient final : public HttpClient {
@@ -62,7 +115,12 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options_.connect_timeout_millis));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout_millis));
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "latchkey");
+    curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    bool refused = false;
+    if (options_.public_addresses_only) {
+      curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_public_socket);
+      curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &refused);
+    }
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
@@ -78,6 +136,10 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
     CURLcode rc = curl_easy_perform(c);
     if (sink.overflow) throw HttpError("response from " + host_of(r.url) + " is too large");
+    if (refused && rc != CURLE_OK)
+      throw HttpError("request to " + host_of(r.url) +
+                      " refused: it resolves to a loopback, private or otherwise non-public "
+                      "address");
     if (rc != CURLE_OK)
       throw HttpError("request to " + host_of(r.url) +
                       " failed: " + (error[0] ? std::string(error) : curl_easy_strerror(rc)));
@@ -106,6 +168,14 @@ class CurlHttpClient final : public HttpClient {
 };
 
 }  // namespace
+
+bool is_public_address(std::string_view ip) {
+  std::string text(ip);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, text.c_str(), buf) == 1) return is_public_v4(buf);
+  if (inet_pton(AF_INET6, text.c_str(), buf) == 1) return is_public_v6(buf);
+  return false;
+}
 
 std::unique_ptr<HttpClient> make_curl_http_client(const HttpClientOptions& options) {
   return std::make_unique<CurlHttpClient>(options);

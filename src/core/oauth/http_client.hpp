@@ -43,7 +43,18 @@ struct HttpClientOptions {
   int64_t connect_timeout_millis = 5000;
   int64_t total_timeout_millis = 15000;
   size_t max_response_bytes = 1 << 20;
+  // Refuse to connect to loopback, private, link-local and other
+  // non-public addresses (checked on the address actually connected to, so
+  // a name that resolves to one is refused too): requests whose URL a
+  // user chose (webhook endpoints) must not reach the server's own network.
+  bool public_addresses_only = false;
+  std::string user_agent = "latchkey";
 };
+
+// Whether a textual IPv4 or IPv6 address is a public unicast one (not
+// loopback, private, link-local, carrier-grade NAT, multicast, reserved or
+// unspecified; IPv4-mapped IPv6 addresses are judged by their IPv4 part).
+bool is_public_address(std::string_view ip);
 
 std::unique_ptr<HttpClient> make_curl_http_client(const HttpClientOptions& options = {});
 

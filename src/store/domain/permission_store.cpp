@@ -222,23 +222,28 @@ class SqlPermissionStore final : public PermissionStore {
   }
 
   bool grant_team_permission(const std::string& project_id, const std::string& team_id,
-                             const std::string& user_id,
-                             const std::string& permission_id) override {
+                             const std::string& user_id, const std::string& permission_id,
+                             const WebhookEvents& events) override {
     auto c = db_.acquire();
     // Checking first keeps a missing membership an answer rather than a
     // foreign-key exception.
     sql::Transaction tx(*c);
     if (!c->exists(kLockMember, project_id, team_id, user_id)) return false;
     c->exec(kGrantTeam, project_id, team_id, user_id, permission_id);
+    write_webhook_events(*c, events);
     tx.commit();
     return true;
   }
 
   bool revoke_team_permission(const std::string& project_id, const std::string& team_id,
-                              const std::string& user_id,
-                              const std::string& permission_id) override {
+                              const std::string& user_id, const std::string& permission_id,
+                              const WebhookEvents& events) override {
     auto c = db_.acquire();
-    return c->exec(kRevokeTeam, project_id, team_id, user_id, permission_id) > 0;
+    sql::Transaction tx(*c);
+    if (c->exec(kRevokeTeam, project_id, team_id, user_id, permission_id) == 0) return false;
+    write_webhook_events(*c, events);
+    tx.commit();
+    return true;
   }
 
   std::vector<ProjectPermissionGrant> list_project_grants(
@@ -251,19 +256,26 @@ class SqlPermissionStore final : public PermissionStore {
   }
 
   bool grant_project_permission(const std::string& project_id, const std::string& user_id,
-                                const std::string& permission_id) override {
+                                const std::string& permission_id,
+                                const WebhookEvents& events) override {
     auto c = db_.acquire();
     sql::Transaction tx(*c);
     if (!c->exists(kLockUser, project_id, user_id)) return false;
     c->exec(kGrantProject, project_id, user_id, permission_id);
+    write_webhook_events(*c, events);
     tx.commit();
     return true;
   }
 
   bool revoke_project_permission(const std::string& project_id, const std::string& user_id,
-                                 const std::string& permission_id) override {
+                                 const std::string& permission_id,
+                                 const WebhookEvents& events) override {
     auto c = db_.acquire();
-    return c->exec(kRevokeProject, project_id, user_id, permission_id) > 0;
+    sql::Transaction tx(*c);
+    if (c->exec(kRevokeProject, project_id, user_id, permission_id) == 0) return false;
+    write_webhook_events(*c, events);
+    tx.commit();
+    return true;
   }
 
  private:

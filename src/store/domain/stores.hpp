@@ -22,6 +22,7 @@
 #include "store/totp_store.hpp"
 #include "store/user_store.hpp"
 #include "store/verification_code_store.hpp"
+#include "store/webhook_store.hpp"
 
 namespace latchkey::store::domain {
 
@@ -37,6 +38,7 @@ std::unique_ptr<PasskeyStore> make_passkey_store(sql::Database& db);
 std::unique_ptr<TotpStore> make_totp_store(sql::Database& db);
 std::unique_ptr<TeamStore> make_team_store(sql::Database& db);
 std::unique_ptr<PermissionStore> make_permission_store(sql::Database& db);
+std::unique_ptr<WebhookStore> make_webhook_store(sql::Database& db);
 
 // --- sessions (session_store.cpp)
 // A session row's columns.
@@ -56,5 +58,10 @@ const sql::Columns<Team>& team_columns();
 // Writes a new user's extras (project permissions, personal team) inside the
 // caller's transaction, after the user row.
 void write_new_user_extras(sql::Connection& c, const User& u, const NewUserExtras& extras);
+
+// --- webhooks (webhook_store.cpp)
+// Writes webhook events (the outbox) inside the caller's transaction on `c`:
+// every store method whose change emits events calls it before its commit.
+void write_webhook_events(sql::Connection& c, const WebhookEvents& events);
 
 }  // namespace latchkey::store::domain

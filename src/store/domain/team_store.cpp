@@ -167,14 +167,15 @@ class SqlTeamStore final : public TeamStore {
  public:
   explicit SqlTeamStore(sql::Database& db) : db_(db) {}
 
-  CreateTeamStatus create_team(const Team& team,
-                               const std::optional<NewTeamMember>& creator) override {
+  CreateTeamStatus create_team(const Team& team, const std::optional<NewTeamMember>& creator,
+                               const WebhookEvents& events) override {
     auto c = db_.acquire();
     sql::Transaction tx(*c);
     if (creator && !c->exists(kLockUser, team.project_id, creator->user_id))
       return CreateTeamStatus::kUserNotFound;
     insert_team(*c, team);
     if (creator) insert_member(*c, team.project_id, team.id, *creator);
+    write_webhook_events(*c, events);
     tx.commit();
     return CreateTeamStatus::kCreated;
   }
@@ -195,8 +196,8 @@ class SqlTeamStore final : public TeamStore {
     return out;
   }
 
-  bool update_team(const std::string& project_id, const std::string& team_id,
-                   const TeamUpdate& up) override {
+  bool update_team(const std::string& project_id, const std::string& team_id, const TeamUpdate& up,
+                   const std::function<WebhookEvents(const Team&)>& events) override {
     auto c = db_.acquire();
     sql::Transaction tx(*c);
     Team t;
@@ -213,28 +214,32 @@ class SqlTeamStore final : public TeamStore {
     c->exec(kUpdateTeam, t.display_name, t.profile_image_url, dump_or_null(t.client_metadata),
             dump_or_null(t.client_read_only_metadata), dump_or_null(t.server_metadata), project_id,
             team_id);
+    if (events) write_webhook_events(*c, events(t));
     tx.commit();
     return true;
   }
 
-  bool delete_team(const std::string& project_id, const std::string& team_id) override {
+  bool delete_team(const std::string& project_id, const std::string& team_id,
+                   const WebhookEvents& events) override {
     auto c = db_.acquire();
     sql::Transaction tx(*c);
     if (!c->exists(kLockTeamForDelete, project_id, team_id)) return false;
     c->exec(kClearSelectedTeam, project_id, team_id);
     c->exec(kDeleteTeamInvitations, project_id, kInvitationType, team_id);
     c->exec(kDeleteTeam, project_id, team_id);
+    write_webhook_events(*c, events);
     tx.commit();
     return true;
   }
 
   AddMemberStatus add_member(const std::string& project_id, const std::string& team_id,
-                             const NewTeamMember& member) override {
+                             const NewTeamMember& member, const WebhookEvents& events) override {
     auto c = db_.acquire();
     sql::Transaction tx(*c);
     if (!c->exists(kLockUser, project_id, member.user_id)) return AddMemberStatus::kUserNotFound;
     if (!c->exists(kLockTeam, project_id, team_id)) return AddMemberStatus::kTeamNotFound;
     if (!insert_member(*c, project_id, team_id, member)) return AddMemberStatus::kAlreadyMember;
+    write_webhook_events(*c, events);
     tx.commit();
     return AddMemberStatus::kAdded;
   }
@@ -258,11 +263,12 @@ class SqlTeamStore final : public TeamStore {
   }
 
   bool remove_member(const std::string& project_id, const std::string& team_id,
-                     const std::string& user_id) override {
+                     const std::string& user_id, const WebhookEvents& events) override {
     auto c = db_.acquire();
     sql::Transaction tx(*c);
     if (c->exec(kDeleteMember, project_id, team_id, user_id) == 0) return false;
     c->exec(kClearSelectedTeamOfUser, project_id, user_id, team_id);
+    write_webhook_events(*c, events);
     tx.commit();
     return true;
   }
@@ -315,8 +321,8 @@ class SqlTeamStore final : public TeamStore {
 
   AcceptInvitationStatus accept_invitation(const std::string& project_id,
                                            const std::string& code_id, const std::string& team_id,
-                                           const NewTeamMember& member,
-                                           int64_t now_millis) override {
+                                           const NewTeamMember& member, int64_t now_millis,
+                                           const WebhookEvents& events) override {
     auto c = db_.acquire();
     sql::Transaction tx(*c);
     if (!c->exists(kLockTeam, project_id, team_id)) return AcceptInvitationStatus::kTeamNotFound;
@@ -327,6 +333,7 @@ class SqlTeamStore final : public TeamStore {
     auto status = insert_member(*c, project_id, team_id, member)
                       ? AcceptInvitationStatus::kJoined
                       : AcceptInvitationStatus::kAlreadyMember;
+    if (status == AcceptInvitationStatus::kJoined) write_webhook_events(*c, events);
     tx.commit();
     return status;
   }

@@ -202,6 +202,11 @@ const sql::Sql kUpdateUser{
 const sql::Sql kDeletePasskeys{"DELETE FROM passkeys WHERE project_id = $1 AND user_id = $2"};
 const sql::Sql kDeleteSessions{"DELETE FROM sessions WHERE project_id = $1 AND user_id = $2"};
 const sql::Sql kDeleteUser{"DELETE FROM users WHERE project_id = $1 AND id = $2"};
+const sql::Sql kTeamsOfUser = sql::Sql::each([](const sql::Dialect& d) {
+  return "SELECT team_id FROM team_members WHERE project_id = $1 AND user_id = $2 "
+         "ORDER BY created_at, " +
+         std::string(d.insertion_order);
+});
 
 class SqlUserStore final : public UserStore {
  public:
@@ -220,6 +225,9 @@ class SqlUserStore final : public UserStore {
             u.otp_auth_enabled, u.selected_team_id, u.restricted_by_admin,
             u.restricted_by_admin_reason, u.restricted_by_admin_private_details, u.country_code,
             u.risk_score_bot, u.risk_score_free_trial_abuse);
+    // The outbox first: a later step that fails (an address or OAuth
+    // account taken) rolls the events back with the user.
+    write_webhook_events(*c, extras.events);
     if (u.primary_email) {
       try {
         c->exec(kInsertPrimaryChannel, u.project_id, u.id, core::random_uuid(), *u.primary_email,
@@ -335,13 +343,29 @@ class SqlUserStore final : public UserStore {
 
     if (up.delete_passkey) c->exec(kDeletePasskeys, project_id, id);
     if (up.delete_sessions) c->exec(kDeleteSessions, project_id, id);
+    if (up.events) {
+      auto after = first_user(c->query(reads().by_id, project_id, id));
+      if (after) write_webhook_events(*c, up.events(*after));
+    }
     tx.commit();
     return UpdateUserStatus::kUpdated;
   }
 
-  bool delete_user(const std::string& project_id, const std::string& id) override {
+  bool delete_user(
+      const std::string& project_id, const std::string& id,
+      const std::function<WebhookEvents(const std::vector<std::string>&)>& events) override {
     auto c = db_.acquire();
-    return c->exec(kDeleteUser, project_id, id) > 0;
+    if (!events) return c->exec(kDeleteUser, project_id, id) > 0;
+    sql::Transaction tx(*c);
+    // Read under the user's row lock, so no membership comes or goes
+    // between this list and the delete.
+    if (!first_user(c->query(reads().by_id_for_update, project_id, id))) return false;
+    std::vector<std::string> team_ids;
+    for (auto r = c->query(kTeamsOfUser, project_id, id); r.next();) team_ids.push_back(r.text(0));
+    c->exec(kDeleteUser, project_id, id);
+    write_webhook_events(*c, events(team_ids));
+    tx.commit();
+    return true;
   }
 
   std::vector<User> list_users(const std::string& project_id, const ListUsersQuery& q) override {
