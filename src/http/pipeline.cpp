@@ -207,6 +207,14 @@ std::optional<Response> Pipeline::handle(const Request& req, const Router::Match
       if (norm.size() > 1 && norm.back() == '/') norm.pop_back();
       auto q = req.target.find('?');
       if (q != std::string::npos) norm += req.target.substr(q);
+      // E.g. /%5Cevil.example/ would become /%5Cevil.example, which some
+      // clients decode to /\evil.example and follow to another host: such a
+      // path names no page here, so it is not redirected at all.
+      if (!is_same_host_location(norm)) {
+        Response r = Response::text(404, "Not found");
+        r.fixed_headers = kSecurityHeaders;
+        return r;
+      }
       Response r = Response::text(308, norm);
       r.set_header("Location", norm);
       r.fixed_headers = kSecurityHeaders;
