@@ -71,6 +71,10 @@ const std::string kApiHeaders = cors_headers() + std::string(kSecurityHeaders);
 Response render_known(const core::KnownError& err) {
   Response r = Response::json(err.status(), err.to_json(), /*pretty=*/true);
   r.set_header("x-stack-known-error", err.code());
+  // A rate limit says when to come back (errors::too_many_requests).
+  if (err.status() == 429 && err.details().is_object())
+    if (auto it = err.details().find("retry_after_seconds"); it != err.details().end())
+      r.set_header("Retry-After", std::to_string(it->get<int64_t>()));
   return r;
 }
 
