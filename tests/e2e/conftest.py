@@ -216,7 +216,11 @@ def server(tmp_path_factory):
             database = stack.enter_context(fresh_database(configured))
         else:
             database = configured or str(workdir / "latchkey.db")
-        srv = Server(binary, workdir, database)
+        # test_mfa checks the 20 tries an MFA attempt code allows, which the
+        # per-user TOTP limit (10 wrong codes per 15 min by default) would cut
+        # short; test_rate_limits.py tests that limit on a server of its own.
+        srv = Server(binary, workdir, database,
+                     extra_args=("--limit-totp-failures-per-user", "25/15min"))
         srv.start()
         yield srv
         rc = srv.stop()
