@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import uuid
 
 import pytest
 
 from auth_helpers import CALLBACK, PASSWORD, sign_in, sign_up
-from conftest import Server, _binary, fresh_database, is_postgres_url
+from conftest import Server, _binary, suite_database
 from email_fixtures import project_factory, smtp_env, smtp_sink  # noqa: F401 (fixture)
 from latchkey_e2e import Client
 from mfa_helpers import current_totp, enroll, mfa_sign_in
@@ -46,12 +45,8 @@ def new_email() -> str:
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory, smtp_sink):
     workdir = tmp_path_factory.mktemp("latchkey-rate-limits")
-    configured = os.environ.get("LATCHKEY_TEST_DATABASE_URL")
     with contextlib.ExitStack() as stack:
-        if configured and is_postgres_url(configured):
-            database = stack.enter_context(fresh_database(configured))
-        else:
-            database = str(workdir / "latchkey.db")
+        database = suite_database(stack, workdir)
         args = ["--trusted-proxies", "127.0.0.1"]
         for flag, value in LIMITS.items():
             args += [flag, value]
