@@ -224,7 +224,8 @@ int main(int argc, char** argv) {
                  "E-mails (sign-in codes, password resets, verifications, invitations) asked "
                  "for one recipient address, known or not");
   add_limit_flag(serve_cmd, "--limit-sign-ups-per-ip", limits.sign_ups_per_ip,
-                 "Sign-ups (password, OTP, anonymous) from one client address");
+                 "Sign-ups (password and anonymous; OTP sign-ups count as code e-mails) from one "
+                 "client address");
   add_limit_flag(serve_cmd, "--limit-code-sends-per-ip", limits.code_sends_per_ip,
                  "Code and link e-mails asked from one client address");
   serve_cmd
