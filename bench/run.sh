@@ -20,7 +20,10 @@
 # BENCH_PG_SSLMODE=require over TLS on loopback), PERF_DIR (record
 # the server with `perf record -g` during each scenario into
 # PERF_DIR/<scenario>.data; read it with `perf report -i`), SERVER_ARGS (extra
-# `latchkey serve` flags, e.g. "--worker-threads 4").
+# `latchkey serve` flags, e.g. "--worker-threads 4"), BENCH_LIMITS (1: keep the
+# default throttles; by default the scenarios run with them off, since
+# sign_up and sign_in_wrong_password from one address would otherwise measure
+# 429s: the hashing path is what they measure).
 #
 # The server runs on a free loopback port with a temporary database and the
 # fixed internal-project keys below. Adding a scenario:
@@ -150,8 +153,15 @@ case "${BENCH_DATABASE:-sqlite}" in
   *) die "BENCH_DATABASE must be sqlite or postgres" ;;
 esac
 log "database: ${BENCH_DATABASE:-sqlite}"
+limit_args=()
+if [ "${BENCH_LIMITS:-0}" != 1 ]; then
+  for limit in sign-in-failures-per-account sign-in-failures-per-account-ip totp-failures-per-user \
+    emails-per-address sign-ups-per-ip code-sends-per-ip; do
+    limit_args+=("--limit-$limit" 0)
+  done
+fi
 "$bin" serve --host 127.0.0.1 --port "$port" --database "$database" \
-  --log-level "${LOG_LEVEL:-warn}" ${SERVER_ARGS:-} >"$work/server.log" 2>&1 &
+  --log-level "${LOG_LEVEL:-warn}" "${limit_args[@]}" ${SERVER_ARGS:-} >"$work/server.log" 2>&1 &
 server_pid=$!
 
 server_failed() { log "$*; server log:"; tail -n 30 "$work/server.log" >&2; exit 1; }

@@ -1,10 +1,13 @@
 #include "app.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <boost/url/parse.hpp>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
@@ -28,6 +31,29 @@ constexpr const char* kInternalKeySetId = "3142e763-b230-44b5-8636-aa62f7489c26"
 constexpr int64_t kInternalKeySetExpiry = 4102444799000;  // 2099-12-31T23:59:59Z
 // Stack's seed gives its dashboard user this id.
 constexpr const char* kDashboardUserId = "33e7c043-d2d1-4187-acd3-f91b5ed64b46";
+
+// --server-secret-file: one base64url line (STACK_SERVER_SECRET's format),
+// e.g. a mounted secret, so the secret is neither in the environment nor in
+// the database.
+std::string read_server_secret_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read --server-secret-file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string secret = text.str();
+  while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back())))
+    secret.pop_back();
+  auto bytes = core::base64url_decode(secret);
+  if (secret.empty() || !bytes || bytes->size() < 16)
+    throw std::runtime_error("--server-secret-file " + path +
+                             " must hold a base64url secret of at least 16 bytes (e.g. the "
+                             "output of: openssl rand 32 | basenc --base64url)");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+    spdlog::warn("the server secret file {} is readable by other users (mode {:o}); chmod 600 it",
+                 path, st.st_mode & 0777);
+  return secret;
+}
 
 bool is_localhost_url(const std::string& url) {
   auto u = boost::urls::parse_uri(url);
@@ -175,6 +201,11 @@ std::unique_ptr<App> make_app(Config config) {
   app->activity = std::make_unique<core::ActivityRecorder>(*app->store, activity);
 
   auto secret = stack_env.server_secret;
+  if (!config.server_secret_file.empty()) {
+    if (secret)
+      spdlog::warn("both STACK_SERVER_SECRET and --server-secret-file are set; the file is used");
+    secret = read_server_secret_file(config.server_secret_file);
+  }
   if (!secret) {
     // Generated once and kept in the database, so every instance that shares
     // the database signs with the same keys.
@@ -184,6 +215,7 @@ std::unique_ptr<App> make_app(Config config) {
   app->tokens = std::make_unique<core::TokenService>(
       *secret, config.public_url, stack_env.access_token_lifetime_seconds, *app->clock);
   app->hasher = std::make_unique<core::PasswordHasher>(server_hasher_options());
+  app->rate_limits = std::make_unique<core::RateLimits>(config.rate_limits, *app->clock);
   app->mailer = std::make_unique<mail::Mailer>(mail::SharedSmtpSettings::from_env(), *app->store,
                                                *app->clock);
   core::WebhookDeliveryOptions webhooks;

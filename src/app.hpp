@@ -7,9 +7,11 @@
 #include <thread>
 
 #include "core/activity.hpp"
+#include "core/client_address.hpp"
 #include "core/clock.hpp"
 #include "core/oauth/runtime.hpp"
 #include "core/passwords.hpp"
+#include "core/rate_limits.hpp"
 #include "core/token_claims.hpp"
 #include "core/tokens.hpp"
 #include "core/webhook_delivery.hpp"
@@ -53,6 +55,13 @@ struct Config {
   // forgery).
   int webhook_workers = 2;
   bool webhooks_allow_private_addresses = false;
+  // Throttles (README "Security"), each a serve flag.
+  core::RateLimitOptions rate_limits;
+  // Peers whose X-Forwarded-For names the client (--trusted-proxies).
+  std::vector<core::IpNetwork> trusted_proxies;
+  // --server-secret-file: the server secret, read at start (else
+  // STACK_SERVER_SECRET, else generated once and kept in the database).
+  std::string server_secret_file;
 
   // worker_threads, or its default for the engine when 0.
   int quick_workers() const {
@@ -83,6 +92,8 @@ struct App {
   std::unique_ptr<core::TokenService> tokens;
   // argon2id/bcrypt on its own bounded pool (one thread per core).
   std::unique_ptr<core::PasswordHasher> hasher;
+  // Sign-in, TOTP, e-mail and sign-up throttles, in this instance's memory.
+  std::unique_ptr<core::RateLimits> rate_limits;
   // OAuth providers, outbound HTTPS and the provider-token cipher.
   std::unique_ptr<core::oauth::Runtime> oauth;
   // Webhook delivery (started by `serve`). After the store and clock it

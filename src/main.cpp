@@ -36,6 +36,23 @@ int env_int(const char* name, int fallback) {
   }
 }
 
+// A throttle flag: COUNT/WINDOW (core::parse_window_limit), 0 for off.
+void add_limit_flag(CLI::App* cmd, const std::string& name, core::WindowLimit& limit,
+                    const std::string& what) {
+  cmd->add_option_function<std::string>(
+         name,
+         [&limit, name](const std::string& value) {
+           auto parsed = core::parse_window_limit(value);
+           if (!parsed)
+             throw CLI::ValidationError(
+                 name, "must be COUNT/WINDOW (e.g. 10/15min, 100/1h, 5/30s) or 0 for off");
+           limit = *parsed;
+         },
+         what + "; COUNT/WINDOW, 0 turns it off (429 with Retry-After beyond it)")
+      ->default_str(core::format_window_limit(limit))
+      ->group("Throttling");
+}
+
 std::string default_database() {
   const char* v = std::getenv("STACK_DATABASE_CONNECTION_STRING");
   return v && *v ? v : "./latchkey.db";
@@ -190,6 +207,43 @@ int main(int argc, char** argv) {
                  "Deliver webhooks to loopback and private addresses too (refused by default, "
                  "against server-side request forgery)")
       ->envname("LATCHKEY_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES");
+  serve_cmd
+      ->add_option("--server-secret-file", config.server_secret_file,
+                   "File holding the server secret (base64url; instead of STACK_SERVER_SECRET). "
+                   "Without either, one is generated and kept in the database")
+      ->check(CLI::ExistingFile);
+  auto& limits = config.rate_limits;
+  add_limit_flag(serve_cmd, "--limit-sign-in-failures-per-account",
+                 limits.sign_in_failures_per_account,
+                 "Wrong passwords for one account (project and e-mail) from all addresses");
+  add_limit_flag(serve_cmd, "--limit-sign-in-failures-per-account-ip",
+                 limits.sign_in_failures_per_account_ip,
+                 "Wrong passwords for one account from one client address; a correct one "
+                 "resets it");
+  add_limit_flag(serve_cmd, "--limit-totp-failures-per-user", limits.totp_failures_per_user,
+                 "Wrong MFA (TOTP) codes for one user, across MFA attempt codes");
+  add_limit_flag(serve_cmd, "--limit-emails-per-address", limits.emails_per_address,
+                 "E-mails (sign-in codes, password resets, verifications, invitations) asked "
+                 "for one recipient address, known or not");
+  add_limit_flag(serve_cmd, "--limit-sign-ups-per-ip", limits.sign_ups_per_ip,
+                 "Sign-ups (password and anonymous; OTP sign-ups count as code e-mails) from one "
+                 "client address");
+  add_limit_flag(serve_cmd, "--limit-code-sends-per-ip", limits.code_sends_per_ip,
+                 "Code and link e-mails asked from one client address");
+  serve_cmd
+      ->add_option_function<std::string>(
+          "--trusted-proxies",
+          [&config](const std::string& value) {
+            try {
+              config.trusted_proxies = core::parse_networks(value);
+            } catch (const std::invalid_argument& e) {
+              throw CLI::ValidationError("--trusted-proxies", e.what());
+            }
+          },
+          "Comma-separated addresses or CIDR networks of reverse proxies whose "
+          "X-Forwarded-For names the client (for per-address limits and session IPs); "
+          "default none: the peer address is the client")
+      ->group("Throttling");
   serve_cmd->add_flag(
       "--test-mode", config.test_mode,
       "Enable test-only routes (/latchkey-test/clock/advance). Never in production.");

@@ -18,10 +18,10 @@ Response sign_in(RequestContext& ctx) {
   ctx.validate();
 
   core::ClientInfo client = ctx.client();
-  auto done =
-      core::complete_mfa_sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock,
-                                  *ctx.app.activity, ctx.app.token_claims.get()},
-                                 ctx.require_project().id, ctx.branch_id, *code, *totp, client);
+  auto done = core::complete_mfa_sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock,
+                                          *ctx.app.activity, ctx.app.token_claims.get()},
+                                         *ctx.app.rate_limits, ctx.require_project().id,
+                                         ctx.branch_id, *code, *totp, client);
   return Response::json(200, Json{{"access_token", done.session.access_token},
                                   {"refresh_token", done.session.refresh_token},
                                   {"user_id", done.user_id},

@@ -78,6 +78,8 @@ Response sign_up(RequestContext& ctx) {
   if (!core::is_trusted_url(project.config, *callback_url)) throw e::redirect_url_not_whitelisted();
   require_min_length(*password);
   if (!project.config.value("sign_up_enabled", true)) throw e::sign_up_not_enabled();
+  if (auto address = ctx.rate_limit_address(); !address.empty())
+    ctx.app.rate_limits->count_sign_up(address);
 
   // A cheap check first, so that a taken address costs no hashing; the
   // store's insert decides races.
@@ -115,9 +117,19 @@ Response sign_in(RequestContext& ctx) {
 
   const auto& project = ctx.require_project();
   require_credential_enabled(project);
+  // Counted per account whether or not it exists, so a 429 tells nothing
+  // about the address; checked before any hashing.
+  auto& limits = *ctx.app.rate_limits;
+  const std::string account = core::normalize_email(*email);
+  const std::string ip = core::rate_limit_key(ctx.client_ip());
+  limits.check_password(project.id, account, ip);
   auto user = core::authenticate_with_password(*ctx.app.store, *ctx.app.hasher, project.id, *email,
                                                *password);
-  if (!user) throw e::email_password_mismatch();
+  if (!user) {
+    limits.password_failed(project.id, account, ip);
+    throw e::email_password_mismatch();
+  }
+  limits.password_succeeded(project.id, account, ip);
   auto session = core::sign_in(services(ctx), project.id, ctx.branch_id, *user, ctx.client());
   return sign_in_body(session, user->id);
 }

@@ -1,6 +1,7 @@
 // Password reset: /auth/password/send-reset-code, /auth/password/reset and
 // /auth/password/reset/check-code (auth-endpoints.md §1.3–§1.5).
-#include <cstring>
+#include <algorithm>
+#include <chrono>
 
 #include "api/code_body.hpp"
 #include "api/routes.hpp"
@@ -19,14 +20,6 @@ void require_credential_enabled(const store::Project& p) {
   if (!p.config.value("credential_enabled", true)) throw e::password_authentication_not_enabled();
 }
 
-// Uniform in [2000, 3000] ms.
-int64_t random_delay_millis() {
-  std::string bytes = core::random_bytes(4);
-  uint32_t v = 0;
-  std::memcpy(&v, bytes.data(), sizeof v);
-  return 2000 + static_cast<int64_t>(v % 1001);
-}
-
 // §1.3
 Response send_reset_code(RequestContext& ctx) {
   auto body = ctx.body_reader();
@@ -37,13 +30,16 @@ Response send_reset_code(RequestContext& ctx) {
 
   const auto& project = ctx.require_project();
   require_credential_enabled(project);
-  bool sent = core::send_password_reset_code(email_services(ctx), project, ctx.branch_id, *email,
-                                             *callback_url);
+  // Known and unknown addresses get the same answer at the same time: the
+  // e-mail leaves in the background (core::send_password_reset_code), and
+  // the answer waits on a timer, not on this worker, for what is left.
+  const auto answer_at = std::chrono::steady_clock::now() + core::kPasswordResetAnswerTime;
+  core::send_password_reset_code(email_services(ctx), project, ctx.branch_id, *email, *callback_url,
+                                 answer_at);
   Response r = Response::json(200, Json{{"success", "maybe, only if user with e-mail exists"}});
-  // Unknown addresses answer after 2–3 s, like a send would take, so the
-  // response time does not tell whether the account exists. The server waits
-  // on a timer, not on this worker thread.
-  if (!sent) r.send_delay_millis = random_delay_millis();
+  r.send_delay_millis = std::max<int64_t>(
+      0, std::chrono::ceil<std::chrono::milliseconds>(answer_at - std::chrono::steady_clock::now())
+             .count());
   return r;
 }
 
@@ -76,6 +72,7 @@ Response check_code(RequestContext& ctx) {
 }  // namespace
 
 void register_password_reset_routes(Router& r) {
+  // May wait for the background send until its answer time.
   r.add(Method::kPost, "/auth/password/send-reset-code", Access::client_plus(), send_reset_code,
         Runs::kLong);
   r.add(Method::kPost, "/auth/password/reset", Access::client_plus(), reset, Runs::kLong);

@@ -24,8 +24,10 @@ inline std::optional<std::string> read_code(ObjectReader& body) {
   return code;
 }
 
+// With the request's e-mail throttles (core::count_email_request).
 inline core::EmailServices email_services(RequestContext& ctx) {
-  return {*ctx.app.store, *ctx.app.clock, *ctx.app.mailer};
+  return {*ctx.app.store, *ctx.app.clock, *ctx.app.mailer, ctx.app.rate_limits.get(),
+          ctx.rate_limit_address()};
 }
 
 inline Response code_is_valid() { return Response::json(200, Json{{"is_code_valid", true}}); }

@@ -3,11 +3,19 @@
 #include <spdlog/spdlog.h>
 
 #include "core/email_templates.hpp"
+#include "core/users.hpp"
 
 namespace latchkey::core {
 
+void count_email_request(const EmailServices& s, const std::string& address) {
+  if (!s.limits) return;
+  if (!s.client_ip.empty()) s.limits->count_code_send(s.client_ip);
+  s.limits->count_email(address);
+}
+
 IssuedCode send_code_email(const EmailServices& s, const store::Project& project,
                            const std::string& branch_id, CodeEmail e) {
+  if (!e.counted) count_email_request(s, normalize_email(e.recipient));
   if (!e.code.redirect_url) e.code.redirect_url = e.callback_url;
   // The link must be buildable before anything is written.
   auto probe = mail::build_code_link(e.callback_url, std::string(kCodeLength, '0'));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/rate_limits.hpp"
 #include "core/verification_codes.hpp"
 #include "mail/mailer.hpp"
 #include "mail/templates.hpp"
@@ -18,11 +19,19 @@ struct EmailServices {
   store::Store& store;
   const Clock& clock;
   mail::Mailer& mailer;
+  // The e-mails-per-address and code-sends-per-address throttles, and the
+  // client address a request counts under ("": per address only); null:
+  // not counted (mail the server sends on its own, tests).
+  RateLimits* limits = nullptr;
+  std::string client_ip = {};
 };
 
 // The project's most recently sent e-mails, newest first (GET /internal/emails).
 std::vector<store::SentEmail> recent_sent_emails(store::Store& store, const std::string& project_id,
                                                  int limit);
+// Counts one code e-mail asked for `address` (normalised) by the request's
+// client; throws errors::too_many_requests when either limit is reached.
+void count_email_request(const EmailServices& s, const std::string& address);
 
 struct CodeEmail {
   NewCode code;  // redirect_url defaults to callback_url
@@ -32,12 +41,14 @@ struct CodeEmail {
   std::string recipient;
   std::string callback_url;  // already checked against the trusted domains
   bool legacy_magic_link = false;
+  // The caller has already counted it (count_email_request).
+  bool counted = false;
 };
 
-// Creates the code, then sends the e-mail. When delivery fails the code is
-// deleted again before mail::DeliveryError propagates, so a failed send
-// leaves no usable code behind (should the delete itself fail, the code is
-// 45 random characters nobody was shown: harmless, it expires).
+// Counts the e-mail (unless e.counted), creates the code, then sends it. When delivery fails the
+// code is deleted again before mail::DeliveryError propagates, so a failed send leaves no usable
+// code behind (should the delete itself fail, the code is 45 random characters nobody was shown:
+// harmless, it expires).
 IssuedCode send_code_email(const EmailServices& s, const store::Project& project,
                            const std::string& branch_id, CodeEmail e);
 

@@ -1,5 +1,6 @@
 #include "core/errors.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -136,6 +137,8 @@ constexpr KnownErrorInfo kApiKeyExpired{"API_KEY_EXPIRED", 401};
 constexpr KnownErrorInfo kApiKeyRevoked{"API_KEY_REVOKED", 401};
 constexpr KnownErrorInfo kWrongApiKeyType{"WRONG_API_KEY_TYPE", 400};
 constexpr KnownErrorInfo kPublicApiKeyCannotBeRevoked{"PUBLIC_API_KEY_CANNOT_BE_REVOKED", 400};
+// Latchkey's own
+constexpr KnownErrorInfo kTooManyRequests{"TOO_MANY_REQUESTS", 429};
 }  // namespace code
 
 constexpr std::string_view kAuthDocsHint =
@@ -342,6 +345,7 @@ const std::vector<KnownErrorInfo>& known_error_table() {
       kApiKeyRevoked,
       kWrongApiKeyType,
       kPublicApiKeyCannotBeRevoked,
+      kTooManyRequests,
   };
   return table;
 }
@@ -891,6 +895,16 @@ KnownError wrong_api_key_type(std::string_view expected_type, std::string_view a
 KnownError public_api_key_cannot_be_revoked() {
   return make(kPublicApiKeyCannotBeRevoked,
               "Public API keys cannot be revoked by the secretscanner endpoint.");
+}
+
+// Latchkey's own
+
+KnownError too_many_requests(int64_t wait_millis) {
+  const int64_t seconds = std::max<int64_t>(1, (wait_millis + 999) / 1000);
+  return make(kTooManyRequests,
+              "Too many attempts. Please wait " + std::to_string(seconds) +
+                  (seconds == 1 ? " second" : " seconds") + " before trying again.",
+              Json{{"retry_after_seconds", seconds}});
 }
 
 }  // namespace errors

@@ -205,6 +205,11 @@ KnownError api_key_revoked();
 KnownError wrong_api_key_type(std::string_view expected_type, std::string_view actual_type);
 KnownError public_api_key_cannot_be_revoked();
 
+// Latchkey's own codes (Stack Auth has no rate limits, so no code for them)
+// 429 TOO_MANY_REQUESTS, details {"retry_after_seconds"}: the wait, rounded
+// up, which the http layer also sends as Retry-After.
+KnownError too_many_requests(int64_t wait_millis);
+
 }  // namespace errors
 
 }  // namespace latchkey::core

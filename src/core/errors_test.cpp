@@ -124,6 +124,11 @@ const std::vector<std::pair<std::string, int>> kSpecCodes = {
     {"PUBLIC_API_KEY_CANNOT_BE_REVOKED", 400},
 };
 
+// Latchkey's own codes, beyond Stack's catalogue (errors.hpp).
+const std::vector<std::pair<std::string, int>> kLatchkeyCodes = {
+    {"TOO_MANY_REQUESTS", 429},
+};
+
 // errors.md §2: never sent, so never in the table.
 const std::vector<std::string> kAbstractCodes = {
     "PROJECT_AUTHENTICATION_ERROR",
@@ -239,6 +244,7 @@ std::vector<KnownError> every_factory() {
       api_key_revoked(),
       wrong_api_key_type("user", "team"),
       public_api_key_cannot_be_revoked(),
+      too_many_requests(1500),
   };
 }
 
@@ -252,12 +258,15 @@ TEST(KnownErrorTable, CodesAreUnique) {
 TEST(KnownErrorTable, MatchesSpecCatalogue) {
   std::map<std::string, int> table;
   for (const auto& row : known_error_table()) table[std::string(row.code)] = row.status;
-  for (const auto& [code, status] : kSpecCodes) {
-    auto it = table.find(code);
-    ASSERT_NE(it, table.end()) << code << " missing from the table";
-    EXPECT_EQ(it->second, status) << code;
+  for (const auto& codes : {kSpecCodes, kLatchkeyCodes}) {
+    for (const auto& [code, status] : codes) {
+      auto it = table.find(code);
+      ASSERT_NE(it, table.end()) << code << " missing from the table";
+      EXPECT_EQ(it->second, status) << code;
+    }
   }
-  EXPECT_EQ(table.size(), kSpecCodes.size()) << "table has codes the spec does not list";
+  EXPECT_EQ(table.size(), kSpecCodes.size() + kLatchkeyCodes.size())
+      << "table has codes the spec does not list";
   for (const auto& code : kAbstractCodes) EXPECT_EQ(table.count(code), 0u) << code;
 }
 
@@ -553,6 +562,14 @@ TEST(IsoMillis, FormatsLikeJavaScriptToIsoString) {
   EXPECT_EQ(iso_millis(-62167219200000), "0000-01-01T00:00:00.000Z");
   EXPECT_EQ(iso_millis(253402300800000), "+010000-01-01T00:00:00.000Z");
   EXPECT_EQ(iso_millis(-62167219200001), "-000001-12-31T23:59:59.999Z");
+}
+
+TEST(KnownErrorFactories, TooManyRequestsRoundsTheWaitUp) {
+  expect_error(errors::too_many_requests(1500), "TOO_MANY_REQUESTS", 429,
+               "Too many attempts. Please wait 2 seconds before trying again.",
+               Json{{"retry_after_seconds", 2}});
+  EXPECT_EQ(errors::too_many_requests(1).message(),
+            "Too many attempts. Please wait 1 second before trying again.");
 }
 
 }  // namespace

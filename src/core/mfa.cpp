@@ -28,9 +28,10 @@ std::optional<Attempt> attempt_of(const store::VerificationCode& row) {
 
 }  // namespace
 
-MfaSignIn complete_mfa_sign_in(const SessionServices& s, const std::string& project_id,
-                               const std::string& branch_id, std::string_view attempt_code,
-                               std::string_view totp, const ClientInfo& client) {
+MfaSignIn complete_mfa_sign_in(const SessionServices& s, RateLimits& limits,
+                               const std::string& project_id, const std::string& branch_id,
+                               std::string_view attempt_code, std::string_view totp,
+                               const ClientInfo& client) {
   auto row =
       check_code(s.store, s.clock, project_id, branch_id, CodeType::kOneTimePassword, attempt_code);
   auto attempt = attempt_of(row);
@@ -40,14 +41,18 @@ MfaSignIn complete_mfa_sign_in(const SessionServices& s, const std::string& proj
   if (!user) throw errors::user_not_found();
   // Without a secret (MFA switched off since the attempt began) no code can
   // be right; the user signs in again and gets a session directly.
+  limits.check_totp(project_id, user->id);
   const int64_t step = totp_step(s.clock.now_millis());
-  if (!user->totp_secret || !totp_matches(*user->totp_secret, step, totp))
+  if (!user->totp_secret || !totp_matches(*user->totp_secret, step, totp)) {
+    limits.totp_failed(project_id, user->id);
     throw errors::invalid_totp_code();
+  }
   // Replay protection: the step is claimed atomically before the code is
   // used, so a code that already signed this user in is refused.
   if (!s.store.totp_steps().claim_totp_step(project_id, user->id, step))
     throw errors::invalid_totp_code();
 
+  limits.totp_succeeded(project_id, user->id);
   mark_code_used(s.store, s.clock, row);
   MfaSignIn out;
   out.session = create_session(s, project_id, branch_id, user->id, SessionOptions{}, client);

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/rate_limits.hpp"
 #include "core/sessions.hpp"
 
 namespace latchkey::core {
@@ -19,8 +20,12 @@ struct MfaSignIn {
 // of the current 30-second step only, and (beyond Stack Auth) never a step
 // this user already signed in with — INVALID_TOTP_CODE otherwise, leaving
 // the attempt code unused. Then the code is consumed and a session created.
-MfaSignIn complete_mfa_sign_in(const SessionServices& s, const std::string& project_id,
-                               const std::string& branch_id, std::string_view attempt_code,
-                               std::string_view totp, const ClientInfo& client);
+// Wrong TOTP codes count per user in `limits` across attempt codes (a fresh
+// attempt code buys no new guesses); while the user has too many, every
+// TOTP code is refused with TOO_MANY_REQUESTS before it is checked.
+MfaSignIn complete_mfa_sign_in(const SessionServices& s, RateLimits& limits,
+                               const std::string& project_id, const std::string& branch_id,
+                               std::string_view attempt_code, std::string_view totp,
+                               const ClientInfo& client);
 
 }  // namespace latchkey::core

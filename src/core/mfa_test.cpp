@@ -77,6 +77,7 @@ class Mfa : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<TokenService> tokens_;
   std::unique_ptr<ActivityRecorder> activity_;
+  RateLimits limits_{RateLimitOptions{.totp_failures_per_user = {3, 60'000}}, clock_};
   std::string project_;
 };
 
@@ -84,14 +85,15 @@ TEST_F(Mfa, AttemptCodeAndTotpGiveASession) {
   auto u = mfa_user();
   auto code = attempt(u, /*is_new_user=*/true);
   EXPECT_TRUE(store_->sessions().list_sessions(project_, u.id).empty());
-  auto done = complete_mfa_sign_in(services(), project_, "main", code, totp_now(), {});
+  auto done = complete_mfa_sign_in(services(), limits_, project_, "main", code, totp_now(), {});
   EXPECT_EQ(done.user_id, u.id);
   EXPECT_TRUE(done.is_new_user);
   EXPECT_EQ(store_->sessions().list_sessions(project_, u.id).size(), 1u);
   // The attempt code is used up.
-  EXPECT_EQ(
-      error_of([&] { complete_mfa_sign_in(services(), project_, "main", code, totp_now(), {}); }),
-      "VERIFICATION_CODE_ALREADY_USED");
+  EXPECT_EQ(error_of([&] {
+              complete_mfa_sign_in(services(), limits_, project_, "main", code, totp_now(), {});
+            }),
+            "VERIFICATION_CODE_ALREADY_USED");
 }
 
 TEST_F(Mfa, WrongCodeKeepsTheAttemptUsable) {
@@ -99,9 +101,12 @@ TEST_F(Mfa, WrongCodeKeepsTheAttemptUsable) {
   auto code = attempt(u);
   std::string right = totp_now();
   std::string wrong = right == "000000" ? "111111" : "000000";
-  EXPECT_EQ(error_of([&] { complete_mfa_sign_in(services(), project_, "main", code, wrong, {}); }),
+  EXPECT_EQ(error_of([&] {
+              complete_mfa_sign_in(services(), limits_, project_, "main", code, wrong, {});
+            }),
             "INVALID_TOTP_CODE");
-  EXPECT_NO_THROW(complete_mfa_sign_in(services(), project_, "main", code, totp_now(), {}));
+  EXPECT_NO_THROW(
+      complete_mfa_sign_in(services(), limits_, project_, "main", code, totp_now(), {}));
 }
 
 TEST_F(Mfa, ATotpCodeSignsInOnlyOnce) {
@@ -109,21 +114,46 @@ TEST_F(Mfa, ATotpCodeSignsInOnlyOnce) {
   // Stay clear of a step boundary while computing and using the code.
   if (kTotpStepMillis - clock_.now_millis() % kTotpStepMillis < 5000) clock_.advance(6000);
   std::string totp = totp_now();
-  complete_mfa_sign_in(services(), project_, "main", attempt(u), totp, {});
+  complete_mfa_sign_in(services(), limits_, project_, "main", attempt(u), totp, {});
   auto second = attempt(u);
-  EXPECT_EQ(error_of([&] { complete_mfa_sign_in(services(), project_, "main", second, totp, {}); }),
+  EXPECT_EQ(error_of([&] {
+              complete_mfa_sign_in(services(), limits_, project_, "main", second, totp, {});
+            }),
             "INVALID_TOTP_CODE");
   clock_.advance(kTotpStepMillis);
-  EXPECT_NO_THROW(complete_mfa_sign_in(services(), project_, "main", second, totp_now(), {}));
+  EXPECT_NO_THROW(
+      complete_mfa_sign_in(services(), limits_, project_, "main", second, totp_now(), {}));
 }
 
 TEST_F(Mfa, AttemptCodesExpireAfterFiveMinutes) {
   auto u = mfa_user();
   auto code = attempt(u);
   clock_.advance(kMfaAttemptCodeLifetimeMillis + 1);
-  EXPECT_EQ(
-      error_of([&] { complete_mfa_sign_in(services(), project_, "main", code, totp_now(), {}); }),
-      "VERIFICATION_CODE_EXPIRED");
+  EXPECT_EQ(error_of([&] {
+              complete_mfa_sign_in(services(), limits_, project_, "main", code, totp_now(), {});
+            }),
+            "VERIFICATION_CODE_EXPIRED");
+}
+
+TEST_F(Mfa, WrongTotpCodesAreLimitedPerUserAcrossAttemptCodes) {
+  auto u = mfa_user();
+  const std::string wrong = totp_now() == "000000" ? "111111" : "000000";
+  // Each guess on a fresh attempt code: the count is the user's.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(error_of([&] {
+                complete_mfa_sign_in(services(), limits_, project_, "main", attempt(u), wrong, {});
+              }),
+              "INVALID_TOTP_CODE");
+  auto code = attempt(u);
+  // Even the right code waits now: a guess that hit would not be told apart.
+  EXPECT_EQ(error_of([&] {
+              complete_mfa_sign_in(services(), limits_, project_, "main", code, totp_now(), {});
+            }),
+            "TOO_MANY_REQUESTS");
+  // The window passes; the attempt code (5 minutes) is still good.
+  clock_.advance(60'000);
+  EXPECT_NO_THROW(
+      complete_mfa_sign_in(services(), limits_, project_, "main", code, totp_now(), {}));
 }
 
 TEST_F(Mfa, OtherOneTimePasswordCodesAreNotAttemptCodes) {
@@ -133,7 +163,8 @@ TEST_F(Mfa, OtherOneTimePasswordCodesAreNotAttemptCodes) {
   otp.data = Json{{"user_id", u.id}, {"is_new_user", false}};
   auto issued = create_code(*store_, clock_, project_, "main", otp);
   EXPECT_EQ(error_of([&] {
-              complete_mfa_sign_in(services(), project_, "main", issued.code, totp_now(), {});
+              complete_mfa_sign_in(services(), limits_, project_, "main", issued.code, totp_now(),
+                                   {});
             }),
             "VERIFICATION_CODE_NOT_FOUND");
 }

@@ -29,7 +29,18 @@ core::ApiShape RequestContext::api_shape() const {
 
 core::ClientInfo RequestContext::client() const {
   auto ua = req.headers.get("user-agent");
-  return {req.remote_ip, ua ? std::string(*ua) : std::string(), api_shape()};
+  return {client_ip(), ua ? std::string(*ua) : std::string(), api_shape()};
+}
+
+std::string RequestContext::rate_limit_address() const {
+  if (is_server_or_admin()) return {};
+  return core::rate_limit_key(client_ip());
+}
+
+std::string RequestContext::client_ip() const {
+  if (app.config.trusted_proxies.empty()) return req.remote_ip;
+  return core::client_address(req.remote_ip, req.headers.get("x-forwarded-for"),
+                              app.config.trusted_proxies);
 }
 
 std::optional<std::shared_ptr<const store::Project>> RequestContext::cached_project(

@@ -85,6 +85,14 @@ struct RequestContext {
   core::ApiShape api_shape() const;
   // The caller's address, user agent and shape, recorded with a session.
   core::ClientInfo client() const;
+  // The client's address: the peer, or what a trusted proxy reports
+  // (--trusted-proxies, core/client_address.hpp).
+  std::string client_ip() const;
+  // What per-address limits (sign-ups, code sends) count this request
+  // under: the client's address (an IPv6 one as its /64), or "" — not
+  // counted — for server and admin access, whose callers hold secret keys
+  // and often act for many people from one address.
+  std::string rate_limit_address() const;
 
   // Readers for validation; errors collect in `schema`, thrown by
   // validate() as one SCHEMA_ERROR.

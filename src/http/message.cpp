@@ -255,6 +255,27 @@ static int hex_value(char c) {
   return -1;
 }
 
+namespace {
+
+bool has_unsafe_location_char(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f || c == '\\') return true;
+  return false;
+}
+
+}  // namespace
+
+bool is_same_host_location(std::string_view location) {
+  if (location.empty() || location[0] != '/') return false;
+  std::string_view path = location.substr(0, location.find('?'));
+  const std::string decoded = url_decode(path, false);
+  for (std::string_view form : {path, std::string_view(decoded)}) {
+    if (has_unsafe_location_char(form)) return false;
+    if (form.size() > 1 && form[1] == '/') return false;
+  }
+  return !has_unsafe_location_char(location);
+}
+
 std::string url_decode(std::string_view s, bool form) {
   std::string out;
   out.reserve(s.size());

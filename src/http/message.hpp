@@ -107,4 +107,11 @@ std::string url_decode(std::string_view s, bool form);
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q);
 std::string url_encode(std::string_view s);
 
+// Whether a same-host Location (a path, optionally with a query) stays on
+// this host in every browser: it starts with one '/', and neither as sent
+// nor percent-decoded does it hold a backslash, a control character (tab,
+// CR, LF: browsers drop tabs and newlines, so "/\t/x" becomes "//x") or a
+// second leading '/' or '\\' (which a browser reads as another host).
+bool is_same_host_location(std::string_view location);
+
 }  // namespace latchkey::http

@@ -101,5 +101,22 @@ TEST(Headers, WithoutATwinTheXStackValuesCount) {
   EXPECT_FALSE(h.get("x-stack-access-token"));
 }
 
+TEST(SameHostLocation, PlainPathsAndQueriesStayOnTheHost) {
+  EXPECT_TRUE(is_same_host_location("/"));
+  EXPECT_TRUE(is_same_host_location("/api/v1/users"));
+  EXPECT_TRUE(is_same_host_location("/api/v1/users?a=%5C&b=//x"));
+  EXPECT_TRUE(is_same_host_location("/a%2Fb"));
+}
+
+TEST(SameHostLocation, RefusesWhatABrowserReadsAsAnotherHost) {
+  for (const char* bad :
+       {"//evil.example", "/\\evil.example", "/%5Cevil.example", "/%5cevil.example",
+        "/%2F/evil.example", "/%2fevil.example", "/%09/evil.example", "/\t/evil.example",
+        "/%0D%0A/evil.example", "/a%0Ab", "/a\r\nSet-Cookie: x", "evil.example",
+        "https://evil.example/", "", "/%7F"}) {
+    EXPECT_FALSE(is_same_host_location(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace latchkey::http

@@ -72,6 +72,10 @@ const std::string kApiHeaders = cors_headers() + std::string(kSecurityHeaders);
 Response render_known(const core::KnownError& err) {
   Response r = Response::json(err.status(), err.to_json(), /*pretty=*/true);
   r.set_header("x-stack-known-error", err.code());
+  // A rate limit says when to come back (errors::too_many_requests).
+  if (err.status() == 429 && err.details().is_object())
+    if (auto it = err.details().find("retry_after_seconds"); it != err.details().end())
+      r.set_header("Retry-After", std::to_string(it->get<int64_t>()));
   return r;
 }
 
@@ -211,6 +215,14 @@ std::optional<Response> Pipeline::handle(const Request& req, const Router::Match
       if (norm.size() > 1 && norm.back() == '/') norm.pop_back();
       auto q = req.target.find('?');
       if (q != std::string::npos) norm += req.target.substr(q);
+      // E.g. /%5Cevil.example/ would become /%5Cevil.example, which some
+      // clients decode to /\evil.example and follow to another host: such a
+      // path names no page here, so it is not redirected at all.
+      if (!is_same_host_location(norm)) {
+        Response r = Response::text(404, "Not found");
+        r.fixed_headers = kSecurityHeaders;
+        return r;
+      }
       Response r = Response::text(308, norm);
       r.set_header("Location", norm);
       r.fixed_headers = kSecurityHeaders;

@@ -206,17 +206,28 @@ def _parse_json_output(stdout: str):
         raise AssertionError(f"no JSON in CLI output: {stdout!r}")
 
 
+def suite_database(stack: contextlib.ExitStack, workdir: Path) -> str:
+    """The database of a server of the suite: a fresh PostgreSQL database
+    (dropped when `stack` closes) when LATCHKEY_TEST_DATABASE_URL names a
+    server, that path when it names a file, else a new SQLite file in
+    `workdir`."""
+    configured = os.environ.get("LATCHKEY_TEST_DATABASE_URL")
+    if configured and is_postgres_url(configured):
+        return stack.enter_context(fresh_database(configured))
+    return configured or str(workdir / "latchkey.db")
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     binary = _binary()
     workdir = tmp_path_factory.mktemp("latchkey")
-    configured = os.environ.get("LATCHKEY_TEST_DATABASE_URL")
     with contextlib.ExitStack() as stack:
-        if configured and is_postgres_url(configured):
-            database = stack.enter_context(fresh_database(configured))
-        else:
-            database = configured or str(workdir / "latchkey.db")
-        srv = Server(binary, workdir, database)
+        database = suite_database(stack, workdir)
+        # test_mfa checks the 20 tries an MFA attempt code allows, which the
+        # per-user TOTP limit (10 wrong codes per 15 min by default) would cut
+        # short; test_rate_limits.py tests that limit on a server of its own.
+        srv = Server(binary, workdir, database,
+                     extra_args=("--limit-totp-failures-per-user", "25/15min"))
         srv.start()
         yield srv
         rc = srv.stop()

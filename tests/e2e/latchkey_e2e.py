@@ -228,7 +228,7 @@ def random_private_key() -> ec.EllipticCurvePrivateKey:
 
 # --- header building ----------------------------------------------------------
 
-_PLAIN_HEADERS = {"content_type", "accept", "authorization", "origin"}
+_PLAIN_HEADERS = {"content_type", "accept", "authorization", "origin", "x_forwarded_for"}
 
 
 def header_name(py_name: str) -> str:

@@ -137,6 +137,43 @@ def test_repeated_slashes(api, path):
     assert set(body) == {"id", "display_name", "config"}
 
 
+# Open-redirect probes (issue 19): the slash-normalising 308 never sends a
+# browser to another host. Sent raw, so no client library re-encodes them.
+OFF_HOST_PATHS = [
+    "/%5Cevil.example/", "/%5cevil.example//", "/%09/evil.example/", "/%2F/evil.example/",
+    "/%2fevil.example/", "/%0D%0A/evil.example/", "/%5C%5Cevil.example/", "/\\evil.example/",
+    "/api/v1/%5Cevil.example/",
+]
+
+
+def _location(header_block: str):
+    for line in header_block.split("\r\n"):
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "location":
+            return value.strip()
+    return None
+
+
+@pytest.mark.parametrize("path", OFF_HOST_PATHS)
+def test_slash_redirect_never_leaves_the_host(api, path):
+    status_line, header_block, _ = raw_exchange(api.base_url, "GET", path)
+    location = _location(header_block)
+    assert location is None, f"{path} redirected to {location!r} ({status_line})"
+    assert " 404 " in status_line + " ", status_line
+
+
+@pytest.mark.parametrize("path,expected", [
+    ("//evil.example/", "/evil.example"),
+    ("///evil.example", "/evil.example"),
+    ("//evil.example//x/", "/evil.example/x"),
+    ("/api/v1/?next=//evil.example", "/api/v1?next=//evil.example"),
+])
+def test_slash_redirect_collapses_to_a_path_on_this_host(api, path, expected):
+    status_line, header_block, _ = raw_exchange(api.base_url, "GET", path)
+    assert " 308 " in status_line, status_line
+    assert _location(header_block) == expected
+
+
 def test_never_301_or_302(api):
     for path in ["/api/v1/", "//api/v1", PROJECT + "/", "/api/v1/nope/"]:
         r = api.get(path)

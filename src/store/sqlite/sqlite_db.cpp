@@ -1,6 +1,13 @@
 #include "store/sqlite/sqlite_db.hpp"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "store/store.hpp"
@@ -16,6 +23,31 @@ void check(sqlite3* db, int rc, const char* what) {
       (rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_FULL)
     throw StoreUnavailable(msg);
   throw std::runtime_error(msg);
+}
+
+// SQLite creates a database 0644 (less the umask) and gives its -wal, -shm
+// and -journal files the database's mode; creating the database first,
+// 0600, makes all of them private. The umask still applies, so a stricter
+// one wins.
+void keep_private(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return;
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  if (errno != EEXIST) return;  // SQLite's own open reports the cause
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    const std::string file = path + suffix;
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) == 0) continue;
+    if (::chmod(file.c_str(), st.st_mode & 0700) == 0)
+      spdlog::warn("{} was readable by other users (mode {:o}); it is now {:o}", file,
+                   st.st_mode & 0777, st.st_mode & 0700);
+    else
+      spdlog::warn("{} is readable by other users (mode {:o}) and could not be made private: {}",
+                   file, st.st_mode & 0777, std::strerror(errno));
+  }
 }
 
 bool is_identifier_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
@@ -231,6 +263,8 @@ void Connection::rollback() noexcept {
   sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, &err);
   sqlite3_free(err);
 }
+
+Database::Database(std::string path) : path_(std::move(path)) { keep_private(path_); }
 
 sql::Lease Database::acquire() {
   auto give_back = [this](std::unique_ptr<sql::Connection> c) { release(std::move(c)); };

@@ -58,7 +58,10 @@ class Connection final : public sql::Connection {
 
 class Database final : public sql::Database {
  public:
-  explicit Database(std::string path) : path_(std::move(path)) {}
+  // Creates the file 0600 when it does not exist, and takes group and other
+  // permissions off an existing one and its -wal/-shm files (with a warning):
+  // the database holds the token-signing secret and every user.
+  explicit Database(std::string path);
 
   sql::Engine engine() const override { return sql::Engine::kSqlite; }
   sql::Lease acquire() override;
