@@ -112,32 +112,6 @@ else
   record e2e-postgres 1
 fi
 
-# Sanitizers: the unit tests and the SQLite e2e suite again, on a build with
-# AddressSanitizer (and LeakSanitizer) and UndefinedBehaviorSanitizer
-# (CMake option LATCHKEY_SANITIZE; -O1 keeps the extra build short). Any
-# report fails the run: UBSan stops the process at the first report, and ASan
-# reports make the server exit non-zero, which the e2e fixture checks.
-echo "== sanitizer build (address,undefined)"
-if cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-     -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DLATCHKEY_SANITIZE=address,undefined >/dev/null &&
-   cmake --build build-sanitize; then
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
-  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  echo "== unit tests (sanitizers)"
-  ctest --test-dir build-sanitize --output-on-failure --no-tests=error --timeout 600 \
-    --exclude-regex 'OnPostgres|postgres'
-  record unit-sanitize $?
-  echo "== e2e tests (sanitizers)"
-  # The session's server must exit 0 after SIGTERM (conftest.py): a leak
-  # or an ASan report at exit makes it exit 23.
-  env LATCHKEY_BIN="$PWD/build-sanitize/latchkey" timeout --kill-after=30 "${E2E_TIMEOUT:-1800}" \
-    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e "${PYTEST_ARGS[@]}"
-  record e2e-sanitize $?
-  unset ASAN_OPTIONS UBSAN_OPTIONS
-else
-  record sanitize-build 1
-fi
-
 if [ ${#failed[@]} -eq 0 ]; then
   echo "test.sh: PASSED (${passed[*]})"
 else
