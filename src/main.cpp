@@ -55,6 +55,8 @@ http::Router make_router() {
   http::register_team_routes(r);
   http::register_team_permission_routes(r);
   http::register_team_invitation_routes(r);
+  http::register_api_key_routes(r);
+  http::register_cli_login_routes(r);
   return r;
 }
 

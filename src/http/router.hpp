@@ -118,5 +118,7 @@ void register_passkey_routes(Router& r);
 void register_team_routes(Router& r);
 void register_team_permission_routes(Router& r);
 void register_team_invitation_routes(Router& r);
+void register_api_key_routes(Router& r);
+void register_cli_login_routes(Router& r);
 
 }  // namespace latchkey::http

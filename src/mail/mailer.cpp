@@ -121,7 +121,8 @@ void Mailer::record(const store::Project& project, const OutgoingEmail& email,
 void Mailer::send(const store::Project& project, const OutgoingEmail& email) {
   Json ec = project.config.is_object() ? project.config.value("email_config", Json::object())
                                        : Json::object();
-  const bool standard = ec.is_object() && ec.value("type", "") == "standard";
+  const bool standard =
+      !email.shared_sender_name && ec.is_object() && ec.value("type", "") == "standard";
   SmtpServer server;
   std::string sender_name, sender_email;
   Json sender_config;
@@ -136,7 +137,7 @@ void Mailer::send(const store::Project& project, const OutgoingEmail& email) {
                          {"port", server.port},        {"username", server.username},
                          {"sender_name", sender_name}, {"sender_email", sender_email}};
   } else {
-    sender_name = project.display_name;
+    sender_name = email.shared_sender_name.value_or(project.display_name);
     sender_email = shared_.sender.value_or("noreply@localhost");
     sender_config = Json{{"type", "shared"},
                          {"host", json_or_null(shared_.host)},

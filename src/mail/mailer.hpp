@@ -46,6 +46,10 @@ struct OutgoingEmail {
   // Secrets in the bodies (a verification code): replaced by "[redacted]" in
   // the stored sent-e-mail log, which must not hold usable codes.
   std::vector<std::string> redact;
+  // Set for a notice of the platform rather than of the project (a leaked
+  // API key revoked): sent through the shared server under this sender
+  // name, whatever the project's own email_config.
+  std::optional<std::string> shared_sender_name;
 };
 
 class Mailer {

@@ -31,6 +31,8 @@ class SqlStore : public Store {
   TotpStore& totp_steps() override { return *totp_steps_; }
   TeamStore& teams() override { return *teams_; }
   PermissionStore& permissions() override { return *permissions_; }
+  ApiKeyStore& api_keys() override { return *api_keys_; }
+  CliLoginStore& cli_logins() override { return *cli_logins_; }
 
  protected:
   sql::Database& database() { return *db_; }
@@ -53,6 +55,8 @@ class SqlStore : public Store {
   std::unique_ptr<TotpStore> totp_steps_;
   std::unique_ptr<TeamStore> teams_;
   std::unique_ptr<PermissionStore> permissions_;
+  std::unique_ptr<ApiKeyStore> api_keys_;
+  std::unique_ptr<CliLoginStore> cli_logins_;
 };
 
 }  // namespace latchkey::store
