@@ -1,10 +1,11 @@
 // User and team API keys (projects.md §4b): /user-api-keys, /team-api-keys
 // and their /check; and /integrations/credential-scanning/revoke, where a
 // secret scanner reports a leaked key.
+#include "core/api_keys.hpp"
+
 #include <boost/url/parse.hpp>
 
 #include "api/team_request.hpp"
-#include "core/api_keys.hpp"
 #include "core/errors.hpp"
 #include "http/router.hpp"
 
@@ -62,13 +63,13 @@ Response list(RequestContext& ctx, ApiKeyType type) {
   auto query = ctx.query_reader();
   // The user family's schema has user_id optional, its handler requires it
   // (after the project's switch); the team family's schema requires team_id.
-  std::optional<std::string> owner =
-      type == ApiKeyType::kUser ? owner_of(ctx, query.field("user_id"), type, false)
-                                : uuid_of(query.field("team_id"), true);
+  std::optional<std::string> owner = type == ApiKeyType::kUser
+                                         ? owner_of(ctx, query.field("user_id"), type, false)
+                                         : uuid_of(query.field("team_id"), true);
   query.reject_unknown();
   ctx.validate();
-  return Response::json(200, core::list_api_keys(*ctx.app.store, ctx.require_project(),
-                                                 caller_of(ctx), type, owner));
+  return Response::json(
+      200, core::list_api_keys(*ctx.app.store, ctx.require_project(), caller_of(ctx), type, owner));
 }
 
 // GET and PATCH by id take the owner in the query as the list does, but
@@ -103,9 +104,9 @@ Response update(RequestContext& ctx, ApiKeyType type) {
   if (revoke && !*revoke) revoked.add_error("must be one of the following values: true");
   body.reject_unknown();
   ctx.validate();
-  return Response::json(200, core::update_api_key(*ctx.app.store, *ctx.app.clock,
-                                                  ctx.require_project(), caller_of(ctx), type, id,
-                                                  description, revoke.value_or(false)));
+  return Response::json(
+      200, core::update_api_key(*ctx.app.store, *ctx.app.clock, ctx.require_project(),
+                                caller_of(ctx), type, id, description, revoke.value_or(false)));
 }
 
 Response check(RequestContext& ctx, ApiKeyType type) {

@@ -11,9 +11,9 @@ namespace {
 
 Response start(RequestContext& ctx) {
   auto body = ctx.body_reader(/*required=*/false);
-  auto expires_in = body.field("expires_in_millis")
-                        .integer(false, std::numeric_limits<int64_t>::min() / 2,
-                                 core::kCliMaxExpiryMillis);
+  auto expires_in =
+      body.field("expires_in_millis")
+          .integer(false, std::numeric_limits<int64_t>::min() / 2, core::kCliMaxExpiryMillis);
   body.reject_unknown();
   ctx.validate();
   return Response::json(
@@ -38,8 +38,8 @@ Response poll(RequestContext& ctx) {
   auto polling_code = body.field("polling_code").string(true);
   body.reject_unknown();
   ctx.validate();
-  auto r = core::poll_cli_login(*ctx.app.store, *ctx.app.clock, ctx.require_project().id,
-                                *polling_code);
+  auto r =
+      core::poll_cli_login(*ctx.app.store, *ctx.app.clock, ctx.require_project().id, *polling_code);
   Json out{{"status", r.status}};
   if (r.refresh_token) out["refresh_token"] = *r.refresh_token;
   return Response::json(r.refresh_token ? 201 : 200, out);

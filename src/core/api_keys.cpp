@@ -19,8 +19,8 @@ namespace {
 // Stack's marker, so that secret scanners recognise the keys (tokens.md §9).
 constexpr std::string_view kMarker = "574ck4u7h";
 constexpr size_t kSecretLength = 45;
-constexpr size_t kIdLength = 32;      // the key's UUID without dashes
-constexpr size_t kTypeLength = 4;     // "user" / "team"
+constexpr size_t kIdLength = 32;       // the key's UUID without dashes
+constexpr size_t kTypeLength = 4;      // "user" / "team"
 constexpr size_t kChecksumLength = 8;  // CRC-32, lower-case hex
 constexpr std::string_view kManageApiKeys = "$manage_api_keys";
 
@@ -61,7 +61,9 @@ ApiKeyType type_of(const store::OwnedApiKey& k) {
   return k.user_id ? ApiKeyType::kUser : ApiKeyType::kTeam;
 }
 
-const std::string& owner_of(const store::OwnedApiKey& k) { return k.user_id ? *k.user_id : *k.team_id; }
+const std::string& owner_of(const store::OwnedApiKey& k) {
+  return k.user_id ? *k.user_id : *k.team_id;
+}
 
 // §4b "can manage": a client may manage its own user keys (else plain 403)
 // and the keys of teams where it holds $manage_api_keys, recursively (else
@@ -170,7 +172,8 @@ bool is_well_formed_api_key(std::string_view key) {
     if (!is_key_char(c)) return false;
   std::string_view body = key.substr(0, key.size() - kChecksumLength);
   std::string_view type = key.substr(prefix_end + 1 + kSecretLength + kIdLength, kTypeLength);
-  std::string_view marker = key.substr(key.size() - kChecksumLength - kMarker.size(), kMarker.size());
+  std::string_view marker =
+      key.substr(key.size() - kChecksumLength - kMarker.size(), kMarker.size());
   if ((type != "user" && type != "team") || marker != kMarker) return false;
   return constant_time_equals(checksum_of(body), key.substr(key.size() - kChecksumLength));
 }
@@ -228,9 +231,9 @@ Json list_api_keys(store::Store& store, const store::Project& project, const Api
                    ApiKeyType type, const std::optional<std::string>& owner_id) {
   require_enabled(project, type);
   if (!owner_id)
-    throw errors::schema_error(std::string(api_key_type_name(type) == "user" ? "user_id" : "team_id") +
-                               " is required for " + std::string(api_key_type_name(type)) +
-                               " API keys");
+    throw errors::schema_error(
+        std::string(api_key_type_name(type) == "user" ? "user_id" : "team_id") +
+        " is required for " + std::string(api_key_type_name(type)) + " API keys");
   require_can_manage(store, project.id, caller, type, *owner_id);
   return list_view(type == ApiKeyType::kUser
                        ? store.api_keys().list_user_api_keys(project.id, *owner_id)
@@ -283,9 +286,9 @@ void revoke_leaked_api_key(store::Store& store, const Clock& clock, mail::Mailer
 
   auto project = store.projects().get_project(k->project_id);
   if (!project) return;  // deleted meanwhile, with its keys
-  std::vector<std::string> owners =
-      k->user_id ? std::vector<std::string>{*k->user_id}
-                 : key_managers_of_team(store, k->project_id, *k->team_id);
+  std::vector<std::string> owners = k->user_id
+                                        ? std::vector<std::string>{*k->user_id}
+                                        : key_managers_of_team(store, k->project_id, *k->team_id);
   std::vector<std::string> addresses;
   for (const auto& user_id : owners) {
     auto u = store.users().get_user(k->project_id, user_id);

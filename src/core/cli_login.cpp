@@ -48,11 +48,11 @@ std::string seal(std::string_view plain, const std::string& public_key) {
 std::optional<std::string> open_sealed(const std::string& sealed, KeyPair& k) {
   if (sealed.size() < crypto_box_SEALBYTES) return std::nullopt;
   std::string out(sealed.size() - crypto_box_SEALBYTES, '\0');
-  const int rc = crypto_box_seal_open(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(sealed.data()),
-                                      sealed.size(),
-                                      reinterpret_cast<const unsigned char*>(k.public_key.data()),
-                                      reinterpret_cast<const unsigned char*>(k.secret_key.data()));
+  const int rc =
+      crypto_box_seal_open(reinterpret_cast<unsigned char*>(out.data()),
+                           reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
+                           reinterpret_cast<const unsigned char*>(k.public_key.data()),
+                           reinterpret_cast<const unsigned char*>(k.secret_key.data()));
   sodium_memzero(k.secret_key.data(), k.secret_key.size());
   if (rc != 0) return std::nullopt;
   return out;
@@ -72,8 +72,7 @@ Json start_cli_login(store::Store& store, const Clock& clock, const std::string&
   a.public_key = key_pair_of(polling_code).public_key;
   a.created_at_millis = clock.now_millis();
   a.expires_at_millis = a.created_at_millis + expires_in_millis;
-  if (!store.cli_logins().create_cli_attempt(a, code_digest(polling_code),
-                                             code_digest(login_code)))
+  if (!store.cli_logins().create_cli_attempt(a, code_digest(polling_code), code_digest(login_code)))
     throw errors::project_not_found(project_id);
   return Json{{"polling_code", polling_code},
               {"login_code", login_code},
@@ -88,14 +87,15 @@ void complete_cli_login(store::Store& store, const Clock& clock, const std::stri
   if (a->project_id != project_id)
     throw PlainError(400,
                      "Project ID mismatch; please ensure that you are using the correct app url.");
-  if (!store.cli_logins().complete_cli_attempt(project_id, a->id, seal(refresh_token, a->public_key),
-                                               now))
+  if (!store.cli_logins().complete_cli_attempt(project_id, a->id,
+                                               seal(refresh_token, a->public_key), now))
     throw PlainError(400, "Invalid login code or the code has expired");  // completed meanwhile
 }
 
 CliPollResult poll_cli_login(store::Store& store, const Clock& clock, const std::string& project_id,
                              std::string_view polling_code) {
-  auto a = store.cli_logins().find_cli_attempt_by_polling_code(project_id, code_digest(polling_code));
+  auto a =
+      store.cli_logins().find_cli_attempt_by_polling_code(project_id, code_digest(polling_code));
   if (!a) throw errors::invalid_polling_code();
   const int64_t now = clock.now_millis();
   if (a->expires_at_millis < now) return {"expired", std::nullopt};

@@ -33,7 +33,7 @@ void complete_cli_login(store::Store& store, const Clock& clock, const std::stri
                         std::string_view login_code, std::string_view refresh_token);
 
 struct CliPollResult {
-  std::string status;  // "waiting", "success", "expired", "used"
+  std::string status;                        // "waiting", "success", "expired", "used"
   std::optional<std::string> refresh_token;  // with "success" only
 };
 // INVALID_POLLING_CODE unless the project has an attempt with this code.

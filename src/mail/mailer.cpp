@@ -66,8 +66,7 @@ SharedSmtpSettings SharedSmtpSettings::from_env() {
 Mailer::Mailer(SharedSmtpSettings shared, store::Store& store, const core::Clock& clock,
                size_t max_background_jobs)
     : shared_(std::move(shared)), store_(store), clock_(clock), max_jobs_(max_background_jobs) {
-  for (int i = 0; i < kBackgroundThreads; ++i)
-    threads_.emplace_back([this] { background_loop(); });
+  for (int i = 0; i < kBackgroundThreads; ++i) threads_.emplace_back([this] { background_loop(); });
 }
 
 Mailer::~Mailer() {

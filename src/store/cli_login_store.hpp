@@ -11,7 +11,7 @@ namespace latchkey::store {
 struct CliLoginAttempt {
   std::string project_id;
   std::string id;
-  std::string public_key;  // raw bytes
+  std::string public_key;                           // raw bytes
   std::optional<std::string> sealed_refresh_token;  // raw bytes; gone once delivered
   std::optional<int64_t> completed_at_millis;
   std::optional<int64_t> used_at_millis;

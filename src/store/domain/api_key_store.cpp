@@ -38,10 +38,11 @@ const sql::Sql kOfTeam = owner_list("team_id");
 
 // COALESCE keeps what is set: the description unless a new one is given,
 // the first revocation's time.
-const sql::Sql kUpdate{"UPDATE user_team_api_keys SET description = COALESCE($3, description), "
-                       "manually_revoked_at = COALESCE(manually_revoked_at, $4) "
-                       "WHERE project_id = $1 AND id = $2 RETURNING " +
-                       kColumns.list()};
+const sql::Sql kUpdate{
+    "UPDATE user_team_api_keys SET description = COALESCE($3, description), "
+    "manually_revoked_at = COALESCE(manually_revoked_at, $4) "
+    "WHERE project_id = $1 AND id = $2 RETURNING " +
+    kColumns.list()};
 const sql::Sql kRevoke{
     "UPDATE user_team_api_keys SET manually_revoked_at = $3 "
     "WHERE project_id = $1 AND id = $2 AND manually_revoked_at IS NULL"};

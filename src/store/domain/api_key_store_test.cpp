@@ -204,7 +204,7 @@ TEST_P(CliLoginStoreContract, AnAttemptIsFoundByEitherCode) {
 TEST_P(CliLoginStoreContract, CompletesOnceWhileOpenAndDeliversOnce) {
   CliLoginAttempt a = attempt();
   ASSERT_TRUE(cli().create_cli_attempt(a, "p", "l"));
-  EXPECT_FALSE(cli().claim_cli_attempt(project_, a.id, 2000));  // not completed
+  EXPECT_FALSE(cli().claim_cli_attempt(project_, a.id, 2000));             // not completed
   EXPECT_FALSE(cli().complete_cli_attempt(project_, a.id, "late", 5000));  // expired then
   const std::string sealed("\x01\x00sealed", 8);
   EXPECT_EQ(concurrently([&] { return cli().complete_cli_attempt(project_, a.id, sealed, 2000); }),

@@ -88,8 +88,7 @@ class SqlCliLoginStore final : public CliLoginStore {
     return c->exec(kComplete, project_id, id, sql::Blob{sealed_refresh_token}, now_millis) == 1;
   }
 
-  std::optional<std::string> claim_cli_attempt(const std::string& project_id,
-                                               const std::string& id,
+  std::optional<std::string> claim_cli_attempt(const std::string& project_id, const std::string& id,
                                                int64_t now_millis) override {
     auto c = db_.acquire();
     sql::Transaction tx(*c);
