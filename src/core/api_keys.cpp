@@ -301,11 +301,10 @@ void revoke_leaked_api_key(store::Store& store, const Clock& clock, mail::Mailer
     mail::OutgoingEmail e;
     e.to = address;
     e.content = content;
-    // A notice of the platform, as Stack sends it: through the shared
-    // server under the name "Stack Auth", whatever the project's own server.
-    e.shared_sender_name = "Stack Auth";
     try {
-      mailer.send(*project, e);
+      // A notice of the platform, as Stack sends it: through the shared
+      // server under the name "Stack Auth", whatever the project's own server.
+      mailer.send(*project, e, std::string("Stack Auth"));
     } catch (const std::exception& ex) {
       spdlog::error("the notice of revoked API key {} (project {}) to {} was not sent: {}", k->id,
                     k->project_id, address, ex.what());

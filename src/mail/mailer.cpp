@@ -66,7 +66,8 @@ SharedSmtpSettings SharedSmtpSettings::from_env() {
 Mailer::Mailer(SharedSmtpSettings shared, store::Store& store, const core::Clock& clock,
                size_t max_background_jobs)
     : shared_(std::move(shared)), store_(store), clock_(clock), max_jobs_(max_background_jobs) {
-  for (int i = 0; i < kBackgroundThreads; ++i) threads_.emplace_back([this] { background_loop(); });
+  for (int i = 0; i < kBackgroundThreads; ++i)
+    threads_.emplace_back([this] { background_loop(); });
 }
 
 Mailer::~Mailer() {
@@ -117,11 +118,11 @@ void Mailer::record(const store::Project& project, const OutgoingEmail& email,
   }
 }
 
-void Mailer::send(const store::Project& project, const OutgoingEmail& email) {
+void Mailer::send(const store::Project& project, const OutgoingEmail& email,
+                  const std::optional<std::string>& platform_sender) {
   Json ec = project.config.is_object() ? project.config.value("email_config", Json::object())
                                        : Json::object();
-  const bool standard =
-      !email.shared_sender_name && ec.is_object() && ec.value("type", "") == "standard";
+  const bool standard = !platform_sender && ec.is_object() && ec.value("type", "") == "standard";
   SmtpServer server;
   std::string sender_name, sender_email;
   Json sender_config;
@@ -136,7 +137,7 @@ void Mailer::send(const store::Project& project, const OutgoingEmail& email) {
                          {"port", server.port},        {"username", server.username},
                          {"sender_name", sender_name}, {"sender_email", sender_email}};
   } else {
-    sender_name = email.shared_sender_name.value_or(project.display_name);
+    sender_name = platform_sender.value_or(project.display_name);
     sender_email = shared_.sender.value_or("noreply@localhost");
     sender_config = Json{{"type", "shared"},
                          {"host", json_or_null(shared_.host)},

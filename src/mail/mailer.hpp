@@ -46,10 +46,6 @@ struct OutgoingEmail {
   // Secrets in the bodies (a verification code): replaced by "[redacted]" in
   // the stored sent-e-mail log, which must not hold usable codes.
   std::vector<std::string> redact;
-  // Set for a notice of the platform rather than of the project (a leaked
-  // API key revoked): sent through the shared server under this sender
-  // name, whatever the project's own email_config.
-  std::optional<std::string> shared_sender_name;
 };
 
 class Mailer {
@@ -66,7 +62,11 @@ class Mailer {
   // Delivers `email` for `project` (its email_config decides the server),
   // retrying transient failures within a bounded time (at most ~20 s in
   // all). Blocking: call it from a worker thread. Throws DeliveryError.
-  void send(const store::Project& project, const OutgoingEmail& email);
+  // With `platform_sender`, a notice of the platform rather than of the
+  // project (a leaked API key revoked): sent through the shared server under
+  // that sender name, whatever the project's own email_config.
+  void send(const store::Project& project, const OutgoingEmail& email,
+            const std::optional<std::string>& platform_sender = std::nullopt);
 
   // Runs `job` on one of the mailer's own threads, for sends that must
   // neither delay nor fail a response (the sign-up verification e-mail). A
