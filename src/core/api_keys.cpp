@@ -114,8 +114,9 @@ std::vector<std::string> key_managers_of_team(store::Store& store, const std::st
   return out;
 }
 
-// Stack's notice, word for word (its HTML as it sends it; the text part is
-// what mail clients derive from that HTML).
+// Stack's notice, word for word: its HTML as delivered (the template and the
+// line break its mailer ends the part with), and as the text part what mail
+// clients derive from that HTML.
 mail::RenderedEmail revoked_key_email(const std::string& description,
                                       const std::string& project_name) {
   mail::RenderedEmail e;
@@ -131,7 +132,7 @@ mail::RenderedEmail revoked_key_email(const std::string& description,
       p +
       "This is an automated security measure to protect your api keys from being leaked. If "
       "you believe this was a mistake, please contact support.\n        </p>\n        " +
-      p + "Please create a new API key if needed.\n        </p>\n      </div>\n    ";
+      p + "Please create a new API key if needed.\n        </p>\n      </div>\n    \n";
   e.text =
       "---------------\nAPI Key Revoked\n---------------\n\nYour API key \"" + description +
       "\" for " + project_name +
