@@ -232,9 +232,8 @@ Json list_api_keys(store::Store& store, const store::Project& project, const Api
                    ApiKeyType type, const std::optional<std::string>& owner_id) {
   require_enabled(project, type);
   if (!owner_id)
-    throw errors::schema_error(
-        std::string(api_key_type_name(type) == "user" ? "user_id" : "team_id") +
-        " is required for " + std::string(api_key_type_name(type)) + " API keys");
+    throw errors::schema_error(std::string(api_key_type_name(type)) + "_id is required for " +
+                               std::string(api_key_type_name(type)) + " API keys");
   require_can_manage(store, project.id, caller, type, *owner_id);
   return list_view(type == ApiKeyType::kUser
                        ? store.api_keys().list_user_api_keys(project.id, *owner_id)
