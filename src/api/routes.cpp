@@ -18,6 +18,8 @@ void register_routes(Router& r) {
   register_team_routes(r);
   register_team_permission_routes(r);
   register_team_invitation_routes(r);
+  register_api_key_routes(r);
+  register_cli_login_routes(r);
   register_svix_routes(r);
 }
 

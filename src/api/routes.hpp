@@ -27,6 +27,9 @@ void register_passkey_routes(Router& r);
 void register_team_routes(Router& r);
 void register_team_permission_routes(Router& r);
 void register_team_invitation_routes(Router& r);
+// User and team API keys, and the revocation of leaked ones.
+void register_api_key_routes(Router& r);
+void register_cli_login_routes(Router& r);
 // The Svix-compatible webhook management API under /svix.
 void register_svix_routes(Router& r);
 

@@ -76,7 +76,8 @@ class Mailer {
   void send(const store::Project& project, const OutgoingEmail& email);
 
   // Delivers through the shared server with `sender_name` as the From name
-  // (the failed-e-mails digest, sent "as Stack Auth"), recorded in
+  // (the failed-e-mails digest and the notice of a revoked leaked API key,
+  // sent "as Stack Auth", whatever the project's own server), recorded in
   // `log_project`'s log. Retries and throws as send() does.
   void send_shared_as(const store::Project& log_project, const std::string& sender_name,
                       const OutgoingEmail& email);

@@ -33,6 +33,8 @@ class SqlStore : public Store {
   TeamStore& teams() override { return *teams_; }
   PermissionStore& permissions() override { return *permissions_; }
   WebhookStore& webhooks() override { return *webhooks_; }
+  ApiKeyStore& api_keys() override { return *api_keys_; }
+  CliLoginStore& cli_logins() override { return *cli_logins_; }
 
  protected:
   sql::Database& database() { return *db_; }
@@ -57,6 +59,8 @@ class SqlStore : public Store {
   std::unique_ptr<TeamStore> teams_;
   std::unique_ptr<PermissionStore> permissions_;
   std::unique_ptr<WebhookStore> webhooks_;
+  std::unique_ptr<ApiKeyStore> api_keys_;
+  std::unique_ptr<CliLoginStore> cli_logins_;
 };
 
 }  // namespace latchkey::store

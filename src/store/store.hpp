@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "store/api_key_store.hpp"
+#include "store/cli_login_store.hpp"
 #include "store/contact_channel_store.hpp"
 #include "store/email_store.hpp"
 #include "store/oauth_store.hpp"
@@ -89,6 +91,8 @@ class Store {
   virtual TeamStore& teams() = 0;
   virtual PermissionStore& permissions() = 0;
   virtual WebhookStore& webhooks() = 0;
+  virtual ApiKeyStore& api_keys() = 0;
+  virtual CliLoginStore& cli_logins() = 0;
 
   // Non-blocking reads driven by `io` (one per I/O thread), or nullptr when
   // the engine has none (SQLite: its reads are local and short, so requests

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "store/api_key_store.hpp"
+#include "store/cli_login_store.hpp"
 #include "store/contact_channel_store.hpp"
 #include "store/email_store.hpp"
 #include "store/json_columns.hpp"
@@ -39,6 +41,8 @@ std::unique_ptr<TotpStore> make_totp_store(sql::Database& db);
 std::unique_ptr<TeamStore> make_team_store(sql::Database& db);
 std::unique_ptr<PermissionStore> make_permission_store(sql::Database& db);
 std::unique_ptr<WebhookStore> make_webhook_store(sql::Database& db);
+std::unique_ptr<ApiKeyStore> make_api_key_store(sql::Database& db);
+std::unique_ptr<CliLoginStore> make_cli_login_store(sql::Database& db);
 
 // --- sessions (session_store.cpp)
 // A session row's columns.
