@@ -6,18 +6,14 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/validation.hpp"
+
 namespace latchkey::core {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // IPv4 as an IPv4-mapped IPv6 address, so both families compare alike.
 std::optional<std::array<unsigned char, 16>> parse_address(std::string_view text) {
-  text = trim(text);
+  text = trim_blanks(text);
   if (text.size() > 2 && text.front() == '[' && text.back() == ']')
     text = text.substr(1, text.size() - 2);
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
@@ -52,7 +48,7 @@ bool trusted_address(std::string_view address, const std::vector<IpNetwork>& tru
 }  // namespace
 
 std::optional<IpNetwork> IpNetwork::parse(std::string_view text) {
-  text = trim(text);
+  text = trim_blanks(text);
   auto slash = text.find('/');
   auto address = parse_address(text.substr(0, slash));
   if (!address) return std::nullopt;
@@ -88,7 +84,7 @@ std::vector<IpNetwork> parse_networks(std::string_view comma_separated) {
   size_t start = 0;
   while (start <= comma_separated.size()) {
     size_t comma = comma_separated.find(',', start);
-    std::string_view item = trim(comma_separated.substr(
+    std::string_view item = trim_blanks(comma_separated.substr(
         start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     if (!item.empty()) {
       auto n = IpNetwork::parse(item);
@@ -111,14 +107,15 @@ std::string client_address(std::string_view peer, std::optional<std::string_view
   std::string_view client = peer;
   while (!rest.empty()) {
     size_t comma = rest.rfind(',');
-    std::string_view item = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    std::string_view item =
+        trim_blanks(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
     // A malformed entry ends the trust chain: the last good hop decides.
     if (!parse_address(item)) break;
     client = item;
     if (!trusted_address(item, trusted)) break;
   }
-  return std::string(trim(client));
+  return std::string(trim_blanks(client));
 }
 
 std::string rate_limit_key(std::string_view address) {

@@ -2,14 +2,10 @@
 
 #include <charconv>
 
+#include "core/validation.hpp"
+
 namespace latchkey::core {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // A semver number: digits, no leading zero.
 std::optional<int> semver_number(std::string_view num) {
@@ -24,10 +20,10 @@ std::optional<int> semver_number(std::string_view num) {
 
 std::optional<ClientVersion> parse_client_version(std::optional<std::string_view> header) {
   if (!header) return std::nullopt;
-  std::string_view h = trim(*header);
+  std::string_view h = trim_blanks(*header);
   size_t space = h.find(' ');
   if (space == std::string_view::npos) return std::nullopt;
-  std::string_view sdk = trim(h.substr(space + 1));
+  std::string_view sdk = trim_blanks(h.substr(space + 1));
   // The package may be scoped ("@scope/name"): the version follows the last '@'.
   size_t at = sdk.rfind('@');
   if (at == std::string_view::npos || at == 0) return std::nullopt;
@@ -64,7 +60,7 @@ bool expects_legacy_magic_link(std::optional<std::string_view> header) {
 
 ApiShape api_shape_of(std::optional<std::string_view> client_version_header,
                       bool has_access_type_header) {
-  bool says_version = client_version_header && !trim(*client_version_header).empty();
+  bool says_version = client_version_header && !trim_blanks(*client_version_header).empty();
   return says_version || !has_access_type_header ? ApiShape::kSdk : ApiShape::kReference;
 }
 

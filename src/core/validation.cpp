@@ -57,4 +57,10 @@ bool is_valid_url(std::string_view s) {
   return r.has_value() && !r->scheme().empty();
 }
 
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace latchkey::core

@@ -13,4 +13,8 @@ bool is_strict_email(std::string_view s);
 // An absolute URL (a scheme), fragments allowed.
 bool is_valid_url(std::string_view s);
 
+// `s` without leading and trailing spaces and tabs (a header value's
+// optional whitespace).
+std::string_view trim_blanks(std::string_view s);
+
 }  // namespace latchkey::core

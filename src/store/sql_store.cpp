@@ -19,7 +19,7 @@ SqlStore::SqlStore(std::unique_ptr<sql::Database> db)
       totp_steps_(domain::make_totp_store(*db_)),
       teams_(domain::make_team_store(*db_)),
       permissions_(domain::make_permission_store(*db_)),
-      webhooks_(domain::make_webhook_store(*db_)) {}
+      webhooks_(domain::make_webhook_store(*db_)),
       api_keys_(domain::make_api_key_store(*db_)),
       cli_logins_(domain::make_cli_login_store(*db_)) {}
 
