@@ -67,6 +67,7 @@ http::Router make_router() {
 int serve(Config config) {
   auto app = make_app(config);
   app->mailer->log_configuration();
+  app->webhooks->start();
 #ifdef LATCHKEY_WITH_MIMALLOC
   // Also keeps the link to mimalloc (the process-wide malloc) explicit.
   spdlog::info("allocator: mimalloc {}.{}.{}", mi_version() / 100, mi_version() / 10 % 10,
