@@ -45,6 +45,9 @@ struct Config {
   // How long the per-request reads (project, key, user) may be served from
   // memory when another instance may have written (0 = no cache).
   int cache_ttl_millis = 1000;
+  // Refuse access tokens of signed-out or revoked sessions (on other
+  // instances within cache_ttl_millis); off: a token lives until it expires.
+  bool refuse_revoked_access_tokens = false;
   // Connection pool and timeouts of a PostgreSQL database.
   store::StoreOptions store_options;
   // How often session/user activity is written behind (0: at each token

@@ -194,6 +194,12 @@ int main(int argc, char** argv) {
                    "another instance may have written (0 disables)")
       ->capture_default_str();
   serve_cmd
+      ->add_flag("--refuse-revoked-access-tokens", config.refuse_revoked_access_tokens,
+                 "Refuse the access tokens of a signed-out or revoked session (on every "
+                 "instance within --cache-ttl-ms; costs a session read per session and TTL). "
+                 "Off: an access token works until it expires, as in Stack")
+      ->envname("LATCHKEY_REFUSE_REVOKED_ACCESS_TOKENS");
+  serve_cmd
       ->add_option("--activity-flush-ms", config.activity_flush_millis,
                    "How often session and user activity (last_used_at, "
                    "last_active_at_millis) recorded at token issuance is written to the "

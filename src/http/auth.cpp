@@ -144,6 +144,16 @@ bool authenticate(RequestContext& ctx) {
     if (!user) return false;
     ctx.user = std::move(*user);
     if (ctx.user) ctx.session_id = claims->refresh_token_id;
+    // --refuse-revoked-access-tokens: a token whose session was signed out
+    // or revoked is refused (within the cache TTL on other instances), as
+    // expired, so that an SDK tries its refresh token, which fails, and
+    // signs out. Off by default, as in Stack: a token lives until it expires.
+    if (ctx.user && ctx.app.config.refuse_revoked_access_tokens) {
+      if (!claims->refresh_token_id) throw e::access_token_expired(std::nullopt);
+      auto live = ctx.cached_session_live(project_id, *claims->refresh_token_id);
+      if (!live) return false;
+      if (!*live) throw e::access_token_expired(std::nullopt);
+    }
   }
   return true;
 }

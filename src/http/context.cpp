@@ -63,6 +63,13 @@ std::optional<std::shared_ptr<const store::User>> RequestContext::cached_user(
   return app.cache->get_user(project_id, id);
 }
 
+std::optional<bool> RequestContext::cached_session_live(const std::string& project_id,
+                                                        const std::string& session_id) const {
+  int64_t now = app.clock->now_millis();
+  if (in_memory) return app.cache->peek_live_session(project_id, session_id, now);
+  return app.cache->is_live_session(project_id, session_id, now);
+}
+
 ObjectReader RequestContext::body_reader(bool required) {
   return ObjectReader("body", body ? &*body : nullptr, schema, required);
 }

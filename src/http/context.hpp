@@ -67,6 +67,8 @@ struct RequestContext {
                                        const std::string& digest) const;
   std::optional<std::shared_ptr<const store::User>> cached_user(const std::string& project_id,
                                                                 const std::string& id) const;
+  std::optional<bool> cached_session_live(const std::string& project_id,
+                                          const std::string& session_id) const;
 
   // Headers the pipeline adds to the response whatever it is, errors
   // included (e.g. the OAuth callback always clears its cookie).

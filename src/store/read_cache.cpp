@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
+
 namespace latchkey::store {
 
 namespace {
@@ -99,6 +101,23 @@ std::optional<std::shared_ptr<const User>> ReadCache::user(const std::string& pr
       load);
 }
 
+std::optional<std::optional<int64_t>> ReadCache::session_expiry(const std::string& project_id,
+                                                                const std::string& id, Load load) {
+  std::string key;
+  key.reserve(project_id.size() + 1 + id.size());
+  key.append(project_id).append(1, '\n').append(id);
+  return cached(
+      sessions_, key, [this] { return general_generation(); },
+      [&] {
+        return [this, project_id, id]() -> std::optional<int64_t> {
+          auto session = store_.sessions().get_session(project_id, id);
+          if (!session) return std::nullopt;
+          return session->expires_at_millis.value_or(std::numeric_limits<int64_t>::max());
+        };
+      },
+      load);
+}
+
 std::shared_ptr<const Project> ReadCache::get_project(const std::string& id) {
   return *project(id, Load::kOnMiss);
 }
@@ -112,6 +131,12 @@ bool ReadCache::is_valid_key(const std::string& project_id, KeyKind kind, const 
 std::shared_ptr<const User> ReadCache::get_user(const std::string& project_id,
                                                 const std::string& id) {
   return *user(project_id, id, Load::kOnMiss);
+}
+
+bool ReadCache::is_live_session(const std::string& project_id, const std::string& id,
+                                int64_t now_millis) {
+  auto expires = *session_expiry(project_id, id, Load::kOnMiss);
+  return expires && *expires >= now_millis;
 }
 
 std::optional<std::shared_ptr<const Project>> ReadCache::peek_project(const std::string& id) {
@@ -128,6 +153,13 @@ std::optional<bool> ReadCache::peek_valid_key(const std::string& project_id, Key
 std::optional<std::shared_ptr<const User>> ReadCache::peek_user(const std::string& project_id,
                                                                 const std::string& id) {
   return user(project_id, id, Load::kNever);
+}
+
+std::optional<bool> ReadCache::peek_live_session(const std::string& project_id,
+                                                 const std::string& id, int64_t now_millis) {
+  auto expires = session_expiry(project_id, id, Load::kNever);
+  if (!expires) return std::nullopt;
+  return *expires && **expires >= now_millis;
 }
 
 }  // namespace latchkey::store

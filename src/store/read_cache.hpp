@@ -40,6 +40,9 @@ class ReadCache {
   bool is_valid_key(const std::string& project_id, KeyKind kind, const std::string& digest,
                     int64_t now_millis);
   std::shared_ptr<const User> get_user(const std::string& project_id, const std::string& id);
+  // Whether session `id` of the project still exists and has not expired
+  // (signed out, revoked or deleted with its user: false).
+  bool is_live_session(const std::string& project_id, const std::string& id, int64_t now_millis);
 
   // The same answers from memory only, for a thread that must not block:
   // nullopt when the cache cannot answer (a miss, a stale entry, caching
@@ -50,6 +53,8 @@ class ReadCache {
                                      const std::string& digest, int64_t now_millis);
   std::optional<std::shared_ptr<const User>> peek_user(const std::string& project_id,
                                                        const std::string& id);
+  std::optional<bool> peek_live_session(const std::string& project_id, const std::string& id,
+                                        int64_t now_millis);
 
  private:
   template <typename V>
@@ -79,6 +84,8 @@ class ReadCache {
                                                    const std::string& digest, Load load);
   std::optional<std::shared_ptr<const User>> user(const std::string& project_id,
                                                   const std::string& id, Load load);
+  std::optional<std::optional<int64_t>> session_expiry(const std::string& project_id,
+                                                       const std::string& id, Load load);
   uint64_t general_generation() const { return store_.write_generation(); }
   // Users show their last activity: activity batches make them stale too.
   uint64_t user_generation() const {
@@ -96,6 +103,8 @@ class ReadCache {
   // Key validity depends on time (expiry): cache the set's expiry instead
   // of the answer.
   Map<std::optional<int64_t>> keys_;
+  // Likewise a session's expiry (INT64_MAX: none; nullopt: no such session).
+  Map<std::optional<int64_t>> sessions_;
 };
 
 }  // namespace latchkey::store

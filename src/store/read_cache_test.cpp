@@ -167,5 +167,45 @@ TEST_F(ReadCacheTest, APeekPastHalfTheTtlSchedulesTheRenewalLikeAHit) {
   EXPECT_EQ((**cache.peek_project(id_)).display_name, "after");
 }
 
+// --refuse-revoked-access-tokens asks whether a session is live: a sign-out
+// here is seen at once, one on another instance once the entry's TTL ran out.
+TEST_F(ReadCacheTest, ASessionSignedOutHereIsDeadAtOnceAndElsewhereAfterTheTtl) {
+  ReadCache cache(*store_, 2s);
+  core::NewUser nu;
+  nu.display_name = "someone";
+  auto user = core::create_user(*store_, clock_, id_, nu);
+  auto make_session = [&](const std::string& id, std::optional<int64_t> expires) {
+    Session s;
+    s.id = id;
+    s.project_id = id_;
+    s.user_id = user.id;
+    s.refresh_token_digest = core::sha256_hex(id);
+    s.created_at_millis = clock_.now_millis();
+    s.expires_at_millis = expires;
+    ASSERT_TRUE(store_->sessions().create_session(s));
+  };
+  int64_t now = clock_.now_millis();
+  make_session("s-here", std::nullopt);
+  make_session("s-elsewhere", std::nullopt);
+  make_session("s-expiring", now + 60'000);
+
+  EXPECT_EQ(cache.peek_live_session(id_, "s-here", now), std::nullopt);  // never loaded
+  EXPECT_TRUE(cache.is_live_session(id_, "s-here", now));
+  EXPECT_EQ(cache.peek_live_session(id_, "s-here", now), true);
+  EXPECT_FALSE(cache.is_live_session(id_, "no-such-session", now));
+  EXPECT_FALSE(cache.is_live_session("other-project", "s-here", now));
+  EXPECT_TRUE(cache.is_live_session(id_, "s-expiring", now));
+  EXPECT_FALSE(cache.is_live_session(id_, "s-expiring", now + 120'000));
+
+  ASSERT_TRUE(store_->sessions().delete_session(id_, "s-here"));
+  EXPECT_FALSE(cache.is_live_session(id_, "s-here", now));
+
+  EXPECT_TRUE(cache.is_live_session(id_, "s-elsewhere", now));
+  ASSERT_TRUE(other_->sessions().delete_session(id_, "s-elsewhere"));
+  EXPECT_TRUE(cache.is_live_session(id_, "s-elsewhere", now));  // this store cannot know yet
+  std::this_thread::sleep_for(2100ms);                          // past the TTL
+  EXPECT_FALSE(cache.is_live_session(id_, "s-elsewhere", now));
+}
+
 }  // namespace
 }  // namespace latchkey::store
