@@ -43,7 +43,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCENARIOS=(health projects_current sign_up sign_in sign_in_wrong_password sign_in_unknown_email
-  users_me refresh oauth_refresh user_api_key_check)
+  users_me refresh oauth_refresh user_api_key_check user_update)
 
 C=${C:-32}
 DURATION=${DURATION:-10s}

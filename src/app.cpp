@@ -220,6 +220,7 @@ std::unique_ptr<App> make_app(Config config) {
                                                *app->clock);
   core::WebhookDeliveryOptions webhooks;
   webhooks.threads = config.webhook_workers;
+  webhooks.attempt_timeout_millis = config.webhook_attempt_timeout_millis;
   webhooks.allow_private_addresses = config.webhooks_allow_private_addresses;
   app->webhooks = std::make_unique<core::WebhookDelivery>(*app->store, *app->clock, webhooks);
   app->oauth = core::oauth::make_runtime(config.public_url, *secret, std::move(provider_env));

@@ -57,6 +57,7 @@ struct Config {
   // and private networks (off: refused, against server-side request
   // forgery).
   int webhook_workers = 2;
+  int64_t webhook_attempt_timeout_millis = 15000;  // Svix's bound on one attempt
   bool webhooks_allow_private_addresses = false;
   // Throttles (README "Security"), each a serve flag.
   core::RateLimitOptions rate_limits;

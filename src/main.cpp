@@ -210,6 +210,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   serve_cmd
+      ->add_option("--webhook-attempt-timeout-ms", config.webhook_attempt_timeout_millis,
+                   "How long one delivery attempt may take (connect, send, answer) before it "
+                   "counts as failed and is retried on Svix's schedule")
+      ->check(CLI::Range(int64_t{100}, int64_t{300000}))
+      ->capture_default_str();
+  serve_cmd
       ->add_flag("--webhooks-allow-private-addresses", config.webhooks_allow_private_addresses,
                  "Deliver webhooks to loopback and private addresses too (refused by default, "
                  "against server-side request forgery)")
