@@ -195,8 +195,9 @@ test('change a setting and see it in GET /projects/current', { timeout: 60_000 }
 });
 
 test('visit every project page', { timeout: 90_000 }, async () => {
-  const pages = [['Overview', 'Console demo'], ['OAuth providers'], ['Domains'], ['E-mail'], ['Users'],
-                 ['Teams'], ['Permissions'], ['Sent e-mails'], ['Settings']];
+  const pages = [['Overview', 'Console demo'], ['OAuth providers'], ['Domains'], ['E-mail'],
+                 ['E-mail templates'], ['Users'], ['Teams'], ['Permissions'], ['Webhooks'],
+                 ['Sent e-mails'], ['Settings']];
   let n = 8;
   for (const [label, title] of pages) {
     await openSection(label, title ?? label);
@@ -209,12 +210,25 @@ test('visit every project page', { timeout: 90_000 }, async () => {
                /\/api\/v1\/auth\/oauth\/callback\/github$/);
 });
 
+test('add and delete a webhook endpoint', { timeout: 60_000 }, async () => {
+  await openSection('Webhooks');
+  await page.getByLabel('Endpoint URL').fill('https://hooks.example.com/latchkey');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.getByRole('heading', { name: 'https://hooks.example.com/latchkey' }).waitFor();
+  await page.getByRole('button', { name: 'Show signing secret' }).click();
+  assert.match(await page.getByRole('textbox', { name: /^Signing secret/ }).inputValue(), /^whsec_/);
+  await shot(page, '29-webhooks');
+  await page.getByRole('button', { name: 'Delete endpoint https://hooks.example.com/latchkey' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('No endpoint yet.').waitFor();
+});
+
 test('revoke the key set', { timeout: 60_000 }, async () => {
   await openSection('API keys');
   await page.getByRole('button', { name: 'Revoke key set Created in the console' }).click();
   const dialog = page.getByRole('dialog', { name: 'Revoke this key set?' });
   await dialog.waitFor();
-  await shot(page, '20-keys-confirm-revoke');
+  await shot(page, '30-keys-confirm-revoke');
   await dialog.getByRole('button', { name: 'Revoke' }).click();
   await page.getByText('Revoked', { exact: true }).waitFor();
   const r = await until(async () => {
@@ -246,10 +260,10 @@ test('find a user by e-mail and revoke a session', { timeout: 60_000 }, async ()
   await page.getByRole('searchbox', { name: 'Search users' }).fill('alice@console');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.getByRole('link', { name: 'bob@console.test' }).waitFor({ state: 'detached' });
-  await shot(page, '21-users-search');
+  await shot(page, '31-users-search');
   await page.getByRole('link', { name: 'alice@console.test' }).click();
   await heading(page, 'alice@console.test');
-  await shot(page, '22-user');
+  await shot(page, '32-user');
   await page.getByRole('button', { name: /^Revoke session created/ }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
   await page.getByText('No active session.').waitFor();
@@ -272,7 +286,7 @@ test('create a team and add a member', { timeout: 60_000 }, async () => {
   await page.getByLabel('Member e-mail').fill('alice@console.test');
   await page.getByRole('button', { name: 'Add member' }).click();
   await page.getByRole('link', { name: 'alice@console.test' }).waitFor();
-  await shot(page, '23-team');
+  await shot(page, '33-team');
   const teamId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
   const members = await latchkey.admin('GET', `/users?team_id=${teamId}`);
   assert.deepEqual(members.items.map((u) => u.primary_email), ['alice@console.test']);
@@ -293,10 +307,10 @@ test('works on a phone-sized screen', { timeout: 60_000 }, async () => {
     await phone.getByRole('link', { name: 'alice@console.test' }).waitFor();
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the screen`);
-    await shot(phone, '24-phone-users');
+    await shot(phone, '34-phone-users');
     await phone.getByRole('link', { name: 'Authentication' }).click();
     await heading(phone, 'Authentication');
-    await shot(phone, '25-phone-authentication');
+    await shot(phone, '35-phone-authentication');
   } finally {
     await context.close();
   }

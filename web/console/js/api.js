@@ -88,10 +88,41 @@ function internalHeaders() {
   };
 }
 
-export async function signIn(email, password) {
-  const r = await request('POST', '/auth/password/sign-in',
-                          { headers: internalHeaders(), body: { email, password } });
+function startSession(r) {
   saveSession({ access_token: r.access_token, refresh_token: r.refresh_token, user_id: r.user_id });
+}
+
+// A sign-in of a user with TOTP answers MULTI_FACTOR_AUTHENTICATION_REQUIRED
+// with an attempt code: finish it with signInWithTotp.
+export async function signIn(email, password) {
+  startSession(await request('POST', '/auth/password/sign-in',
+                             { headers: internalHeaders(), body: { email, password } }));
+}
+
+export async function signInWithTotp(attemptCode, totp) {
+  startSession(await request('POST', '/auth/mfa/sign-in',
+                             { headers: internalHeaders(), body: { type: 'totp', totp, code: attemptCode } }));
+}
+
+// The internal project's public configuration (which sign-in methods the
+// console may offer).
+export async function internalConfig() {
+  return (await request('GET', '/projects/current', { headers: internalHeaders() })).config;
+}
+
+export const MAGIC_LINK_PATH = '/console/magic-link';
+
+// Sends a sign-in code (and magic link back to the console); resolves to the
+// nonce that completes the 6-character code typed from the e-mail.
+export async function sendSignInCode(email) {
+  const r = await request('POST', '/auth/otp/send-sign-in-code', {
+    headers: internalHeaders(), body: { email, callback_url: `${location.origin}${MAGIC_LINK_PATH}` },
+  });
+  return r.nonce;
+}
+
+export async function signInWithCode(code) {
+  startSession(await request('POST', '/auth/otp/sign-in', { headers: internalHeaders(), body: { code } }));
 }
 
 export async function signOut() {
@@ -175,3 +206,35 @@ export function admin(projectId, method, path, options = {}) {
 }
 
 export const me = () => internal('GET', '/users/me');
+
+// The webhook management API (Svix's, under /svix): a Bearer token per
+// project from POST /webhooks/svix-token (valid 7 days), kept in memory.
+const svixTokens = new Map();
+
+export async function svix(projectId, method, path, body) {
+  let token = svixTokens.get(projectId);
+  if (!token || token.until < Date.now()) {
+    const r = await admin(projectId, 'POST', '/webhooks/svix-token', { body: {} });
+    token = { value: r.token, until: Date.now() + 6 * 24 * 60 * 60 * 1000 };
+    svixTokens.set(projectId, token);
+  }
+  const init = { method, headers: { authorization: `Bearer ${token.value}` }, cache: 'no-store' };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const r = await fetch(`/svix/api/v1/app/${encodeURIComponent(projectId)}${path}`, init);
+  const text = await r.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!r.ok) {
+    const detail = Array.isArray(data?.detail) ? data.detail.map((d) => d.msg ?? JSON.stringify(d)).join('; ')
+                                               : data?.detail;
+    throw new ApiError(r.status, data?.code, detail || `The server answered ${r.status}.`);
+  }
+  return data;
+}

@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { button, clear, h, toast } from './dom.js';
 import { projectPath } from './paths.js';
-import { renderSignIn } from './pages/signin.js';
+import { completeMagicLink, renderSignIn } from './pages/signin.js';
 import { renderProjects } from './pages/projects.js';
 import { renderOverview, renderSettings } from './pages/overview.js';
 import { renderAuthMethods } from './pages/auth_methods.js';
@@ -15,6 +15,8 @@ import { renderUsers, renderUser } from './pages/users.js';
 import { renderTeams, renderTeam } from './pages/teams.js';
 import { renderPermissions } from './pages/permissions.js';
 import { renderKeys } from './pages/keys.js';
+import { renderTemplates } from './pages/templates.js';
+import { renderWebhooks } from './pages/webhooks.js';
 
 const app = document.getElementById('app');
 
@@ -25,10 +27,12 @@ const PROJECT_PAGES = [
   ['oauth', 'OAuth providers', renderOAuth],
   ['domains', 'Domains', renderDomains],
   ['email', 'E-mail', renderEmail],
+  ['email-templates', 'E-mail templates', renderTemplates],
   ['users', 'Users', renderUsers, renderUser],
   ['teams', 'Teams', renderTeams, renderTeam],
   ['permissions', 'Permissions', renderPermissions],
   ['keys', 'API keys', renderKeys],
+  ['webhooks', 'Webhooks', renderWebhooks],
   ['sent-emails', 'Sent e-mails', renderSentEmails],
   ['settings', 'Settings', renderSettings],
 ];
@@ -91,6 +95,18 @@ async function render() {
   const pathChanged = lastPath !== location.pathname;
   lastPath = location.pathname;
   app.setAttribute('aria-busy', 'true');
+  if (location.pathname === api.MAGIC_LINK_PATH) {
+    try {
+      await completeMagicLink();
+      navigate('/console/projects', { replace: true });
+    } catch (e) {
+      clear(app).append(h('div', { class: 'signin-shell' }, h('div', { class: 'card signin' },
+        h('h1', {}, 'This sign-in link did not work'), h('p', { class: 'error', role: 'alert' }, e.message),
+        h('p', {}, h('a', { href: '/console/' }, 'Back to sign-in')))));
+      app.setAttribute('aria-busy', 'false');
+    }
+    return;
+  }
   let page;
   if (!api.isSignedIn()) {
     page = h('div', { class: 'signin-shell' }, await renderSignIn({

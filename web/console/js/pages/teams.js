@@ -1,6 +1,7 @@
 // Teams: the list, a new team, and one team's members, permissions and
 // invitations.
 import * as api from '../api.js';
+import { ownedKeysSection } from './owned_keys.js';
 import { busy, button, confirmDialog, errorBox, field, formatDate, h, input, section, table,
          toast } from '../dom.js';
 
@@ -141,6 +142,7 @@ export async function renderTeam(ctx) {
     if (ok) { toast('Team deleted'); ctx.navigate(ctx.path('teams')); }
   }, { class: 'danger' });
 
+  const keys = await ownedKeysSection(ctx, 'team', teamId);
   return h('div', {},
     h('p', { class: 'crumbs' }, h('a', { href: ctx.path('teams') }, 'Teams'), ' / '),
     h('h1', {}, team.display_name),
@@ -148,6 +150,7 @@ export async function renderTeam(ctx) {
       h('h3', {}, 'Add a member'), addForm, addErrors),
     section('Invitations', table(['E-mail', 'Expires', ''], invitationRows, 'No pending invitation.'),
       inviteForm, inviteErrors),
+    keys,
     section('Team', renameForm, renameErrors, h('p', { class: 'mono small muted' }, `ID ${team.id}`)),
     section('Danger zone', deleteErrors, remove));
 }

@@ -1,6 +1,7 @@
 // Users: search and pages of the list, a new user, and one user's details
 // (contact channels, sessions, teams, metadata, password reset, deletion).
 import * as api from '../api.js';
+import { ownedKeysSection } from './owned_keys.js';
 import { busy, button, clear, confirmDialog, errorBox, field, formatDate, h, input, section, table,
          toast } from '../dom.js';
 
@@ -188,6 +189,7 @@ export async function renderUser(ctx) {
     }
   }, { class: 'danger' });
 
+  const keys = await ownedKeysSection(ctx, 'user', userId);
   return h('div', {},
     h('p', { class: 'crumbs' }, h('a', { href: ctx.path('users') }, 'Users'), ' / '),
     h('h1', {}, userLabel(user)),
@@ -200,6 +202,7 @@ export async function renderUser(ctx) {
       ? h('ul', { class: 'plain' }, teams.items.map((t) => h('li', {}, h('a', { href: ctx.path('teams', t.id) }, t.display_name))))
       : h('p', { class: 'empty' }, 'Not a member of any team.')),
     section('Metadata', metadata),
+    keys,
     section('Account', field('Password reset link goes to', callback, 'A trusted domain of the project.'),
       h('div', { class: 'actions' }, sendReset, remove), actionErrors));
 }
