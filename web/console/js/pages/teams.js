@@ -67,7 +67,7 @@ export async function renderTeam(ctx) {
     const own = perms.items.filter((p) => p.user_id === m.user_id).map((p) => p.id);
     const grantSelect = h('select', { 'aria-label': `Permission to grant to ${label}` },
       definitions.items.filter((d) => !own.includes(d.id)).map((d) => h('option', { value: d.id }, d.id)));
-    const permList = h('span', { class: 'chips' }, own.map((id) => h('span', { class: 'chip' }, id,
+    const permList = h('span', { class: 'chips' }, own.map((id) => h('span', { class: 'chip' }, h('span', {}, id),
       button('×', async (event) => {
         const ok = await busy(event.target, null, () => api.admin(ctx.projectId, 'DELETE',
           `/team-permissions/${enc(teamId)}/${enc(m.user_id)}/${enc(id)}`));
