@@ -147,3 +147,12 @@ export function copyable(label, value) {
              }
            }, { 'aria-label': `Copy ${label}` }));
 }
+
+export const DAY = 24 * 60 * 60 * 1000;
+
+// A key's state as a badge: revoked, expired or active.
+export function keyStatus(revokedAtMillis, expiresAtMillis) {
+  if (revokedAtMillis) return h('span', { class: 'badge bad' }, 'Revoked');
+  if (expiresAtMillis && expiresAtMillis < Date.now()) return h('span', { class: 'badge bad' }, 'Expired');
+  return h('span', { class: 'badge on' }, 'Active');
+}

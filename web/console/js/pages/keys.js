@@ -1,15 +1,8 @@
 // The project's API key sets: create (the keys are shown once), revoke.
 import * as api from '../api.js';
-import { busy, button, confirmDialog, copyable, errorBox, field, formatDate, h, input, section, table,
-         toast } from '../dom.js';
+import { DAY, busy, button, confirmDialog, copyable, errorBox, field, formatDate, h, input, keyStatus, section,
+         table, toast } from '../dom.js';
 
-const DAY = 24 * 60 * 60 * 1000;
-
-function status(k) {
-  if (k.manually_revoked_at_millis) return h('span', { class: 'badge bad' }, 'Revoked');
-  if (k.expires_at_millis < Date.now()) return h('span', { class: 'badge bad' }, 'Expired');
-  return h('span', { class: 'badge on' }, 'Active');
-}
 
 export async function renderKeys(ctx) {
   const { items } = await api.admin(ctx.projectId, 'GET', '/internal/api-keys');
@@ -55,7 +48,7 @@ export async function renderKeys(ctx) {
   errors, h('div', { class: 'actions' }, create));
 
   const last4 = (k) => (k ? `…${k.last_four}` : '—');
-  const rows = items.map((k) => [k.description, status(k), h('span', { class: 'mono' }, last4(k.publishable_client_key)),
+  const rows = items.map((k) => [k.description, keyStatus(k.manually_revoked_at_millis, k.expires_at_millis), h('span', { class: 'mono' }, last4(k.publishable_client_key)),
     h('span', { class: 'mono' }, last4(k.secret_server_key)), h('span', { class: 'mono' }, last4(k.super_secret_admin_key)),
     formatDate(k.created_at_millis), formatDate(k.expires_at_millis),
     k.manually_revoked_at_millis ? '' : button('Revoke', async (event) => {

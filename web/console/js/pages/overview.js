@@ -1,10 +1,9 @@
 // A project's overview (who signed up lately) and its settings (name,
 // description, production mode, deletion).
 import * as api from '../api.js';
-import { busy, button, confirmDialog, copyable, errorBox, field, formatDate, h, input, section,
+import { DAY, busy, button, confirmDialog, copyable, errorBox, field, formatDate, h, input, section,
          toast, toggle } from '../dom.js';
 
-const DAY = 24 * 60 * 60 * 1000;
 const SAMPLE = 200;
 
 export async function renderOverview(ctx) {

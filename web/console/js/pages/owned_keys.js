@@ -1,10 +1,8 @@
 // A user's or a team's API keys (when the project allows them): the list,
 // a new key (its value shown once), revocation.
 import * as api from '../api.js';
-import { busy, button, confirmDialog, copyable, errorBox, field, formatDate, h, input, section, table,
-         toast } from '../dom.js';
-
-const DAY = 24 * 60 * 60 * 1000;
+import { DAY, busy, button, confirmDialog, copyable, errorBox, field, formatDate, h, input, keyStatus, section,
+         table, toast } from '../dom.js';
 
 // type: 'user' or 'team'.
 export async function ownedKeysSection(ctx, type, ownerId) {
@@ -40,9 +38,7 @@ export async function ownedKeysSection(ctx, type, ownerId) {
     },
   }, field('Description', description), field('Expires in', expires), create);
   const rows = items.map((k) => [k.description, h('span', { class: 'mono' }, `…${k.value?.last_four ?? ''}`),
-    k.manually_revoked_at_millis ? h('span', { class: 'badge bad' }, 'Revoked')
-      : k.expires_at_millis && k.expires_at_millis < Date.now() ? h('span', { class: 'badge bad' }, 'Expired')
-        : h('span', { class: 'badge on' }, 'Active'),
+    keyStatus(k.manually_revoked_at_millis, k.expires_at_millis),
     formatDate(k.created_at_millis), k.expires_at_millis ? formatDate(k.expires_at_millis) : 'never',
     k.manually_revoked_at_millis ? '' : button('Revoke', async (event) => {
       if (!await confirmDialog('Revoke this API key?', `“${k.description}” will stop working at once.`, 'Revoke')) return;

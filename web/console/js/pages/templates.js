@@ -1,7 +1,7 @@
 // E-mail templates: subject and document (Stack's e-mail editor format, as
 // JSON) of each of the five e-mails, with a preview of the document's blocks.
 import * as api from '../api.js';
-import { busy, button, clear, confirmDialog, errorBox, field, h, input, section, toast } from '../dom.js';
+import { busy, button, clear, confirmDialog, errorBox, field, h, input, toast } from '../dom.js';
 
 const NAMES = {
   email_verification: 'E-mail verification', password_reset: 'Password reset', magic_link: 'Sign-in code / magic link',
