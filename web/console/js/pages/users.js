@@ -89,12 +89,33 @@ function jsonEditor(label, value) {
 
 export async function renderUser(ctx) {
   const userId = ctx.itemId;
-  const [user, channels, sessions, teams] = await Promise.all([
+  const [user, channels, sessions, teams, granted, definitions] = await Promise.all([
     api.admin(ctx.projectId, 'GET', `/users/${encodeURIComponent(userId)}`),
     api.admin(ctx.projectId, 'GET', '/contact-channels', { query: { user_id: userId } }),
     api.admin(ctx.projectId, 'GET', '/auth/sessions', { query: { user_id: userId } }),
     api.admin(ctx.projectId, 'GET', '/teams', { query: { user_id: userId } }),
+    api.admin(ctx.projectId, 'GET', '/project-permissions', { query: { user_id: userId } }),
+    api.admin(ctx.projectId, 'GET', '/project-permission-definitions'),
   ]);
+
+  // Project permissions
+  const own = granted.items.map((p) => p.id);
+  const permPath = (id) => `/project-permissions/${encodeURIComponent(userId)}/${encodeURIComponent(id)}`;
+  const grantSelect = h('select', { 'aria-label': 'Project permission to grant' },
+    definitions.items.filter((d) => !own.includes(d.id)).map((d) => h('option', { value: d.id }, d.id)));
+  const permissions = h('div', {},
+    own.length ? h('span', { class: 'chips' }, own.map((id) => h('span', { class: 'chip' }, h('span', {}, id),
+      button('×', async (event) => {
+        const ok = await busy(event.target, null, () => api.admin(ctx.projectId, 'DELETE', permPath(id)));
+        if (ok) { toast('Permission removed'); ctx.reload(); }
+      }, { 'aria-label': `Remove project permission ${id}`, class: 'chip-remove' }))))
+      : h('p', { class: 'empty' }, 'No project permission.'),
+    grantSelect.options.length
+      ? h('div', { class: 'row-actions' }, grantSelect, button('Grant', async (event) => {
+        const ok = await busy(event.target, null, () => api.admin(ctx.projectId, 'POST', permPath(grantSelect.value), { body: {} }));
+        if (ok) { toast('Permission granted'); ctx.reload(); }
+      }, { 'aria-label': 'Grant project permission' }))
+      : h('p', { class: 'hint' }, 'Define project permissions under ', h('a', { href: ctx.path('permissions') }, 'Permissions'), '.'));
 
   // Profile
   const displayName = input({ value: user.display_name ?? '' });
@@ -201,6 +222,7 @@ export async function renderUser(ctx) {
     section('Teams', teams.items.length
       ? h('ul', { class: 'plain' }, teams.items.map((t) => h('li', {}, h('a', { href: ctx.path('teams', t.id) }, t.display_name))))
       : h('p', { class: 'empty' }, 'Not a member of any team.')),
+    section('Project permissions', permissions),
     section('Metadata', metadata),
     keys,
     section('Account', field('Password reset link goes to', callback, 'A trusted domain of the project.'),
