@@ -206,6 +206,8 @@ test('visit every project page', { timeout: 90_000 }, async () => {
   // A deep link opens straight on its page.
   await page.goto(`${latchkey.baseUrl}/console/projects/${created.projectId}/oauth`);
   await heading(page, 'OAuth providers');
+  // Providers that are off are folded: open GitHub's settings.
+  await page.locator('summary', { hasText: 'GitHub' }).click();
   assert.match(await page.getByRole('textbox', { name: 'Callback URL for GitHub' }).inputValue(),
                /\/api\/v1\/auth\/oauth\/callback\/github$/);
 });
