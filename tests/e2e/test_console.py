@@ -49,7 +49,9 @@ def test_console_page_headers(api):
 
 
 def test_console_key_signs_in_to_the_internal_project(api):
-    config = assert_json(api.get("/console/config.json"))
+    r = api.get("/console/config.json")
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    config = r.json()
     assert config["project_id"] == "internal"
     key = config["publishable_client_key"]
     assert key.startswith("pck_")
