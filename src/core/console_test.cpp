@@ -12,7 +12,7 @@
 namespace latchkey::core {
 namespace {
 
-class Console : public ::testing::Test {
+class ConsoleSetup : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("latchkey-console-test-" + random_uuid());
@@ -46,7 +46,7 @@ class Console : public ::testing::Test {
   PasswordHasher hasher_{cheap()};
 };
 
-TEST_F(Console, ClientKeyIsMadeOnceInAKeySetOfItsOwn) {
+TEST_F(ConsoleSetup, ClientKeyIsMadeOnceInAKeySetOfItsOwn) {
   std::string key = ensure_console_client_key(*store_, clock_);
   EXPECT_EQ(key.rfind("pck_", 0), 0u);
   EXPECT_EQ(ensure_console_client_key(*store_, clock_), key);
@@ -61,7 +61,7 @@ TEST_F(Console, ClientKeyIsMadeOnceInAKeySetOfItsOwn) {
   EXPECT_EQ(console_sets, 1);
 }
 
-TEST_F(Console, UserManagesTheProjectsGiven) {
+TEST_F(ConsoleSetup, UserManagesTheProjectsGiven) {
   NewConsoleUser n{"Admin@Example.com", "long-enough-1", {other_.id, other_.id, "internal"}};
   auto user = create_console_user(*store_, clock_, hasher_, n);
   EXPECT_EQ(user.primary_email, "admin@example.com");
@@ -71,7 +71,7 @@ TEST_F(Console, UserManagesTheProjectsGiven) {
   EXPECT_TRUE(hasher_.verify("long-enough-1", user.password_hash));
 }
 
-TEST_F(Console, UserIsRefusedWithoutChangingAnything) {
+TEST_F(ConsoleSetup, UserIsRefusedWithoutChangingAnything) {
   EXPECT_THROW(create_console_user(*store_, clock_, hasher_, {"a@example.com", "short", {}}),
                std::invalid_argument);
   EXPECT_THROW(

@@ -26,7 +26,7 @@ Response console(std::string target, std::optional<std::string> inm = std::nullo
   return console_response(get(std::move(target), std::move(inm)), "pck_test", "https://auth.test");
 }
 
-TEST(Console, OwnsOnlyItsPaths) {
+TEST(ConsolePages, OwnsOnlyItsPaths) {
   EXPECT_TRUE(is_console_path("/console"));
   EXPECT_TRUE(is_console_path("/console/"));
   EXPECT_TRUE(is_console_path("/console/projects/x/users"));
@@ -34,7 +34,7 @@ TEST(Console, OwnsOnlyItsPaths) {
   EXPECT_FALSE(is_console_path("/api/v1/console"));
 }
 
-TEST(Console, ServesTheIndexWithAStrictPolicy) {
+TEST(ConsolePages, ServesTheIndexWithAStrictPolicy) {
   Response r = console("/console/");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
@@ -47,13 +47,13 @@ TEST(Console, ServesTheIndexWithAStrictPolicy) {
   EXPECT_EQ(r.body.find("<script>"), std::string::npos);
 }
 
-TEST(Console, RedirectsTheBarePathToTheFolder) {
+TEST(ConsolePages, RedirectsTheBarePathToTheFolder) {
   Response r = console("/console");
   EXPECT_EQ(r.status, 308);
   EXPECT_EQ(header(r, "Location"), "/console/");
 }
 
-TEST(Console, ServesFilesWithTheirTypesAndRevalidates) {
+TEST(ConsolePages, ServesFilesWithTheirTypesAndRevalidates) {
   Response js = console("/console/js/main.js");
   ASSERT_EQ(js.status, 200);
   EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
@@ -69,7 +69,7 @@ TEST(Console, ServesFilesWithTheirTypesAndRevalidates) {
   EXPECT_EQ(console("/console/js/main.js", "\"other\"").status, 200);
 }
 
-TEST(Console, DeepLinksGetTheIndexAndMissingFilesA404) {
+TEST(ConsolePages, DeepLinksGetTheIndexAndMissingFilesA404) {
   Response deep = console("/console/projects/abc/users?query=x");
   EXPECT_EQ(deep.status, 200);
   EXPECT_EQ(deep.body, console("/console/").body);
@@ -77,7 +77,7 @@ TEST(Console, DeepLinksGetTheIndexAndMissingFilesA404) {
   EXPECT_EQ(console("/console/../src/main.cpp").status, 404);
 }
 
-TEST(Console, ConfigNamesTheInternalProjectAndItsKey) {
+TEST(ConsolePages, ConfigNamesTheInternalProjectAndItsKey) {
   Response r = console("/console/config.json");
   ASSERT_EQ(r.status, 200);
   Json j = Json::parse(r.body);
@@ -87,7 +87,7 @@ TEST(Console, ConfigNamesTheInternalProjectAndItsKey) {
   EXPECT_EQ(header(r, "Cache-Control"), "no-store");
 }
 
-TEST(Console, RefusesWrites) {
+TEST(ConsolePages, RefusesWrites) {
   Request r = get("/console/");
   r.method = Method::kPost;
   EXPECT_EQ(console_response(r, "k", "u").status, 405);
