@@ -43,8 +43,8 @@ int ConsoleUserCommand::run(App& app) const {
   try {
     auto user = core::create_console_user(*app.store, *app.clock, *app.hasher, n);
     std::cout << "created console user " << user.id << " (" << email_ << "), managing "
-              << n.managed_project_ids.size() << " project(s); sign in at " << app.config.public_url
-              << "/console/" << std::endl;
+              << n.managed_project_ids.size()
+              << " project(s); it signs in at /console/ of the server" << std::endl;
     return 0;
   } catch (const core::KnownError& e) {
     std::cerr << "latchkey: " << e.message() << std::endl;
