@@ -72,9 +72,10 @@ run_sdk_tests() { # run_sdk_tests ENGINE [VAR=VALUE...]
 run_e2e sqlite
 run_sdk_tests sqlite
 
-# Browser: passkeys in Debian's Chromium with a virtual authenticator
-# (tests/browser, node's test runner; deps.sh installed chromium and
-# playwright-core). A run that finds no tests is a failure.
+# Browser: passkeys in Debian's Chromium with a virtual authenticator, and
+# the admin console (tests/browser/*.test.mjs, node's test runner; deps.sh
+# installed chromium and playwright-core; the console's screenshots go to
+# tests/browser/artifacts/). A run that finds no tests is a failure.
 echo "== browser tests"
 browser_log=$(mktemp -t latchkey-browser.XXXXXX)
 latchkey_bin="$PWD/build/latchkey"

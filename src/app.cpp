@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "core/console.hpp"
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/oauth/runtime.hpp"
@@ -224,7 +225,10 @@ std::unique_ptr<App> make_app(Config config) {
   webhooks.allow_private_addresses = config.webhooks_allow_private_addresses;
   app->webhooks = std::make_unique<core::WebhookDelivery>(*app->store, *app->clock, webhooks);
   app->oauth = core::oauth::make_runtime(config.public_url, *secret, std::move(provider_env));
-  app->store->with_setup_lock([&] { seed_internal_project(*app, stack_env.seed); });
+  app->store->with_setup_lock([&] {
+    seed_internal_project(*app, stack_env.seed);
+    app->console_client_key = core::ensure_console_client_key(*app->store, *app->clock);
+  });
   return app;
 }
 

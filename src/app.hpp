@@ -106,6 +106,9 @@ struct App {
   // Outbound e-mail. Declared last so it is destroyed first: its background
   // thread uses the store and clock above.
   std::unique_ptr<mail::Mailer> mailer;
+  // The admin console's publishable client key of the internal project
+  // (core/console.hpp), handed to the console at /console/config.json.
+  std::string console_client_key;
 };
 
 // Reads Stack's environment (stack_env.hpp), opens the database, runs

@@ -12,6 +12,7 @@
 
 #include "api/routes.hpp"
 #include "app.hpp"
+#include "console_cli.hpp"
 #include "core/argon2_process.hpp"
 #include "core/clock.hpp"
 #include "core/passwords.hpp"
@@ -296,6 +297,9 @@ int main(int argc, char** argv) {
   auto* hash_worker_cmd =
       cli.add_subcommand("hash-worker", "Serve argon2id requests on stdin/stdout")->group("");
 
+  ConsoleUserCommand console_user;
+  console_user.add_to(cli, config.database);
+
   CLI11_PARSE(cli, argc, argv);
   if (*hash_worker_cmd) return core::serve_argon2_requests(0, 1);
   // A hashing process that died must not take the server with it when the
@@ -308,6 +312,7 @@ int main(int argc, char** argv) {
     if (*serve_cmd) return serve(config);
     if (*hash_cmd) return hash_benchmark(hash_count);
     auto app = make_app(config);  // migrates and seeds
+    if (console_user.selected()) return console_user.run(*app);
     if (*migrate_cmd) {
       std::cout << "migrations applied to " << store::redact_database(config.database) << std::endl;
       return 0;

@@ -9,6 +9,7 @@
 #include "core/errors.hpp"
 #include "core/webhook_admin.hpp"
 #include "http/auth.hpp"
+#include "http/console.hpp"
 #include "mail/mailer.hpp"
 #include "store/store.hpp"
 
@@ -178,6 +179,8 @@ Pipeline::Kind Pipeline::kind_of(const Request& req) {
   // Raw (percent-encoded) throughout, so an encoded slash is never a
   // separator here either.
   std::string_view path = req.path();
+  // Before the slash redirect: the console's own paths end in '/'.
+  if (is_console_path(path)) return Kind::kConsole;
   // Next.js normalises repeated and trailing slashes with a 308 (§1); the
   // Python docs' first example depends on it.
   if (path.find("//") != std::string_view::npos || (path.size() > 1 && path.back() == '/'))
@@ -230,6 +233,8 @@ std::optional<Response> Pipeline::handle(const Request& req, const Router::Match
     }
     case Kind::kOther:
       return handle_other(req);
+    case Kind::kConsole:
+      return console_response(req, app_.console_client_key, app_.config.public_url);
     case Kind::kSvix: {
       Response r = handle_svix(req, match);
       r.fixed_headers = kSecurityHeaders;

@@ -35,7 +35,7 @@ class Pipeline {
 
  private:
   // What the pipeline does with a request, by its method and path alone.
-  enum class Kind { kRedirect, kPreflight, kApi, kSvix, kOther };
+  enum class Kind { kRedirect, kPreflight, kApi, kSvix, kConsole, kOther };
   static Kind kind_of(const Request& req);
   std::optional<Response> handle_api(const Request& req, const Router::Match& match,
                                      const std::string& request_id, bool in_memory,

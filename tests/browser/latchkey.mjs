@@ -78,6 +78,8 @@ export async function startLatchkey(extraEnv = {}) {
   return {
     baseUrl,
     project,
+    database,
+    env,
     logs: () => output,
     async admin(method, route, body) {
       const r = await fetch(`${baseUrl}/api/v1${route}`, {
