@@ -32,6 +32,24 @@ TEST(Handlebars, BadTemplatesDoNotCompile) {
   EXPECT_FALSE(render_handlebars("{{#if}}x{{/if}}", {}));
 }
 
+// A template is at most a request body (1 MiB): nested {{#if}} blocks must
+// not recurse once per block (a megabyte of "{{#if a}}" overflowed a
+// worker's stack). Too deep a template does not compile, and is kept
+// verbatim like any other that does not.
+TEST(Handlebars, DeeplyNestedBlocksDoNotCompile) {
+  std::string deep;
+  for (int k = 0; k < 120000; ++k) deep += "{{#if a}}";
+  EXPECT_FALSE(render_handlebars(deep, {{"a", "1"}}));
+  std::string closed = deep + "x";
+  for (int k = 0; k < 120000; ++k) closed += "{{/if}}";
+  EXPECT_FALSE(render_handlebars(closed, {{"a", "1"}}));
+  std::string nested;
+  for (int k = 0; k < 32; ++k) nested += "{{#if a}}";
+  nested += "{{ a }}";
+  for (int k = 0; k < 32; ++k) nested += "{{/if}}";
+  EXPECT_EQ(render_handlebars(nested, {{"a", "1"}}), "1");
+}
+
 TEST(Handlebars, HtmlEscapingOnlyWhenAsked) {
   TemplateVars v{{"n", "<a & \"b\">"}};
   EXPECT_EQ(*render_handlebars("{{ n }}", v), "<a & \"b\">");
