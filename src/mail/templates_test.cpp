@@ -70,6 +70,15 @@ TEST(CodeLink, ReplacesCodeAndKeepsTheRest) {
             std::string("https://a.example/cb?code=") + kCode);
 }
 
+// An empty query before a fragment crashed Boost.URL 1.81's params().set
+// (fuzz/corpus/trusted_url_fuzz/regression_empty_query_fragment).
+TEST(CodeLink, EmptyQueryBeforeAFragment) {
+  EXPECT_EQ(build_code_link("http://localhost:3000/cb?#", "c1"),
+            "http://localhost:3000/cb?code=c1#");
+  EXPECT_EQ(build_code_link("https://a.test/?#f", "c1"), "https://a.test/?code=c1#f");
+  EXPECT_EQ(build_code_link("https://a.test/p?", "c1"), "https://a.test/p?code=c1");
+}
+
 TEST(CodeLink, EmptyPathBecomesSlash) {
   EXPECT_EQ(*build_code_link("http://localhost:3000", kCode),
             std::string("http://localhost:3000/?code=") + kCode);
