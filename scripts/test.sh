@@ -30,10 +30,10 @@ ctest --test-dir build --output-on-failure --no-tests=error --timeout 300
 record unit $?
 
 # Every libFuzzer target of fuzz/ for FUZZ_SECONDS each (README, "Fuzzing"),
-# built with clang first: 13 targets at 15 s and the build stay within about
-# five minutes on two cores.
+# built with clang first: 14 targets at 12 s (168 s) and a cold build of
+# them (about 115 s on two idle cores) stay within five minutes.
 echo "== fuzz targets"
-bash scripts/fuzz.sh all "${FUZZ_SECONDS:-15}"
+bash scripts/fuzz.sh all "${FUZZ_SECONDS:-12}"
 record fuzz $?
 
 # run_e2e NAME [VAR=VALUE...]: one pass of tests/e2e with the given environment.
