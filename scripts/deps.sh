@@ -3,9 +3,10 @@
 # installed are skipped, and `apt-get update` runs once, only when something
 # is missing.
 #
-# Usage: scripts/deps.sh [--build] [--test] [--bench] [--pg]
+# Usage: scripts/deps.sh [--build] [--test] [--bench] [--pg] [--fuzz]
 #   --build  compilers and libraries (enough for scripts/build.sh and serve.sh)
-#   --test   --build plus what the unit and e2e suites need
+#   --test   --build plus what the unit and e2e suites and the fuzz step need
+#   --fuzz   --build plus clang and libFuzzer (scripts/fuzz.sh)
 #   --bench  --build plus what bench/run.sh needs
 #   --pg     only the PostgreSQL server (scripts/pg.sh)
 #   (none)   everything
@@ -22,6 +23,7 @@ TEST_PKGS=(
   python3-psycopg2 postgresql sqlite3 chromium
 )
 PG_PKGS=(postgresql openssl)
+FUZZ_PKGS=(clang-14 libclang-rt-14-dev)
 BENCH_PKGS=(wrk nginx curl python3)
 
 want=("${BUILD_PKGS[@]}")
@@ -31,13 +33,14 @@ want=("${BUILD_PKGS[@]}")
 # Stack SDK version with esbuild for the SDK tests (tests/sdk).
 node_deps=0
 if [ $# -eq 0 ]; then
-  want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}")
+  want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}" "${FUZZ_PKGS[@]}")
   node_deps=1
 fi
 for arg in "$@"; do
   case "$arg" in
     --build) ;;
-    --test) want+=("${TEST_PKGS[@]}"); node_deps=1 ;;
+    --test) want+=("${TEST_PKGS[@]}" "${FUZZ_PKGS[@]}"); node_deps=1 ;;
+    --fuzz) want+=("${FUZZ_PKGS[@]}") ;;
     --bench) want+=("${BENCH_PKGS[@]}") ;;
     --pg) want+=("${PG_PKGS[@]}") ;;
     -h | --help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;

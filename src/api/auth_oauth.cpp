@@ -47,24 +47,6 @@ bool secure_cookies(const RequestContext& ctx) {
   return ctx.app.config.public_url.rfind("https://", 0) == 0;
 }
 
-// The value of cookie `name` in the request's Cookie header(s).
-std::optional<std::string> cookie(const RequestContext& ctx, const std::string& name) {
-  for (const auto& [k, v] : ctx.req.headers.all()) {
-    if (k != "cookie") continue;
-    std::string_view rest = v;
-    while (!rest.empty()) {
-      size_t semi = rest.find(';');
-      std::string_view pair = rest.substr(0, semi);
-      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
-      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-      size_t eq = pair.find('=');
-      if (eq != std::string_view::npos && pair.substr(0, eq) == name)
-        return std::string(pair.substr(eq + 1));
-    }
-  }
-  return std::nullopt;
-}
-
 // "<project>[#<branch>]": the project, if it exists on a branch with a
 // tenancy (only main).
 std::shared_ptr<const store::Project> oauth_client_project(RequestContext& ctx,
@@ -185,7 +167,7 @@ Response callback(RequestContext& ctx) {
   ctx.response_headers.emplace_back(
       "Set-Cookie", name + "=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly" +
                         (secure_cookies(ctx) ? "; Secure" : ""));
-  if (cookie(ctx, name) != "true")
+  if (http::cookie_value(ctx.req.headers, name) != "true")
     throw core::PlainError(400,
                            "Inner OAuth cookie not found. This is likely because you refreshed the "
                            "page during the OAuth sign in process. Please try signing in again");

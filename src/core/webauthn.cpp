@@ -1,11 +1,10 @@
 #include "core/webauthn.hpp"
 
-#include <algorithm>
-
 #include "core/cbor.hpp"
 #include "core/cose.hpp"
 #include "core/crypto.hpp"
 #include "core/json.hpp"
+#include "core/json_extent.hpp"
 
 namespace latchkey::core::webauthn {
 namespace {
@@ -22,8 +21,10 @@ constexpr size_t kRpIdHashLength = 32;
 constexpr size_t kAaguidLength = 16;
 // WebAuthn §5.8.3: credential IDs are at most 1023 bytes.
 constexpr size_t kMaxCredentialIdLength = 1023;
-// Client data is a small JSON object; anything nested deeper is not it.
+// Client data is a small JSON object; anything nested deeper or wider is
+// not it, and is refused before the parser sees it (core/json_extent.hpp).
 constexpr int kMaxClientDataDepth = 8;
+constexpr size_t kMaxClientDataMembers = 64;
 
 struct ClientData {
   std::string type;
@@ -31,32 +32,10 @@ struct ClientData {
   std::string origin;
 };
 
-// The deepest nesting of arrays and objects (strings skipped), so that a
-// hostile document never reaches the recursive parser.
-int json_depth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 std::optional<ClientData> parse_client_data(std::string_view json_bytes) {
-  if (json_depth(json_bytes) > kMaxClientDataDepth) return std::nullopt;
+  const JsonExtent extent = json_extent(json_bytes, kMaxClientDataDepth);
+  if (extent.depth > kMaxClientDataDepth || extent.widest_object > kMaxClientDataMembers)
+    return std::nullopt;
   Json j = Json::parse(json_bytes, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return std::nullopt;
   auto text = [&j](const char* key) -> std::optional<std::string> {

@@ -550,6 +550,18 @@ TEST(ClientDataOrigin, ReadsTheOrigin) {
   EXPECT_EQ(client_data_origin(base64url_encode("{\"origin\": 5}")), std::nullopt);
 }
 
+// Client data wider than any browser's is refused before it is parsed (a
+// wide object costs its parser quadratic time, core/json_extent.hpp).
+TEST(ClientDataOrigin, RefusesClientDataWithTooManyMembers) {
+  auto with_extra = [](int extra) {
+    std::string json = R"({"type":"webauthn.get","challenge":"x","origin":"https://a.test")";
+    for (int k = 0; k < extra; ++k) json += ",\"m" + std::to_string(k) + "\":0";
+    return base64url_encode(json + "}");
+  };
+  EXPECT_EQ(client_data_origin(with_extra(61)), "https://a.test");
+  EXPECT_EQ(client_data_origin(with_extra(62)), std::nullopt);
+}
+
 // --- the bounded CBOR reader ------------------------------------------------------
 
 TEST(Cbor, ItemLengthAndLimits) {

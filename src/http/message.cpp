@@ -276,6 +276,33 @@ bool is_same_host_location(std::string_view location) {
   return !has_unsafe_location_char(location);
 }
 
+std::optional<std::string> slash_redirect_location(std::string_view target) {
+  const size_t q = target.find('?');
+  std::string norm;
+  norm.reserve(target.size());
+  for (char c : target.substr(0, q))
+    if (!(c == '/' && !norm.empty() && norm.back() == '/')) norm.push_back(c);
+  if (norm.size() > 1 && norm.back() == '/') norm.pop_back();
+  if (q != std::string_view::npos) norm.append(target.substr(q));
+  if (!is_same_host_location(norm)) return std::nullopt;
+  return norm;
+}
+
+std::optional<std::string> cookie_value(const Headers& headers, std::string_view name) {
+  for (std::string_view v : headers.values("cookie")) {
+    while (!v.empty()) {
+      size_t semi = v.find(';');
+      std::string_view pair = v.substr(0, semi);
+      v = semi == std::string_view::npos ? std::string_view() : v.substr(semi + 1);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name)
+        return std::string(pair.substr(eq + 1));
+    }
+  }
+  return std::nullopt;
+}
+
 std::string url_decode(std::string_view s, bool form) {
   std::string out;
   out.reserve(s.size());

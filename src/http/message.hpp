@@ -114,4 +114,14 @@ std::string url_encode(std::string_view s);
 // second leading '/' or '\\' (which a browser reads as another host).
 bool is_same_host_location(std::string_view location);
 
+// The Location of the slash-normalising 308 for the raw request target
+// `target` (repeated slashes collapsed, a trailing slash dropped, the query
+// kept as sent); nullopt when that Location would not stay on this host
+// (is_same_host_location), and the request is not redirected.
+std::optional<std::string> slash_redirect_location(std::string_view target);
+
+// The value of cookie `name` in the request's Cookie header(s) (the first
+// "name=value" pair of that name), as sent; nullopt when there is none.
+std::optional<std::string> cookie_value(const Headers& headers, std::string_view name);
+
 }  // namespace latchkey::http

@@ -118,5 +118,31 @@ TEST(SameHostLocation, RefusesWhatABrowserReadsAsAnotherHost) {
   }
 }
 
+TEST(SlashRedirectLocation, CollapsesSlashesAndKeepsTheQuery) {
+  EXPECT_EQ(slash_redirect_location("//api//v1/users/"), "/api/v1/users");
+  EXPECT_EQ(slash_redirect_location("/api/v1/users/?a=//b/"), "/api/v1/users?a=//b/");
+  EXPECT_EQ(slash_redirect_location("/"), "/");
+}
+
+TEST(SlashRedirectLocation, NeverPointsOffTheHost) {
+  for (const char* bad : {"/%5Cevil.example/", "//%2Fevil.example/", "/%09/evil.example/",
+                          "///\\evil.example//", "/a%0D%0ASet-Cookie:x/"})
+    EXPECT_FALSE(slash_redirect_location(bad)) << bad;
+}
+
+TEST(CookieValue, FindsTheNamedCookieInAnyCookieHeader) {
+  Headers h;
+  h.add("Cookie", "a=1; stack-oauth-inner-s=true");
+  h.add("cookie", "b=2;c=3");
+  EXPECT_EQ(cookie_value(h, "stack-oauth-inner-s"), "true");
+  EXPECT_EQ(cookie_value(h, "c"), "3");
+  EXPECT_EQ(cookie_value(h, "stack-oauth-inner-"), std::nullopt);
+  EXPECT_EQ(cookie_value(h, ""), std::nullopt);
+  Headers empty_name;
+  empty_name.add("Cookie", "=x; ;;");
+  EXPECT_EQ(cookie_value(empty_name, ""), "x");
+  EXPECT_EQ(cookie_value(Headers(), "a"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace latchkey::http

@@ -9,6 +9,7 @@
 #include "core/errors.hpp"
 #include "core/webhook_admin.hpp"
 #include "http/auth.hpp"
+#include "http/body.hpp"
 #include "http/console.hpp"
 #include "mail/mailer.hpp"
 #include "store/store.hpp"
@@ -93,87 +94,7 @@ std::optional<std::string_view> strip_version(std::string_view path) {
   return std::nullopt;
 }
 
-constexpr int kMaxJsonDepth = 512;
-
-// The deepest nesting of arrays and objects in a JSON text (strings skipped).
-int json_nesting_depth(std::string_view text) {
-  int depth = 0, max_depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      max_depth = std::max(max_depth, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return max_depth;
-}
-
-// §5: the body by content type; GET bodies are never parsed.
-std::optional<Json> parse_body(const Request& req) {
-  if (req.method == Method::kGet || req.method == Method::kHead) return std::nullopt;
-  auto ct_header = req.headers.get("content-type");
-  if (!ct_header || ct_header->empty()) return std::nullopt;
-  std::string_view ct = *ct_header;
-  ct = ct.substr(0, ct.find(';'));
-  while (!ct.empty() && ct.back() == ' ') ct.remove_suffix(1);
-  if (ct == "application/json") {
-    // Nesting is bounded so that no later recursive walk (validation
-    // messages, serialisation) can exhaust a worker's stack.
-    if (json_nesting_depth(req.body) > kMaxJsonDepth)
-      throw e::body_parsing_error("Invalid JSON in request body");
-    Json j = Json::parse(sanitize_utf8(req.body), nullptr, false);
-    if (j.is_discarded()) throw e::body_parsing_error("Invalid JSON in request body");
-    return j;
-  }
-  if (ct == "application/x-www-form-urlencoded") {
-    Json j = Json::object();
-    for (auto& [k, v] : parse_query(req.body)) j[sanitize_utf8(k)] = sanitize_utf8(v);
-    return j;
-  }
-  if (ct == "text/plain") return Json(sanitize_utf8(req.body));
-  if (ct == "application/octet-stream") return Json(sanitize_utf8(req.body));
-  throw e::body_parsing_error("Unknown content type in request body: " + std::string(ct));
-}
-
 }  // namespace
-
-std::string sanitize_utf8(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    unsigned char c = in[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = len > 0 && i + len <= in.size();
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) >> 6) == 2;
-    if (ok && len == 2) ok = c >= 0xC2;
-    if (ok && len == 3) {
-      unsigned char c1 = in[i + 1];
-      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
-    }
-    if (ok && len == 4) {
-      unsigned char c1 = in[i + 1];
-      ok = c <= 0xF4 && !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
-    }
-    if (ok) {
-      out.append(in.substr(i, len));
-      i += len;
-    } else {
-      out.append("\xEF\xBF\xBD");
-      i += 1;
-    }
-  }
-  return out;
-}
 
 Pipeline::Kind Pipeline::kind_of(const Request& req) {
   // Raw (percent-encoded) throughout, so an encoded slash is never a
@@ -212,22 +133,17 @@ std::optional<Response> Pipeline::handle(const Request& req, const Router::Match
                                          bool in_memory, const SessionRead* session_read) const {
   switch (kind_of(req)) {
     case Kind::kRedirect: {
-      std::string norm;
-      for (char c : req.path())
-        if (!(c == '/' && !norm.empty() && norm.back() == '/')) norm.push_back(c);
-      if (norm.size() > 1 && norm.back() == '/') norm.pop_back();
-      auto q = req.target.find('?');
-      if (q != std::string::npos) norm += req.target.substr(q);
+      auto norm = slash_redirect_location(req.target);
       // E.g. /%5Cevil.example/ would become /%5Cevil.example, which some
       // clients decode to /\evil.example and follow to another host: such a
       // path names no page here, so it is not redirected at all.
-      if (!is_same_host_location(norm)) {
+      if (!norm) {
         Response r = Response::text(404, "Not found");
         r.fixed_headers = kSecurityHeaders;
         return r;
       }
-      Response r = Response::text(308, norm);
-      r.set_header("Location", norm);
+      Response r = Response::text(308, *norm);
+      r.set_header("Location", std::move(*norm));
       r.fixed_headers = kSecurityHeaders;
       return r;
     }
@@ -271,8 +187,7 @@ std::optional<Response> Pipeline::handle_api(const Request& req, const Router::M
   std::optional<std::string> known_code;  // of a known error, for its x-hexclave- twin
   try {
     ctx.body = parse_body(req);
-    ctx.query = Json::object();
-    for (auto& [k, v] : req.query) ctx.query[sanitize_utf8(k)] = sanitize_utf8(v);
+    ctx.query = form_object(req.query);
     if (!authenticate(ctx)) return std::nullopt;  // in memory: a cache miss
     if (!match.route) {
       std::string host = req.host.empty() ? "localhost" : req.host;
@@ -364,8 +279,7 @@ Response Pipeline::handle_svix(const Request& req, const Router::Match& match) c
   RequestContext ctx{app_, req, request_id, match.params};
   try {
     ctx.body = parse_body(req);
-    ctx.query = Json::object();
-    for (auto& [k, v] : req.query) ctx.query[sanitize_utf8(k)] = sanitize_utf8(v);
+    ctx.query = form_object(req.query);
     return *match.route->handler(ctx);
   } catch (const core::webhook_admin::SvixError& err) {
     return Response::json(err.status(), err.to_json());

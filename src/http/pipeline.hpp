@@ -49,7 +49,4 @@ class Pipeline {
   const Router& router_;
 };
 
-// Replaces invalid UTF-8 sequences with U+FFFD (lenient decoding, §5).
-std::string sanitize_utf8(std::string_view in);
-
 }  // namespace latchkey::http

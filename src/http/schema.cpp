@@ -149,7 +149,9 @@ std::optional<int64_t> Field::integer(bool required, int64_t min, int64_t max) {
     errors_.add(path_ + " must be an integer");
     return std::nullopt;
   }
-  if (d > static_cast<double>(max)) {
+  // 2^63 is the double nearest INT64_MAX, so `d > max` lets it through, and
+  // converting it to int64_t is undefined: anything from 2^63 up is too large.
+  if (d >= 0x1p63 || d > static_cast<double>(max)) {
     errors_.add(path_ + " must be less than or equal to " + std::to_string(max));
     return std::nullopt;
   }

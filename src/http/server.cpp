@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "core/sessions.hpp"
+#include "http/request_reader.hpp"
 #include "store/store.hpp"
 
 namespace latchkey::http {
@@ -20,61 +21,6 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-// Parses one request straight into a Request: Beast's parser drives it, but
-// the fields go to Request::headers as they arrive instead of into Beast's
-// field container first (which allocated a node per field, then we copied).
-class RequestReader : public bhttp::basic_parser<true> {
- public:
-  RequestReader(const App& app, const std::string& remote_ip) {
-    header_limit(static_cast<uint32_t>(app.config.max_header_bytes));
-    body_limit(app.config.max_body_bytes);
-    req_.remote_ip = remote_ip;
-  }
-  Request& request() { return req_; }
-  unsigned version() const { return version_; }
-
- private:
-  void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target,
-                       int version, beast::error_code&) override {
-    req_.method_text.assign(method.data(), method.size());
-    req_.method = http::parse_method(req_.method_text);
-    req_.target.assign(target.data(), target.size());
-    version_ = static_cast<unsigned>(version);
-    std::string_view t = req_.target;
-    auto q = t.find('?');
-    if (q != std::string_view::npos) req_.query = http::parse_query(t.substr(q + 1));
-  }
-  void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
-    ec = bhttp::error::bad_version;  // never called for a request parser
-  }
-  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
-                     beast::error_code&) override {
-    req_.headers.add(std::string_view(name.data(), name.size()),
-                     std::string_view(value.data(), value.size()));
-  }
-  void on_header_impl(beast::error_code&) override {
-    if (auto h = req_.headers.get("host")) req_.host = std::string(*h);
-  }
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
-                         beast::error_code&) override {
-    if (length) req_.body.reserve(static_cast<size_t>(*length));
-  }
-  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
-    req_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
-                                 beast::error_code&) override {
-    req_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_finish_impl(beast::error_code&) override {}
-
-  Request req_;
-  unsigned version_ = 11;
-};
 
 // Counts a request as in flight for as long as it lives: from the parsed
 // request until its response is written, or until whatever ends it sooner
@@ -122,9 +68,8 @@ struct Server::Impl {
       return;
     }
     timer->expires_after(std::chrono::milliseconds(20));
-    timer->async_wait([this, timer, deadline](const beast::error_code&) {
-      drain_then_stop(timer, deadline);
-    });
+    timer->async_wait(
+        [this, timer, deadline](const beast::error_code&) { drain_then_stop(timer, deadline); });
   }
 
   Impl(App& a, const Pipeline& p)
@@ -217,7 +162,7 @@ struct Server::Impl {
     } catch (...) {
     }
     for (;;) {
-      RequestReader parser(app, remote_ip);
+      RequestReader parser(app.config.max_header_bytes, app.config.max_body_bytes, remote_ip);
       // A client gets this long to send a whole request (slow-client limit).
       stream.expires_after(std::chrono::seconds(app.config.read_timeout_seconds));
       auto [ec, n] =

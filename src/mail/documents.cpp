@@ -20,6 +20,10 @@ constexpr int kMaxDepth = 16;
 // is rendered each time, so a small document could otherwise ask for an
 // enormous e-mail.
 constexpr int kMaxRenderedBlocks = 500;
+// Nor a large one: the blocks' own text counts too (one block of a
+// megabyte of text, listed 500 times, was half a gigabyte of HTML). Blocks
+// past this much HTML are left out.
+constexpr size_t kMaxRenderedBytes = 2 << 20;
 
 const char* const kBlockTypes[] = {"EmailLayout", "Text",   "Heading",   "Button",          "Image",
                                    "Divider",     "Spacer", "Container", "ColumnsContainer"};
@@ -323,7 +327,7 @@ class Renderer {
     const Json& b = get(doc_, id.c_str());
     auto type = str(b, "type");
     if (!type || active_.count(id)) return;  // unknown, or listing itself
-    if (++rendered_ > kMaxRenderedBlocks) return;
+    if (++rendered_ > kMaxRenderedBlocks || html_.size() > kMaxRenderedBytes) return;
     active_.insert(id);
     const Json& data = get(b, "data");
     const Json& style = get(data, "style");

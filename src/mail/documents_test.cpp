@@ -202,6 +202,19 @@ TEST(Documents, ASelfContainingDocumentStillRendersOnce) {
   EXPECT_EQ(r.text, "once\n");
 }
 
+// A document is at most a request body, but one large Text block listed
+// many times rendered once per listing: the HTML is bounded as well as the
+// number of blocks.
+TEST(Documents, ABlockListedManyTimesCannotMakeAHugeEmail) {
+  Json ids = Json::array();
+  for (int k = 0; k < 500; ++k) ids.push_back("t");
+  Json doc{{"root", layout(ids)}, {"t", block("Text", {{"text", std::string(100000, 'x')}})}};
+  ASSERT_FALSE(document_problem(doc));
+  auto r = render_document("S", doc, {});
+  EXPECT_LT(r.html.size(), 3u << 20);
+  EXPECT_GT(r.html.size(), 2u << 20);  // rendered up to the bound, not refused
+}
+
 TEST(Documents, TheDefaultsAreValidAndCarryTheirLinks) {
   struct Case {
     TemplateType type;

@@ -71,11 +71,16 @@ bool is_name(std::string_view s) {
   return true;
 }
 
-// Renders from `i` until the end (top level) or the matching {{/if}}
-// (inside a block, which is consumed). `emit` false skips output (a false
-// {{#if}} branch) while still checking the syntax.
+// {{#if}} blocks nested deeper than this do not compile: each level is a
+// call of render_block, and a template is as long as a request body.
+constexpr int kMaxBlockDepth = 64;
+
+// Renders from `i` until the end (top level, depth 0) or the matching
+// {{/if}} (inside a block, which is consumed). `emit` false skips output (a
+// false {{#if}} branch) while still checking the syntax.
 bool render_block(std::string_view t, size_t& i, const TemplateVars& vars, bool emit, bool esc,
-                  bool in_if, std::string& out) {
+                  int depth, std::string& out) {
+  const bool in_if = depth > 0;
   while (i < t.size()) {
     size_t open = t.find("{{", i);
     if (open == std::string_view::npos) {
@@ -90,11 +95,12 @@ bool render_block(std::string_view t, size_t& i, const TemplateVars& vars, bool 
     i = close + 2;
     if (tag.rfind("#if", 0) == 0) {
       std::string_view name = trim(tag.substr(3));
-      if (!is_name(name) || tag.size() == 3 || !std::isspace(static_cast<unsigned char>(tag[3])))
+      if (!is_name(name) || tag.size() == 3 || !std::isspace(static_cast<unsigned char>(tag[3])) ||
+          depth == kMaxBlockDepth)
         return false;
       auto it = vars.find(std::string(name));
       bool truthy = it != vars.end() && !it->second.empty();
-      if (!render_block(t, i, vars, emit && truthy, esc, true, out)) return false;
+      if (!render_block(t, i, vars, emit && truthy, esc, depth + 1, out)) return false;
     } else if (tag == "/if") {
       return in_if;
     } else if (is_name(tag)) {
@@ -184,7 +190,7 @@ std::optional<std::string> render_handlebars(std::string_view tmpl, const Templa
                                              bool escape_html) {
   std::string out;
   size_t i = 0;
-  if (!render_block(tmpl, i, vars, true, escape_html, false, out)) return std::nullopt;
+  if (!render_block(tmpl, i, vars, true, escape_html, 0, out)) return std::nullopt;
   return out;
 }
 
@@ -238,6 +244,11 @@ std::optional<std::string> build_code_link(std::string_view callback_url, std::s
   boost::urls::url u(*parsed);
   // A URL with a host and no path serialises with "/", as browsers do.
   if (u.has_authority() && u.encoded_path().empty()) u.set_path_absolute(true);
+  // Boost.URL 1.81 reads out of bounds (a crash) when params().set searches
+  // an empty query that a fragment follows ("http://localhost:3000/cb?#",
+  // found by fuzz/trusted_url_fuzz.cpp). An empty query has no parameters:
+  // it is dropped first, and set() appends to no query at all.
+  if (u.has_query() && u.encoded_query().empty()) u.remove_query();
   // Replaces the first `code` and erases any other; appends when absent.
   u.params().set("code", code);
   return std::string(u.buffer());

@@ -26,7 +26,8 @@ using TemplateVars = std::map<std::string, std::string>;
 
 // `{{ name }}` substitution and `{{#if name}} … {{/if}}` (nestable). With
 // `escape_html`, substituted values are HTML-escaped (for the HTML part).
-// nullopt when the template does not compile (unbalanced or unknown block);
+// nullopt when the template does not compile (unbalanced or unknown block,
+// or {{#if}} nested more than 64 deep);
 // callers then use the template verbatim, as the reference does.
 std::optional<std::string> render_handlebars(std::string_view tmpl, const TemplateVars& vars,
                                              bool escape_html = false);

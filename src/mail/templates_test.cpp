@@ -32,6 +32,24 @@ TEST(Handlebars, BadTemplatesDoNotCompile) {
   EXPECT_FALSE(render_handlebars("{{#if}}x{{/if}}", {}));
 }
 
+// A template is at most a request body (1 MiB): nested {{#if}} blocks must
+// not recurse once per block (a megabyte of "{{#if a}}" overflowed a
+// worker's stack). Too deep a template does not compile, and is kept
+// verbatim like any other that does not.
+TEST(Handlebars, DeeplyNestedBlocksDoNotCompile) {
+  std::string deep;
+  for (int k = 0; k < 120000; ++k) deep += "{{#if a}}";
+  EXPECT_FALSE(render_handlebars(deep, {{"a", "1"}}));
+  std::string closed = deep + "x";
+  for (int k = 0; k < 120000; ++k) closed += "{{/if}}";
+  EXPECT_FALSE(render_handlebars(closed, {{"a", "1"}}));
+  std::string nested;
+  for (int k = 0; k < 32; ++k) nested += "{{#if a}}";
+  nested += "{{ a }}";
+  for (int k = 0; k < 32; ++k) nested += "{{/if}}";
+  EXPECT_EQ(render_handlebars(nested, {{"a", "1"}}), "1");
+}
+
 TEST(Handlebars, HtmlEscapingOnlyWhenAsked) {
   TemplateVars v{{"n", "<a & \"b\">"}};
   EXPECT_EQ(*render_handlebars("{{ n }}", v), "<a & \"b\">");
@@ -50,6 +68,15 @@ TEST(CodeLink, ReplacesCodeAndKeepsTheRest) {
             std::string("https://a.example/cb?x=1&code=") + kCode + "&y=2#frag");
   EXPECT_EQ(*build_code_link("https://a.example/cb?code=1&code=2", kCode),
             std::string("https://a.example/cb?code=") + kCode);
+}
+
+// An empty query before a fragment crashed Boost.URL 1.81's params().set
+// (fuzz/corpus/trusted_url_fuzz/regression_empty_query_fragment).
+TEST(CodeLink, EmptyQueryBeforeAFragment) {
+  EXPECT_EQ(build_code_link("http://localhost:3000/cb?#", "c1"),
+            "http://localhost:3000/cb?code=c1#");
+  EXPECT_EQ(build_code_link("https://a.test/?#f", "c1"), "https://a.test/?code=c1#f");
+  EXPECT_EQ(build_code_link("https://a.test/p?", "c1"), "https://a.test/p?code=c1");
 }
 
 TEST(CodeLink, EmptyPathBecomesSlash) {

@@ -39,6 +39,17 @@ TEST(Themes, ThemesWrapTheBodyAndAddTheUnsubscribeLink) {
   EXPECT_FALSE(parse_email_theme("neon"));
 }
 
+// Script and style contents are skipped by a case-insensitive search in
+// place: a lower-cased copy of the rest per tag made a megabyte of
+// "<script></script>" take minutes.
+TEST(Themes, HtmlToTextSkipsScriptsInLinearTime) {
+  EXPECT_EQ(html_to_text("a<SCRIPT>x</ScRiPt>b<style>p{}</STYLE>c"), "abc");
+  EXPECT_EQ(html_to_text("a<script>never closed"), "a");
+  std::string many;
+  for (int k = 0; k < 60000; ++k) many += "<script>x</script>";
+  EXPECT_EQ(html_to_text(many + "done"), "done");
+}
+
 TEST(Themes, HtmlToText) {
   EXPECT_EQ(html_to_text("<p>One</p><p>Two<br>Three</p>"), "One\n\nTwo\nThree");
   EXPECT_EQ(html_to_text("<div>a   b\n c</div>"), "a b c");

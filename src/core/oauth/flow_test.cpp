@@ -43,5 +43,15 @@ TEST(ErrorRedirect, CarriesCodeMessageAndDetails) {
             "message=The%20OAuth%20provider%20denied%20access%20to%20the%20user.&details=%7B%7D");
 }
 
+// An error redirect URL with an empty query before a fragment crashed
+// Boost.URL 1.81 (as build_code_link did, fuzz/trusted_url_fuzz.cpp).
+TEST(ErrorRedirect, EmptyQueryBeforeAFragment) {
+  std::string url = error_redirect_location("https://app.example.com/error?#f",
+                                            errors::oauth_provider_access_denied());
+  EXPECT_EQ(url,
+            "https://app.example.com/error?errorCode=OAUTH_PROVIDER_ACCESS_DENIED&"
+            "message=The%20OAuth%20provider%20denied%20access%20to%20the%20user.&details=%7B%7D#f");
+}
+
 }  // namespace
 }  // namespace latchkey::core::oauth

@@ -56,8 +56,11 @@ PkeyPtr from_params(const char* type, OSSL_PARAM_BLD* bld) {
 PkeyPtr rsa_public_key(const Json& jwk) {
   auto n = b64_member(jwk, "n"), e = b64_member(jwk, "e");
   if (!n || !e || n->empty() || e->empty()) return nullptr;
-  // Keys below 2048 bits are not accepted from anyone.
-  if (n->size() < 256) return nullptr;
+  // Keys below 2048 bits are not accepted from anyone; above 8192 bits, or
+  // with an exponent over 64 bits, no provider uses them and verification
+  // time only grows (a JWK set is a provider's answer, not a key we chose):
+  // the bounds of WebAuthn's RSA keys (core/cose.cpp).
+  if (n->size() < 256 || n->size() > 1024 || e->size() > 8) return nullptr;
   BnPtr bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), int(n->size()), nullptr));
   BnPtr bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), int(e->size()), nullptr));
   ParamBldPtr bld(OSSL_PARAM_BLD_new());

@@ -1,6 +1,8 @@
 #include "core/oauth/jws.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/rsa.h>
 
 #include "core/oauth/test_keys.hpp"
 
@@ -55,6 +57,26 @@ TEST(Jws, RefusesNoneHmacAndMismatchedKeys) {
   EXPECT_FALSE(verify_jwt_signature(hmac, rsa.jwk("x")));
   auto ec = TestKey::ec();
   EXPECT_FALSE(verify_jwt_signature(*jwt, ec.jwk("x")));  // RS256 token, EC key
+}
+
+// A provider's RSA key is used only within WebAuthn's bounds (2048–8192
+// bits, an exponent of at most 64 bits): verification time grows with both,
+// and a JWK set is whatever the provider's endpoint answered.
+TEST(Jws, RefusesRsaKeysWithAnOversizedExponent) {
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+  BIGNUM* e = BN_new();
+  ASSERT_TRUE(ctx && e && BN_set_bit(e, 64) && BN_add_word(e, 1));  // 2^64 + 1: 65 bits, odd
+  ASSERT_EQ(EVP_PKEY_keygen_init(ctx), 1);
+  ASSERT_EQ(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048), 1);
+  ASSERT_EQ(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e), 1);
+  EVP_PKEY* pkey = nullptr;
+  ASSERT_EQ(EVP_PKEY_generate(ctx, &pkey), 1);
+  BN_free(e);
+  EVP_PKEY_CTX_free(ctx);
+  TestKey key(pkey);
+  auto jwt = parse_jwt(key.rs256(Json{{"alg", "RS256"}, {"kid", "e"}}, Json{{"sub", "d"}}));
+  ASSERT_TRUE(jwt);
+  EXPECT_FALSE(verify_jwt_signature(*jwt, key.jwk("e")));
 }
 
 TEST(Jws, FindJwkByKidOrSingleCandidate) {

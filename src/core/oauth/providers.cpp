@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/crypto.hpp"
+#include "core/json_extent.hpp"
 #include "core/oauth/jws.hpp"
 #include "core/oauth/user_info.hpp"
 
@@ -477,10 +478,15 @@ UserInfo Providers::user_info(const ResolvedProvider& p, const TokenSet& t,
     if (!t.id_token)
       throw ProviderError(ProviderFailure::kFailed, "apple token endpoint returned no ID token");
     Json claims = validate_id_token(directory_, *p.jwks_uri, *t.id_token, expect);
-    // Apple posts the name once, on the first sign-in, as a JSON string.
+    // Apple posts the name once, on the first sign-in, as a JSON string (a
+    // form field of the callback: only a small object is parsed, as with
+    // any JSON from a request, core/json_extent.hpp).
     Json user = Json();
-    if (auto it = callback_params.find("user"); it != callback_params.end() && it->is_string())
-      user = Json::parse(it->get<std::string>(), nullptr, false);
+    if (auto it = callback_params.find("user"); it != callback_params.end() && it->is_string()) {
+      const std::string& text = it->get_ref<const std::string&>();
+      const JsonExtent extent = json_extent(text, 4);
+      if (extent.depth <= 4 && extent.widest_object <= 16) user = Json::parse(text, nullptr, false);
+    }
     return map_apple(claims, user.is_discarded() ? Json() : user);
   }
   if (p.id == "oidc") {
