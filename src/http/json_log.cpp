@@ -17,7 +17,10 @@ namespace latchkey::http {
 namespace {
 
 std::atomic<bool> g_access_log{false};
-std::shared_ptr<spdlog::logger> g_access_logger;
+// Starts an access line, which is whole JSON already: written as it is. (A
+// logger of its own would share the default logger's sink, and a sink has
+// one formatter.)
+constexpr char kPreformatted = '\x1e';
 
 std::string iso8601(std::chrono::system_clock::time_point t) {
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -44,6 +47,11 @@ class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     std::string_view text(msg.payload.data(), msg.payload.size());
+    if (!text.empty() && text.front() == kPreformatted) {
+      dest.append(text.data() + 1, text.data() + text.size());
+      dest.push_back('\n');
+      return;
+    }
     Json j{{"timestamp", iso8601(msg.time)},
            {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
                                  spdlog::level::to_string_view(msg.level).size())}};
@@ -62,28 +70,10 @@ class JsonFormatter final : public spdlog::formatter {
   }
 };
 
-// The access lines are built whole by log_access.
-class RawFormatter final : public spdlog::formatter {
- public:
-  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    dest.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
-    dest.push_back('\n');
-  }
-  std::unique_ptr<spdlog::formatter> clone() const override {
-    return std::make_unique<RawFormatter>();
-  }
-};
-
 }  // namespace
 
 void use_json_logs() {
-  auto main = spdlog::default_logger();
-  main->set_formatter(std::make_unique<JsonFormatter>());
-  auto access =
-      std::make_shared<spdlog::logger>("access", main->sinks().begin(), main->sinks().end());
-  access->set_formatter(std::make_unique<RawFormatter>());
-  access->set_level(spdlog::level::info);
-  g_access_logger = access;
+  spdlog::default_logger()->set_formatter(std::make_unique<JsonFormatter>());
   g_access_log = true;
 }
 
@@ -114,8 +104,10 @@ std::string access_log_entry(const Request& req, const Router::Match& match, con
 void log_access(const Request& req, const Router::Match& match, const Response& res, int status,
                 int64_t nanos) {
   if (!access_log_enabled()) return;
-  std::string line = access_log_entry(req, match, res, status, nanos);
-  g_access_logger->log(spdlog::level::info, spdlog::string_view_t(line));
+  std::string line(1, kPreformatted);
+  line += access_log_entry(req, match, res, status, nanos);
+  spdlog::log(status >= 500 ? spdlog::level::err : spdlog::level::info,
+              spdlog::string_view_t(line));
 }
 
 }  // namespace latchkey::http
