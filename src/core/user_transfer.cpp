@@ -1,5 +1,6 @@
 #include "core/user_transfer.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "core/crypto.hpp"
@@ -56,9 +57,13 @@ Json channel_json(const store::ContactChannel& c) {
 }
 
 Json user_json(store::Store& store, const store::User& u) {
+  // The primary channel first, then the others oldest first (an import
+  // dates the others by when it ran: this order survives a round trip).
+  auto list = store.contact_channels().list_contact_channels(u.project_id, u.id, {});
+  std::stable_partition(list.begin(), list.end(),
+                        [](const store::ContactChannel& c) { return c.is_primary; });
   Json channels = Json::array();
-  for (const auto& c : store.contact_channels().list_contact_channels(u.project_id, u.id, {}))
-    channels.push_back(channel_json(c));
+  for (const auto& c : list) channels.push_back(channel_json(c));
   Json oauth = Json::array();
   for (const auto& a : store.oauth().list_user_oauth_accounts(u.project_id, u.id))
     oauth.push_back(Json{
