@@ -10,7 +10,7 @@ cmake_minimum_required(VERSION 3.20)
 # header, it calls no domain store's method (`store->users().get_user(`)
 # on the store object core functions are given.
 #
-# Layers are the folders under src/, except that core/{json,crypto,clock}.hpp
+# Layers are the folders under src/, except that core/{json,crypto,clock,metrics}.hpp
 # are `base` (the values and primitives every layer shares) and src/app.*
 # and src/stack_env.* are `app` (the services a running server wires together). Tests
 # (*_test.cpp) and main.cpp may include anything.
@@ -23,7 +23,7 @@ set(allowed_http "base;store;mail;core;app;http")
 set(allowed_api "base;core;app;http;api")
 
 function(layer_of path out)
-  if(path MATCHES "^core/(json|crypto|clock)\\.(hpp|cpp)$")
+  if(path MATCHES "^core/(json|crypto|clock|metrics)\\.(hpp|cpp)$")
     set(${out} base PARENT_SCOPE)
   elseif(path MATCHES "^(app|stack_env)\\.(hpp|cpp)$")
     set(${out} app PARENT_SCOPE)

@@ -9,18 +9,23 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "api/routes.hpp"
 #include "app.hpp"
-#include "console_cli.hpp"
+#include "cli/console_commands.hpp"
+#include "cli/ops_commands.hpp"
 #include "core/argon2_process.hpp"
 #include "core/clock.hpp"
 #include "core/passwords.hpp"
 #include "core/projects.hpp"
 #include "core/sessions.hpp"
+#include "http/json_log.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "mail/log_secrets.hpp"
 
 using namespace latchkey;
 
@@ -65,7 +70,15 @@ http::Router make_router() {
   return r;
 }
 
-int serve(Config config) {
+// The serve flags of README "Operations" (not part of the App's Config:
+// nothing but `serve` itself uses them).
+struct OpsFlags {
+  std::optional<int> metrics_port;  // no metrics listener when unset
+  std::string metrics_host = "127.0.0.1";
+  std::string log_format = "text";
+};
+
+int serve(Config config, const OpsFlags& ops) {
   auto app = make_app(config);
   app->mailer->log_configuration();
   app->webhooks->start();
@@ -80,6 +93,12 @@ int serve(Config config) {
   http::Pipeline pipeline(*app, router);
   http::Server server(*app, pipeline);
   int port = server.listen();
+  if (ops.metrics_port) {
+    int metrics_port = server.listen_metrics(ops.metrics_host, *ops.metrics_port);
+    spdlog::info("metrics on http://{}:{}/metrics", ops.metrics_host, metrics_port);
+    std::cout << "metrics on http://" << ops.metrics_host << ":" << metrics_port << "/metrics"
+              << std::endl;
+  }
   spdlog::info("latchkey listening on http://{}:{} (public URL {}, database {})", config.host, port,
                app->config.public_url, store::redact_database(config.database));
   std::cout << "listening on http://" << config.host << ":" << port << std::endl;
@@ -120,6 +139,7 @@ int main(int argc, char** argv) {
   CLI::App cli{"Latchkey: a self-hosted authentication server speaking the Stack Auth REST API"};
   cli.require_subcommand(1);
   Config config;
+  OpsFlags ops_flags;
   config.database = default_database();
   if (const char* lvl = std::getenv("LATCHKEY_LOG_LEVEL")) config.log_level = lvl;
 
@@ -137,6 +157,26 @@ int main(int argc, char** argv) {
       ->default_str(store::redact_database(config.database));
   serve_cmd->add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--log-format", ops_flags.log_format,
+                   "text, or json: one JSON object a line, with an access line per request "
+                   "(README \"Operations\")")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str()
+      ->group("Operations");
+  serve_cmd
+      ->add_option_function<int>(
+          "--metrics-port", [&ops_flags](int port) { ops_flags.metrics_port = port; },
+          "Serve Prometheus metrics at http://METRICS_HOST:PORT/metrics (off when unset; "
+          "0 = any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->group("Operations");
+  serve_cmd
+      ->add_option("--metrics-host", ops_flags.metrics_host,
+                   "Address of the metrics listener (loopback by default: the figures are not "
+                   "for the public)")
+      ->capture_default_str()
+      ->group("Operations");
   serve_cmd->add_option("--io-threads", config.io_threads, "I/O threads")->capture_default_str();
   serve_cmd
       ->add_option("--worker-threads", config.worker_threads,
@@ -299,6 +339,7 @@ int main(int argc, char** argv) {
 
   ConsoleUserCommand console_user;
   console_user.add_to(cli, config.database);
+  latchkey::cli::OpsCommands ops(cli, config);
 
   CLI11_PARSE(cli, argc, argv);
   if (*hash_worker_cmd) return core::serve_argon2_requests(0, 1);
@@ -307,10 +348,15 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  if (ops_flags.log_format == "json") {
+    http::use_json_logs();
+    mail::set_log_email_secrets(false);
+  }
 
   try {
-    if (*serve_cmd) return serve(config);
+    if (*serve_cmd) return serve(config, ops_flags);
     if (*hash_cmd) return hash_benchmark(hash_count);
+    if (auto status = ops.run()) return *status;
     auto app = make_app(config);  // migrates and seeds
     if (console_user.selected()) return console_user.run(*app);
     if (*migrate_cmd) {

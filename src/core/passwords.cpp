@@ -9,10 +9,19 @@
 
 #include "core/argon2_process.hpp"
 #include "core/crypto.hpp"
+#include "core/metrics.hpp"
 #include "core/users.hpp"
 
 namespace latchkey::core {
 namespace {
+
+// Jobs waiting for a hashing thread, across hashers (the server has one).
+metrics::Gauge& queue_depth() {
+  static auto& g =
+      metrics::gauge("latchkey_password_hash_queue_depth",
+                     "Password hashes and verifications waiting for a hashing thread.");
+  return g;
+}
 
 // Imported hashes are data from outside; refuse parameters that would let
 // one stored hash pin a hashing thread for seconds.
@@ -103,6 +112,11 @@ PasswordHasher::PasswordHasher(PasswordHasherOptions options, VerifyHook hook)
   if (n == 0) n = 1;
   workers_.reserve(n);
   for (unsigned i = 0; i < n; ++i) workers_.emplace_back([this] { run_worker(); });
+  metrics::gauge("latchkey_password_hash_queue_limit",
+                 "Most hashes that may wait; beyond it requests get 503.")
+      .set(static_cast<int64_t>(options_.max_queue));
+  metrics::gauge("latchkey_password_hash_threads", "Hashing threads.")
+      .set(static_cast<int64_t>(workers_.size()));
 }
 
 PasswordHasher::~PasswordHasher() {
@@ -129,24 +143,38 @@ void PasswordHasher::run_worker() {
       if (queue_.empty()) return;
       job = std::move(queue_.front());
       queue_.pop_front();
+      queue_depth().dec();
     }
     job();
   }
 }
 
 void PasswordHasher::enqueue(std::function<void()> job) {
+  static auto& rejected = metrics::counter(
+      "latchkey_password_hash_rejected_total",
+      "Hash and verification requests refused (503) because the hashing queue was full.");
   {
     std::lock_guard lock(mutex_);
     if (stopping_) throw Overloaded();
-    if (queue_.size() >= options_.max_queue) throw Overloaded();
+    if (queue_.size() >= options_.max_queue) {
+      rejected.inc();
+      throw Overloaded();
+    }
     queue_.push_back(std::move(job));
+    queue_depth().inc();
   }
   cv_.notify_one();
 }
 
 std::future<std::string> PasswordHasher::submit_hash(std::string password) {
-  auto task = std::make_shared<std::packaged_task<std::string()>>(
-      [this, pw = std::move(password)] { return hash_now(pw); });
+  static auto& seconds = metrics::histogram(
+      "latchkey_password_hash_seconds",
+      "Time of one password hash or verification on a hashing thread (queue wait excluded).",
+      {{"op", "hash"}});
+  auto task = std::make_shared<std::packaged_task<std::string()>>([this, pw = std::move(password)] {
+    metrics::ScopedTimer timed(seconds);
+    return hash_now(pw);
+  });
   auto future = task->get_future();
   enqueue([task] { (*task)(); });
   return future;
@@ -154,8 +182,15 @@ std::future<std::string> PasswordHasher::submit_hash(std::string password) {
 
 std::future<bool> PasswordHasher::submit_verify(std::string password,
                                                 std::optional<std::string> stored_hash) {
+  static auto& seconds = metrics::histogram(
+      "latchkey_password_hash_seconds",
+      "Time of one password hash or verification on a hashing thread (queue wait excluded).",
+      {{"op", "verify"}});
   auto task = std::make_shared<std::packaged_task<bool()>>(
-      [this, pw = std::move(password), h = std::move(stored_hash)] { return verify_now(pw, h); });
+      [this, pw = std::move(password), h = std::move(stored_hash)] {
+        metrics::ScopedTimer timed(seconds);
+        return verify_now(pw, h);
+      });
   auto future = task->get_future();
   enqueue([task] { (*task)(); });
   return future;

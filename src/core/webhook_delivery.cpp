@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/metrics.hpp"
 #include "core/webhooks.hpp"
 
 namespace latchkey::core {
@@ -117,6 +118,18 @@ bool WebhookDelivery::deliver_one() {
   a.response_status_code = status;
   a.response = std::move(response);
   o.delivered = status >= 200 && status < 300;
+  static auto& delivered = metrics::counter(
+      "latchkey_webhook_attempts_total",
+      "Webhook delivery attempts by outcome (failed: no 2xx answer; it is retried).",
+      {{"outcome", "delivered"}});
+  static auto& failed = metrics::counter(
+      "latchkey_webhook_attempts_total",
+      "Webhook delivery attempts by outcome (failed: no 2xx answer; it is retried).",
+      {{"outcome", "failed"}});
+  static auto& seconds = metrics::histogram("latchkey_webhook_attempt_duration_seconds",
+                                            "Time of one webhook delivery attempt.");
+  (o.delivered ? delivered : failed).inc();
+  seconds.observe(static_cast<double>(a.response_duration_ms) / 1000.0);
   a.status = o.delivered ? 0 : 2;
   if (!o.delivered) {
     if (auto delay = webhooks::retry_delay_millis(d.attempts + 1))

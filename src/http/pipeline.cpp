@@ -124,6 +124,8 @@ Router::Match Pipeline::match(const Request& req) const {
 
 Runs Pipeline::runs(const Request& req, const Router::Match& match) const {
   if (match.route) return match.route->runs;
+  // The readiness check waits on the database.
+  if (kind_of(req) == Kind::kOther && req.path() == "/health/ready") return Runs::kDatabase;
   if (kind_of(req) == Kind::kOther && req.method != Method::kGet && req.method != Method::kHead)
     return Runs::kDatabase;
   return Runs::kMemory;
@@ -301,6 +303,22 @@ Response Pipeline::handle_other(const Request& req) const {
   std::string_view path = req.path();
   if (path == "/health" && req.method == Method::kGet)
     return Response::json(200, Json{{"ok", true}});
+  // Readiness (README "Operations"): /health says the process answers;
+  // this also asks the database, so a load balancer stops sending requests
+  // to an instance whose database it cannot reach.
+  if (path == "/health/ready" && req.method == Method::kGet) {
+    try {
+      // A real read (the store, not the read cache); the internal project
+      // exists on every database the server has started on.
+      app_.store->projects().get_project("internal");
+      return Response::json(200, Json{{"ok", true}, {"database", "ok"}});
+    } catch (const std::exception& err) {
+      spdlog::warn("readiness check: the database is unreachable: {}", err.what());
+      Response r = Response::json(503, Json{{"ok", false}, {"database", "unreachable"}});
+      r.set_header("Retry-After", "1");
+      return r;
+    }
+  }
   if (app_.config.test_mode && path == "/latchkey-test/clock/advance" &&
       req.method == Method::kPost) {
     Json body = Json::parse(req.body, nullptr, false);

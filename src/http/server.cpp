@@ -9,7 +9,10 @@
 #include <thread>
 #include <tuple>
 
+#include "core/metrics.hpp"
 #include "core/sessions.hpp"
+#include "http/json_log.hpp"
+#include "http/metrics.hpp"
 #include "http/request_reader.hpp"
 #include "store/store.hpp"
 
@@ -26,15 +29,23 @@ namespace {
 // request until its response is written, or until whatever ends it sooner
 // (an exception from the pipeline or the serialisation). SIGTERM's drain
 // waits for the count to reach zero.
+// The metrics' gauge, when given, follows the count.
 class InFlight {
  public:
-  explicit InFlight(std::atomic<int>& count) : count_(count) { ++count_; }
-  ~InFlight() { --count_; }
+  InFlight(std::atomic<int>& count, metrics::Gauge* gauge) : count_(count), gauge_(gauge) {
+    ++count_;
+    if (gauge_) gauge_->inc();
+  }
+  ~InFlight() {
+    --count_;
+    if (gauge_) gauge_->dec();
+  }
   InFlight(const InFlight&) = delete;
   InFlight& operator=(const InFlight&) = delete;
 
  private:
   std::atomic<int>& count_;
+  metrics::Gauge* gauge_;
 };
 
 }  // namespace
@@ -55,6 +66,10 @@ struct Server::Impl {
   asio::thread_pool workers;
   asio::thread_pool long_workers;
   tcp::acceptor acceptor{ioc};
+  // Set by listen_metrics(): requests are measured only when someone can
+  // read the figures.
+  std::unique_ptr<HttpMetrics> http_metrics;
+  tcp::acceptor metrics_acceptor{ioc};
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
 
@@ -145,15 +160,32 @@ struct Server::Impl {
     if (here) co_return std::move(*here);
     auto& pool = runs == Runs::kLong ? long_workers : workers;
     const SessionRead* session_read = read ? &*read : nullptr;
+    const auto which = runs == Runs::kLong ? HttpMetrics::kLong : HttpMetrics::kQuick;
+    if (http_metrics) http_metrics->queued[which].inc();
     co_return co_await asio::co_spawn(
         pool,
-        [this, &req, &match, session_read]() -> asio::awaitable<Response> {
+        [this, &req, &match, session_read, which]() -> asio::awaitable<Response> {
+          if (!http_metrics)
+            co_return *pipeline.handle(req, match, /*in_memory=*/false, session_read);
+          http_metrics->queued[which].dec();
+          http_metrics->running[which].inc();
+          struct Done {
+            metrics::Gauge& g;
+            ~Done() { g.dec(); }
+          } done{http_metrics->running[which]};
           co_return *pipeline.handle(req, match, /*in_memory=*/false, session_read);
         },
         asio::use_awaitable);
   }
 
   asio::awaitable<void> session(tcp::socket socket, store::AsyncReads* reads) {
+    if (http_metrics) http_metrics->open_connections.inc();
+    struct Closed {
+      HttpMetrics* m;
+      ~Closed() {
+        if (m) m->open_connections.dec();
+      }
+    } closed{http_metrics.get()};
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     std::string remote_ip;
@@ -188,7 +220,9 @@ struct Server::Impl {
       Request req = std::move(parser.request());
       beast::error_code wec;
       {
-        InFlight counted(in_flight);
+        const bool measured = http_metrics || access_log_enabled();
+        const int64_t started = measured ? metrics::monotonic_nanos() : 0;
+        InFlight counted(in_flight, http_metrics ? &http_metrics->in_flight : nullptr);
         const Router::Match match = pipeline.match(req);
         Response r = co_await respond(req, match, reads);
         if (r.send_delay_millis > 0) {
@@ -203,6 +237,12 @@ struct Server::Impl {
         stream.expires_after(std::chrono::seconds(app.config.read_timeout_seconds));
         std::tie(wec, std::ignore) = co_await asio::async_write(
             stream, asio::buffer(wire), asio::as_tuple(asio::use_awaitable));
+        if (measured) {
+          const int status = HttpMetrics::actual_status(r);
+          const int64_t nanos = metrics::monotonic_nanos() - started;
+          if (http_metrics) http_metrics->record(req, match, status, nanos);
+          log_access(req, match, r, status, nanos);
+        }
       }
       if (wec || !keep_alive) break;
     }
@@ -221,6 +261,47 @@ struct Server::Impl {
       spdlog::error("connection closed: unexpected error while answering: {}", err.what());
     } catch (...) {
       spdlog::error("connection closed: unexpected error while answering");
+    }
+  }
+
+  // One scrape per connection: GET /metrics, answered and closed.
+  asio::awaitable<void> metrics_session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    bhttp::request_parser<bhttp::empty_body> parser;
+    parser.header_limit(8192);
+    stream.expires_after(std::chrono::seconds(10));
+    auto [ec, n] =
+        co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    const auto& req = parser.get();
+    Response r;
+    std::string_view target(req.target().data(), req.target().size());
+    target = target.substr(0, target.find('?'));
+    if (target != "/metrics") {
+      r = Response::text(404, "Not found: the metrics are at /metrics\n");
+    } else if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+      r = Response::text(405, "Method not allowed\n");
+    } else {
+      r = Response::text(200, HttpMetrics::scrape());
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    }
+    std::string wire =
+        serialize_response(r, req.version(), false, req.method() == bhttp::verb::head);
+    co_await asio::async_write(stream, asio::buffer(wire), asio::as_tuple(asio::use_awaitable));
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> metrics_accept_loop() {
+    for (;;) {
+      auto [ec, socket] =
+          co_await metrics_acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        continue;
+      }
+      asio::co_spawn(ioc, metrics_session(std::move(socket)), log_escaped);
     }
   }
 
@@ -254,15 +335,28 @@ int Server::listen() {
   return impl_->acceptor.local_endpoint().port();
 }
 
+int Server::listen_metrics(const std::string& host, int port) {
+  tcp::endpoint ep(asio::ip::make_address(host), static_cast<unsigned short>(port));
+  auto& a = impl_->metrics_acceptor;
+  a.open(ep.protocol());
+  a.set_option(asio::socket_base::reuse_address(true));
+  a.bind(ep);
+  a.listen(asio::socket_base::max_listen_connections);
+  impl_->http_metrics = std::make_unique<HttpMetrics>();
+  return a.local_endpoint().port();
+}
+
 void Server::run() {
   auto& I = *impl_;
   asio::co_spawn(I.ioc, I.accept_loop(), asio::detached);
+  if (I.metrics_acceptor.is_open()) asio::co_spawn(I.ioc, I.metrics_accept_loop(), asio::detached);
   asio::signal_set signals(I.ioc, SIGTERM, SIGINT);
   signals.async_wait([&](const beast::error_code&, int sig) {
     spdlog::info("signal {}: no longer accepting; draining in-flight requests", sig);
     I.stopping = true;
     beast::error_code ec;
     I.acceptor.close(ec);
+    I.metrics_acceptor.close(ec);
     // Give in-flight requests up to 10 s to finish, then stop.
     I.drain_then_stop(std::make_shared<asio::steady_timer>(I.ioc),
                       std::chrono::steady_clock::now() + std::chrono::seconds(10));

@@ -4,6 +4,7 @@
 // clients; SIGTERM stops accepting and drains in-flight requests.
 #pragma once
 #include <memory>
+#include <string>
 
 #include "app.hpp"
 #include "http/pipeline.hpp"
@@ -16,6 +17,10 @@ class Server {
   ~Server();
   // Binds; returns the bound port (useful with port 0).
   int listen();
+  // Binds the metrics listener on `host`:`port` (0: any free port), which
+  // answers GET /metrics in Prometheus' text format; returns its port.
+  // Requests are measured only when it is open.
+  int listen_metrics(const std::string& host, int port);
   // Runs until SIGTERM/SIGINT, then drains and returns.
   void run();
 

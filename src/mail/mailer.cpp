@@ -2,14 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstdlib>
 
 #include "core/crypto.hpp"
+#include "core/metrics.hpp"
+#include "mail/log_secrets.hpp"
 #include "mail/mime.hpp"
 
 namespace latchkey::mail {
 namespace {
+
+std::atomic<bool> g_log_secrets{true};
 
 std::optional<std::string> env(const char* name) {
   const char* v = std::getenv(name);
@@ -80,6 +85,8 @@ Mailer::~Mailer() {
   cv_.notify_all();
   for (auto& t : threads_) t.join();
 }
+
+void set_log_email_secrets(bool on) { g_log_secrets = on; }
 
 void Mailer::log_configuration() const {
   if (shared_.log_only()) {
@@ -210,9 +217,20 @@ SmtpOutcome Mailer::try_once(const store::Project& project, const StandardSmtpCo
 
 void Mailer::deliver(const store::Project& project, const Route& route,
                      const OutgoingEmail& email) {
+  auto emails = [](const char* outcome) -> metrics::Counter& {
+    return metrics::counter("latchkey_emails_total",
+                            "E-mails by outcome: sent (accepted by the SMTP server), failed "
+                            "(given up after retries), logged (log-only mode, not sent).",
+                            {{"outcome", outcome}});
+  };
+  static auto& sent = emails("sent");
+  static auto& failed = emails("failed");
+  static auto& logged = emails("logged");
   if (route.log_only) {
+    logged.inc();
     spdlog::info("E-mail (log only, not sent) for project {}\nTo: {}\nSubject: {}\n\n{}",
-                 project.id, email.to, email.content.subject, email.content.text);
+                 project.id, email.to, email.content.subject,
+                 g_log_secrets ? email.content.text : redacted(email.content.text, email.redact));
     record(project, email, route.sender_config, Json());
     return;
   }
@@ -220,6 +238,7 @@ void Mailer::deliver(const store::Project& project, const Route& route,
     std::string why = "the shared SMTP server is misconfigured: " + *route.problem;
     record(project, email, route.sender_config, Json{{"message", why}});
     spdlog::error("e-mail to {} for project {} not sent: {}", email.to, project.id, why);
+    failed.inc();
     throw DeliveryError("Failed to send email: " + why);
   }
   const SmtpServer& server = route.server;
@@ -231,6 +250,7 @@ void Mailer::deliver(const store::Project& project, const Route& route,
   for (int attempt = 1;; ++attempt) {
     SmtpOutcome r = smtp_send(server, route.sender_email, email.to, message, timeouts);
     if (r.ok) {
+      sent.inc();
       record(project, email, route.sender_config, Json());
       spdlog::info("e-mail \"{}\" sent to {} via {}:{}", email.content.subject, email.to,
                    server.host, server.port);
@@ -249,6 +269,7 @@ void Mailer::deliver(const store::Project& project, const Route& route,
     if (elapsed + backoff + timeouts.total > kSendBudget) break;
     std::this_thread::sleep_for(backoff);
   }
+  failed.inc();
   throw DeliveryError("Failed to send email: " + last_error);
 }
 

@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "core/metrics.hpp"
+
 namespace latchkey::store {
 
 namespace {
@@ -12,6 +14,30 @@ constexpr size_t kMaxEntries = 100000;
 template <typename T>
 std::shared_ptr<const T> share(std::optional<T>&& v) {
   return v ? std::make_shared<const T>(std::move(*v)) : nullptr;
+}
+// Hit and miss counts of the map holding V (each map holds its own type).
+template <typename V>
+struct CacheName;
+template <>
+struct CacheName<std::shared_ptr<const Project>> {
+  static constexpr const char* value = "project";
+};
+template <>
+struct CacheName<std::shared_ptr<const User>> {
+  static constexpr const char* value = "user";
+};
+template <>
+struct CacheName<std::optional<int64_t>> {
+  static constexpr const char* value = "api_key";
+};
+
+template <typename V>
+metrics::Counter& lookups(const char* result) {
+  return metrics::counter(
+      "latchkey_cache_lookups_total",
+      "Lookups in the read cache of projects, API keys and users, by result (a lookup from an "
+      "I/O thread that misses is looked up again on a worker).",
+      {{"cache", CacheName<V>::value}, {"result", result}});
 }
 }  // namespace
 
@@ -59,9 +85,13 @@ std::optional<V> ReadCache::cached(Map<V>& map, const std::string& key, Generati
           }
         });
       }
+      static auto& hits = lookups<V>("hit");
+      hits.inc();
       return e.value;
     }
   }
+  static auto& misses = lookups<V>("miss");
+  misses.inc();
   if (load == Load::kNever) return std::nullopt;
   V value = make_load()();
   store_entry(map, key, value, generation, now);

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "store/sql/pool_metrics.hpp"
+
 namespace latchkey::store::postgres {
 namespace {
 
@@ -305,6 +307,10 @@ bool Connection::reusable() const {
 }
 
 sql::Lease Pool::acquire() {
+  static auto& timeouts =
+      metrics::counter("latchkey_db_pool_timeouts_total",
+                       "Requests that found no free database connection in time (answered 503).");
+  metrics::ScopedTimer timed(sql::acquire_wait());
   auto give_back = [this](std::unique_ptr<sql::Connection> c) { release(std::move(c)); };
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_millis);
@@ -314,7 +320,10 @@ sql::Lease Pool::acquire() {
       auto c = std::move(idle_.back());
       idle_.pop_back();
       lock.unlock();
-      if (c->healthy()) return sql::Lease(std::move(c), give_back);
+      if (c->healthy()) {
+        sql::connections_in_use().inc();
+        return sql::Lease(std::move(c), give_back);
+      }
       c.reset();  // closed outside the lock
       lock.lock();
       --open_;
@@ -323,7 +332,9 @@ sql::Lease Pool::acquire() {
       ++open_;
       lock.unlock();
       try {
-        return sql::Lease(std::make_unique<Connection>(options_, &general_writes_), give_back);
+        sql::Lease lease(std::make_unique<Connection>(options_, &general_writes_), give_back);
+        sql::connections_in_use().inc();
+        return lease;
       } catch (...) {
         lock.lock();
         --open_;
@@ -332,10 +343,12 @@ sql::Lease Pool::acquire() {
       }
     }
     if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-        open_ >= options_.max_connections)
+        open_ >= options_.max_connections) {
+      timeouts.inc();
       throw StoreUnavailable("no free PostgreSQL connection within " +
                              std::to_string(options_.acquire_timeout_millis) + " ms (all " +
                              std::to_string(options_.max_connections) + " in use)");
+    }
   }
 }
 
@@ -344,6 +357,7 @@ std::unique_ptr<sql::Connection> Pool::open_unpooled() {
 }
 
 void Pool::release(std::unique_ptr<sql::Connection> base) {
+  sql::connections_in_use().dec();
   std::unique_ptr<Connection> c(static_cast<Connection*>(base.release()));
   if (!c->reusable()) {
     c.reset();

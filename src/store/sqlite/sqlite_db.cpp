@@ -10,6 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "store/sql/pool_metrics.hpp"
 #include "store/store.hpp"
 
 namespace latchkey::store::sqlite {
@@ -267,16 +268,20 @@ void Connection::rollback() noexcept {
 Database::Database(std::string path) : path_(std::move(path)) { keep_private(path_); }
 
 sql::Lease Database::acquire() {
+  metrics::ScopedTimer timed(sql::acquire_wait());
   auto give_back = [this](std::unique_ptr<sql::Connection> c) { release(std::move(c)); };
   {
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
+      sql::connections_in_use().inc();
       return sql::Lease(std::move(c), give_back);
     }
   }
-  return sql::Lease(std::make_unique<Connection>(path_, &general_writes_), give_back);
+  sql::Lease lease(std::make_unique<Connection>(path_, &general_writes_), give_back);
+  sql::connections_in_use().inc();
+  return lease;
 }
 
 std::unique_ptr<sql::Connection> Database::open_unpooled() {
@@ -284,6 +289,7 @@ std::unique_ptr<sql::Connection> Database::open_unpooled() {
 }
 
 void Database::release(std::unique_ptr<sql::Connection> c) {
+  sql::connections_in_use().dec();
   std::lock_guard lock(mutex_);
   idle_.push_back(std::move(c));
 }

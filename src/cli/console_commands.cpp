@@ -1,4 +1,4 @@
-#include "console_cli.hpp"
+#include "cli/console_commands.hpp"
 
 #include <iostream>
 
