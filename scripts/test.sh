@@ -74,7 +74,7 @@ run_sdk_tests sqlite
 # examples/ (tests/examples): the Next.js app built and driven in Chromium,
 # the Node and Python examples; on SQLite, screenshots in
 # tests/examples/artifacts/.
-run_node_tests examples tests/examples examples.test.mjs 600
+run_node_tests examples tests/examples examples.test.mjs 900
 
 # Browser: passkeys in Debian's Chromium with a virtual authenticator
 # (tests/browser, node's test runner; deps.sh installed chromium and
