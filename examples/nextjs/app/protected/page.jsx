@@ -1,9 +1,14 @@
-// Only for signed-in users: anyone else is redirected to the sign-in page,
-// and comes back here after signing in.
+// Only for signed-in users: anyone else is sent to the sign-in page, and
+// comes back here after signing in.
+import { redirect } from "next/navigation";
+
 import { stackServerApp } from "../../stack/server";
 
 export default async function Protected() {
-  const user = await stackServerApp.getUser({ or: "redirect" });
+  // The SDK's own `getUser({ or: "redirect" })` fails in this production
+  // build (README), so the page redirects with Next's redirect().
+  const user = await stackServerApp.getUser();
+  if (!user) redirect(`${stackServerApp.urls.signIn}?after_auth_return_to=%2Fprotected`);
   return (
     <>
       <h1>Protected</h1>

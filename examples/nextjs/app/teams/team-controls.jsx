@@ -14,7 +14,7 @@ export default function TeamControls() {
     const team = await user.createTeam({ displayName: name });
     await user.setSelectedTeam(team);
     setName("");
-    router.refresh(); // re-render the server component with the new team
+    router.refresh(); // the server component reads the team again
   }
 
   return (
