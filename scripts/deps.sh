@@ -29,8 +29,9 @@ BENCH_PKGS=(wrk nginx curl python3)
 want=("${BUILD_PKGS[@]}")
 # npm packages: the OAuth e2e tests' OpenID provider (tests/oidc), Svix's
 # client and signature verification for the webhook tests (tests/svix),
-# playwright-core for the browser tests (tests/browser), and each published
-# Stack SDK version with esbuild for the SDK tests (tests/sdk).
+# playwright-core for the browser tests (tests/browser), each published
+# Stack SDK version with esbuild for the SDK tests (tests/sdk), and the
+# examples (examples/nextjs, examples/node) with their test (tests/examples).
 node_deps=0
 if [ $# -eq 0 ]; then
   want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}" "${FUZZ_PKGS[@]}")
@@ -64,7 +65,7 @@ install_node_deps() {
   local root dir stamp sum
   root="$(cd "$(dirname "$0")/.." && pwd)"
   for dir in "$root/tests/oidc" "$root/tests/svix" "$root/tests/browser" "$root"/tests/sdk/v*/ \
-    "$root/tests/sdk/browser"; do
+    "$root/tests/sdk/browser" "$root/tests/examples" "$root/examples/nextjs" "$root/examples/node"; do
     dir=${dir%/}
     stamp="$dir/node_modules/.latchkey-lock-sha256"
     sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)

@@ -4,7 +4,7 @@
 # suite against a live server on SQLite, the browser tests (tests/browser),
 # the SDK tests (tests/sdk: every published Stack JS
 # SDK version in Node, the oldest and newest in Chromium across origins),
-# then on PostgreSQL (a throw-away cluster from scripts/pg.sh) the
+# the examples (tests/examples), then on PostgreSQL (a throw-away cluster from scripts/pg.sh) the
 # engine-parameterised unit tests, the e2e suite and the SDK tests again.
 # Exits non-zero
 # if anything fails, including "no tests found".
@@ -79,6 +79,10 @@ run_sdk_tests() { # run_sdk_tests ENGINE [VAR=VALUE...]
 
 run_e2e sqlite
 run_sdk_tests sqlite
+# examples/ (tests/examples): the Next.js app built and driven in Chromium,
+# the Node and Python examples; on SQLite, screenshots in
+# tests/examples/artifacts/.
+run_node_tests examples tests/examples examples.test.mjs 900
 
 # Browser: passkeys in Debian's Chromium with a virtual authenticator, and
 # the admin console (tests/browser/*.test.mjs, node's test runner; deps.sh

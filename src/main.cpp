@@ -2,6 +2,7 @@
 #ifdef LATCHKEY_WITH_MIMALLOC
 #include <mimalloc.h>
 #endif
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -19,6 +20,7 @@
 #include "core/argon2_process.hpp"
 #include "core/clock.hpp"
 #include "core/passwords.hpp"
+#include "core/project_env.hpp"
 #include "core/projects.hpp"
 #include "core/sessions.hpp"
 #include "http/json_log.hpp"
@@ -308,10 +310,18 @@ int main(int argc, char** argv) {
   auto* project_cmd = cli.add_subcommand("project", "Manage projects");
   project_cmd->require_subcommand(1);
   std::string name;
-  bool json_out = false;
+  bool json_out = false, env_out = false;
   auto* create_cmd = project_cmd->add_subcommand("create", "Create a project and its first keys");
   create_cmd->add_option("--name", name, "Display name")->required();
-  create_cmd->add_flag("--json", json_out, "Print JSON");
+  auto* create_json = create_cmd->add_flag("--json", json_out, "Print JSON");
+  create_cmd
+      ->add_flag("--env", env_out,
+                 "Print the app's environment (NEXT_PUBLIC_STACK_* and STACK_SECRET_SERVER_KEY "
+                 "lines for .env.local) on stdout, everything else on stderr")
+      ->excludes(create_json);
+  create_cmd->add_option("--public-url", config.public_url,
+                         "Latchkey's public URL for NEXT_PUBLIC_STACK_API_URL, as given to serve "
+                         "(env NEXT_PUBLIC_STACK_API_URL, default http://localhost:8102)");
   create_cmd->add_option("--database", config.database, "SQLite file path or postgres:// URL");
   auto* list_cmd = project_cmd->add_subcommand("list", "List projects");
   list_cmd->add_flag("--json", json_out, "Print JSON");
@@ -357,13 +367,20 @@ int main(int argc, char** argv) {
     if (*serve_cmd) return serve(config, ops_flags);
     if (*hash_cmd) return hash_benchmark(hash_count);
     if (auto status = ops.run()) return *status;
+    // With --env, stdout is the .env file: logs and the internal project's
+    // first keys go to stderr.
+    if (env_out) spdlog::set_default_logger(spdlog::stderr_color_mt("stderr"));
+    auto* cout_buffer = env_out ? std::cout.rdbuf(std::cerr.rdbuf()) : nullptr;
     auto app = make_app(config);  // migrates and seeds
+    if (cout_buffer) std::cout.rdbuf(cout_buffer);
     if (console_user.selected()) return console_user.run(*app);
     if (*migrate_cmd) {
       std::cout << "migrations applied to " << store::redact_database(config.database) << std::endl;
       return 0;
     }
     if (*create_cmd) {
+      // A wrong URL stops before anything is created.
+      if (env_out) core::app_api_url(app->config.public_url);
       core::NewProject np;
       np.display_name = name;
       auto p = core::create_project(*app->store, *app->clock, np);
@@ -372,7 +389,14 @@ int main(int argc, char** argv) {
       k.expires_at_millis = 4102444799000;
       k.has_publishable_client_key = k.has_secret_server_key = k.has_super_secret_admin_key = true;
       auto keys = core::create_key_set(*app->store, *app->clock, p.id, k);
-      if (json_out) {
+      if (env_out) {
+        std::cout << core::project_env_lines({app->config.public_url, p.id,
+                                              *keys.publishable_client_key,
+                                              *keys.secret_server_key})
+                  << std::flush;
+        std::cerr << "super secret admin key (admin REST API; keep it out of the app): "
+                  << *keys.super_secret_admin_key << std::endl;
+      } else if (json_out) {
         std::cout << Json{{"id", p.id},
                           {"display_name", p.display_name},
                           {"publishable_client_key", *keys.publishable_client_key},

@@ -32,7 +32,10 @@ async function freshPostgresDatabase(serverUrl) {
   return [url.toString(), drop];
 }
 
-export async function startLatchkey() {
+// Latchkey on a free loopback port, served as http://localhost:PORT (so that
+// a page on http://127.0.0.1 is another origin), on a fresh database:
+// {baseUrl, bin, env, dir, database, logs(), stop()}.
+export async function serveLatchkey() {
   const dir = await mkdtemp(path.join(tmpdir(), 'latchkey-sdk-'));
   let database = path.join(dir, 'latchkey.db');
   let dropDatabase = async () => {};
@@ -41,8 +44,6 @@ export async function startLatchkey() {
   const bin = latchkeyBinary();
   const env = serverEnv();
   // A free port chosen first: the public URL (the tokens' issuer) names it.
-  // Served as http://localhost:PORT, so that a page on http://127.0.0.1 is
-  // another origin.
   const free = net.createServer().listen(0, '127.0.0.1');
   await once(free, 'listening');
   const port = free.address().port;
@@ -74,6 +75,17 @@ export async function startLatchkey() {
         reject(new Error(`latchkey exited (${code}):\n${output}`));
       });
     });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { baseUrl, bin, env, dir, database, logs: () => output, stop };
+}
+
+export async function startLatchkey() {
+  const latchkey = await serveLatchkey();
+  const { baseUrl, bin, env, dir, database, stop } = latchkey;
+  try {
     const { stdout } = await run(bin, ['project', 'create', '--name', 'SDK test', '--json',
                                        '--database', database], { env, cwd: dir });
     const project = JSON.parse(stdout.split('\n').find((l) => l.trim().startsWith('{')));
@@ -90,7 +102,7 @@ export async function startLatchkey() {
     if (!r.ok) throw new Error(`configuring the project: ${r.status} ${await r.text()}`);
     return {
       baseUrl,
-      logs: () => output,
+      logs: latchkey.logs,
       stop,
       config: (version) => ({
         version,
