@@ -327,27 +327,34 @@ def test_500s_are_retried_on_svix_schedule_and_every_attempt_is_recorded(hook_se
 
 
 def test_a_receiver_down_then_back_gets_the_event(hook_server, tmp_path):
-    # A port with nothing listening, then a receiver on it.
+    # A port with nothing listening, then a receiver on it. The receiver's
+    # process starts first and listens when told, so that it is up within
+    # milliseconds of the first failed attempt, well before the 5 s retry
+    # (moving the server's clock instead would put the retry's timestamp
+    # outside Webhook.verify's tolerance).
     import socket
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     s = Setup(hook_server, f"http://127.0.0.1:{port}/hook")
-    assert s.server_call("POST", "/api/v1/teams", json={"display_name": "d"}).status_code == 201
-    deadline = time.monotonic() + 10
-    while not s.attempts() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    # On a loaded machine the 5 s retry may have failed too by now.
-    failed = s.attempts()
-    assert failed and all(a["status"] == 2 and a["responseStatusCode"] == 0 for a in failed)
-    # Bring a receiver up on that port (node listens on the fixed port).
     proc = subprocess.Popen(["node", "-e", RECEIVER_ON_PORT, str(port), s.secret],
-                            stdout=subprocess.PIPE, text=True, cwd=SVIX_DIR)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=SVIX_DIR)
     try:
+        assert proc.stdout.readline().strip() == "ready"
+        assert s.server_call("POST", "/api/v1/teams",
+                             json={"display_name": "d"}).status_code == 201
+        attempts_url = (f"{hook_server.base_url}/svix/api/v1/app/{s.project.id}/attempt/endpoint/"
+                        f"{s.endpoint['id']}")
+        auth = {"authorization": f"Bearer {s.token}"}
+        deadline = time.monotonic() + 10
+        while not (failed := s.api.get(attempts_url, headers=auth).json()["data"]):
+            assert time.monotonic() < deadline, "no attempt within 10 s"
+            time.sleep(0.05)
+        proc.stdin.write("listen\n")
+        proc.stdin.flush()
         assert proc.stdout.readline().strip() == "up"
-        # Whichever retry is next (5 s or 5 min after the last failure), it
-        # is due now.
-        s.api.advance_clock(5 * 60 * 1000)
+        assert len(failed) == 1 and failed[0]["status"] == 2
+        assert failed[0]["responseStatusCode"] == 0
         line = proc.stdout.readline()  # the verified payload of the retry
         assert json.loads(line)["type"] == "team.created"
     finally:
@@ -355,11 +362,12 @@ def test_a_receiver_down_then_back_gets_the_event(hook_server, tmp_path):
         proc.wait()
 
 
-# A receiver on a given port that prints "up", then each verified payload.
+# A receiver on a given port: prints "ready", listens once it reads a line
+# on stdin and prints "up", then prints each verified payload.
 RECEIVER_ON_PORT = """
 import('svix').then(({ Webhook }) => {
   const [port, secret] = process.argv.slice(1);
-  require('http').createServer((req, res) => {
+  const server = require('http').createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
@@ -367,7 +375,10 @@ import('svix').then(({ Webhook }) => {
       console.log(JSON.stringify(payload));
       res.end('ok');
     });
-  }).listen(Number(port), '127.0.0.1', () => console.log('up'));
+  });
+  process.stdin.once('data', () =>
+    server.listen(Number(port), '127.0.0.1', () => console.log('up')));
+  console.log('ready');
 });
 """
 
