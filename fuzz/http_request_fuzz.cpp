@@ -39,14 +39,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   reader.eager(true);
   boost::beast::error_code ec;
   boost::asio::const_buffer in(data, size);
+  // As Beast's read does: after need_more the parser is given the bytes it
+  // left plus more, never the same bytes again (its chunk parser asserts
+  // that: the final-chunk state expects a longer buffer). Here no more
+  // bytes come, so need_more is the end of the stream.
   while (in.size() > 0 && !reader.is_done()) {
     size_t used = reader.put(in, ec);
+    in += used;
     if (ec == boost::beast::http::error::need_more) {
       ec = {};
-      if (used == 0) break;
+      break;
     }
     if (ec) return 0;
-    in += used;
+    if (used == 0) break;
   }
   if (!reader.is_done()) {
     // The connection closed: as Beast's read does, end of stream before

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <latch>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/console.hpp"
 #include "core/crypto.hpp"
 #include "store/postgres/test_server.hpp"
 
@@ -99,6 +101,13 @@ class AppStartOnPostgres : public ::testing::Test {
     return failed;
   }
 
+  // The internal project's key sets, but for the console's own (core/console.hpp).
+  size_t seeded_key_sets() {
+    auto sets = apps_[0]->store->projects().list_api_key_sets("internal");
+    return std::count_if(sets.begin(), sets.end(),
+                         [](const auto& k) { return k.id != core::kConsoleKeySetId; });
+  }
+
   // Whether `key` is a valid key of `kind` of the internal project.
   bool internal_key_works(store::KeyKind kind, const std::string& key) {
     return apps_[0]
@@ -122,7 +131,7 @@ TEST_F(AppStartOnPostgres, InstancesStartingTogetherWithKeysFromTheEnvironmentAl
   }
   for (int round = 0; round < kRounds; ++round) {
     ASSERT_EQ(start_together(), 0) << "round " << round;
-    EXPECT_EQ(apps_[0]->store->projects().list_api_key_sets("internal").size(), 1u);
+    EXPECT_EQ(seeded_key_sets(), 1u);
     for (int i = 0; i < 3; ++i)
       EXPECT_TRUE(internal_key_works(kKeyVariables[i].kind, keys[i])) << keys[i];
   }
@@ -145,7 +154,7 @@ TEST_F(AppStartOnPostgres, InstancesStartingTogetherWithoutKeysShowOneGeneratedS
          it = m[0].second)
       shown.push_back(m[1]);
     ASSERT_EQ(shown.size(), 3u) << "round " << round << ":\n" << out;
-    EXPECT_EQ(apps_[0]->store->projects().list_api_key_sets("internal").size(), 1u);
+    EXPECT_EQ(seeded_key_sets(), 1u);
     for (int i = 0; i < 3; ++i)
       EXPECT_TRUE(internal_key_works(kKeyVariables[i].kind, shown[i])) << shown[i];
   }

@@ -11,7 +11,6 @@ namespace latchkey::core {
 
 namespace {
 
-constexpr const char* kConsoleKeySetId = "b7a1d0c2-5e3f-4c8a-9d61-0c4f2e8a7b15";
 constexpr const char* kConsoleKeySetting = "console_publishable_client_key";
 constexpr int64_t kNeverExpires = 4102444799000;  // 2099-12-31T23:59:59Z
 // Stack's sign-up schema's minimum.

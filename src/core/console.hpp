@@ -18,6 +18,9 @@ namespace latchkey::core {
 // publishable key is public by design (Stack's dashboard ships its own in
 // the page), and the key set stores only its digest as for every key.
 std::string ensure_console_client_key(store::Store& store, const Clock& clock);
+// The id of that key set (fixed, so that instances starting together make
+// one).
+inline constexpr const char* kConsoleKeySetId = "b7a1d0c2-5e3f-4c8a-9d61-0c4f2e8a7b15";
 
 struct NewConsoleUser {
   std::string email;
