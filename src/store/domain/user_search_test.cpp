@@ -191,7 +191,17 @@ class UserSearchContract : public testing::ProjectEngineTest {
 TEST_P(UserSearchContract, TheIndexFindsWhatTheFilterMeansOnRandomData) {
   std::mt19937 rng(20261207);
   for (int i = 0; i < 80; ++i) add_user(rng, 1000 + static_cast<int64_t>(rng() % 20));
-  new_project();  // another project's users never show
+  // Another project's users, with texts alike, never show.
+  const std::string other = new_project();
+  for (int i = 0; i < 30; ++i) {
+    User u;
+    u.id = core::random_uuid();
+    u.project_id = other;
+    u.created_at_millis = u.last_active_at_millis = 1000 + i;
+    u.display_name = random_text(rng, 0, 8);
+    u.primary_email = random_text(rng, 1, 10) + "/" + std::to_string(i);
+    ASSERT_EQ(store().users().create_user(u, {}), CreateUserStatus::kCreated);
+  }
   for (int round = 0; round < 6; ++round) {
     for (int i = 0; i < 15; ++i) change_something(rng);
     add_user(rng, 1000 + static_cast<int64_t>(rng() % 20));
