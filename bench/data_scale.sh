@@ -120,8 +120,23 @@ fi
 start_server
 log "server up on $BENCH_URL ($engine); filling $N users"
 t0=$(date +%s%N)
-fill=$(BENCH_FILL_COUNT=$N BENCH_FILL_THREADS=2 wrk -t2 -c"$FILL_C" -d24h \
-  -s bench/data_scale_fill.lua "$BENCH_URL") || die "fill: wrk failed"
+# wrk cannot end a run from a script: it runs until the project holds N
+# users (its threads ask only for /health once their share is written).
+user_count() {
+  curl -sS -m 10 "$BENCH_URL/api/v1/internal/projects/current" -H "x-stack-project-id: internal" \
+    -H "x-stack-access-type: admin" -H "x-stack-super-secret-admin-key: $BENCH_ADMIN_KEY" |
+    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["user_count"])'
+}
+BENCH_FILL_COUNT=$N BENCH_FILL_THREADS=2 wrk -t2 -c"$FILL_C" -d24h --latency \
+  -s bench/data_scale_fill.lua "$BENCH_URL" >"$work/fill.out" &
+wrk_pid=$!
+until [ "$(user_count)" -ge "$N" ]; do
+  kill -0 "$wrk_pid" 2>/dev/null || die "fill: wrk ended early"
+  sleep 1
+done
+kill -INT "$wrk_pid"
+wait "$wrk_pid" || true
+fill=$(cat "$work/fill.out")
 fill_secs=$(awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN {printf "%.1f", ns / 1e9}')
 grep '^FILL ' <<<"$fill" >&2
 [[ $(grep '^FILL ' <<<"$fill") == *" non2xx=0 "* ]] || die "the fill had errors"
