@@ -344,6 +344,15 @@ Response delete_user(RequestContext& ctx) {
   return success();
 }
 
+// A search reads up to its time limit (store::kSearchTimeLimitMillis): on
+// the long pool, so that searches never occupy the few workers that serve
+// cheap reads (which would then wait behind them).
+Runs list_users_runs(const Request& req) {
+  for (const auto& [key, value] : req.query)
+    if (key == "query" && !value.empty()) return Runs::kLong;
+  return Runs::kDatabase;
+}
+
 }  // namespace
 
 // PATCH and POST may set a password (argon2id): Runs::kLong.
@@ -352,7 +361,7 @@ void register_user_routes(Router& r) {
   r.add(Method::kGet, "/users/me", Access::client_plus(), get_me, Runs::kMemory);
   r.add(Method::kPatch, "/users/me", Access::client_plus(), patch_me, Runs::kLong);
   r.add(Method::kDelete, "/users/me", Access::client_plus(), delete_me);
-  r.add(Method::kGet, "/users", Access::server_plus(), list_users);
+  r.add(Method::kGet, "/users", Access::server_plus(), list_users, list_users_runs);
   r.add(Method::kPost, "/users", Access::server_plus(), create_user, Runs::kLong);
   r.add(Method::kGet, "/users/{user_id}", Access::server_plus(), get_user);
   r.add(Method::kPatch, "/users/{user_id}", Access::server_plus(), patch_user_by_id, Runs::kLong);

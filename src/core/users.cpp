@@ -415,7 +415,11 @@ UserPage list_users(store::Store& store, const std::string& project_id, const Us
     if (is_uuid(id)) q.text_id = id;
   }
   UserPage page;
-  page.items = store.users().list_users(project_id, q);
+  try {
+    page.items = store.users().list_users(project_id, q);
+  } catch (const store::StatementTimedOut&) {
+    throw errors::search_timeout(store::kSearchTimeLimitMillis);
+  }
   if (r.limit && page.items.size() > static_cast<size_t>(*r.limit)) {
     page.next_cursor = page.items[static_cast<size_t>(*r.limit)].id;
     page.items.resize(static_cast<size_t>(*r.limit));

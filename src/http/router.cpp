@@ -55,6 +55,15 @@ struct Segments {
 
 }  // namespace
 
+void Router::add(Method method, std::string pattern, Access access, Handler handler,
+                 RunsFor runs_for) {
+  const std::string name = pattern;
+  add(method, std::move(pattern), std::move(access), std::move(handler));
+  for (auto& p : patterns_)
+    for (auto& route : p.routes)
+      if (route.method == method && route.pattern == name) route.runs_for = runs_for;
+}
+
 void Router::add(Method method, std::string pattern, Access access, Handler handler, Runs runs,
                  SessionHint session_hint) {
   Pattern parsed;

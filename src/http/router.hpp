@@ -60,6 +60,10 @@ enum class Runs { kMemory, kDatabase, kLong, kSessionRead };
 // running the handler. nullopt, or no hint: the handler reads it, on a worker.
 using SessionHint = std::optional<std::string> (*)(const Request& req);
 
+// For a route whose requests differ in how they run: where this one runs
+// (e.g. GET /users runs long when it searches).
+using RunsFor = Runs (*)(const Request& req);
+
 struct Route {
   Method method;
   std::string pattern;
@@ -67,12 +71,15 @@ struct Route {
   Handler handler;
   Runs runs = Runs::kDatabase;
   SessionHint session_hint = nullptr;
+  RunsFor runs_for = nullptr;  // when set, decides instead of `runs`
 };
 
 class Router {
  public:
   void add(Method method, std::string pattern, Access access, Handler handler,
            Runs runs = Runs::kDatabase, SessionHint session_hint = nullptr);
+  // A route whose requests run where `runs_for` says (never kSessionRead).
+  void add(Method method, std::string pattern, Access access, Handler handler, RunsFor runs_for);
 
   struct Match {
     const Route* route = nullptr;  // set when method and path match

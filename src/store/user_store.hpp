@@ -129,7 +129,17 @@ struct ListUsersQuery {
   std::optional<std::string> team_id;
   std::optional<std::string> text;     // case-insensitive substring filter
   std::optional<std::string> text_id;  // exact user id match for the filter
+  // How the text filter finds its users: the store chooses (through the
+  // search index when the index narrows the users to a few thousand, else
+  // by walking the page order), or always one way (tests compare them). A
+  // text of fewer than 3 characters, which no trigram index can look up,
+  // is always walked.
+  enum class Plan { kChoose, kIndex, kWalk };
+  Plan plan = Plan::kChoose;
 };
+
+// How long GET /users?query= may search before it is stopped (SQLite).
+constexpr int64_t kSearchTimeLimitMillis = 1000;
 
 class UserStore {
  public:
@@ -161,7 +171,9 @@ class UserStore {
       const std::string& project_id, const std::string& id,
       const std::function<WebhookEvents(const std::vector<std::string>&)>& events = nullptr) = 0;
   // Up to limit + 1 users (all when no limit), so the caller can tell whether
-  // there is a next page. An unknown cursor gives no rows.
+  // there is a next page. An unknown cursor gives no rows. A text search
+  // runs under a time limit (kSearchTimeLimitMillis; SQLite) and throws
+  // StatementTimedOut past it.
   virtual std::vector<User> list_users(const std::string& project_id,
                                        const ListUsersQuery& query) = 0;
 };

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/api_key_store.hpp"
 #include "store/cli_login_store.hpp"
@@ -30,6 +31,9 @@ namespace latchkey::store::domain {
 
 std::unique_ptr<ProjectStore> make_project_store(sql::Database& db);
 std::unique_ptr<UserStore> make_user_store(sql::Database& db);
+// Every statement GET /users may run (each order, with and without a
+// cursor, without a text, walking, through the index), for the plan tests.
+std::vector<sql::Sql> user_list_statements();
 std::unique_ptr<SessionStore> make_session_store(sql::Database& db);
 std::unique_ptr<ContactChannelStore> make_contact_channel_store(sql::Database& db);
 std::unique_ptr<VerificationCodeStore> make_verification_code_store(sql::Database& db);

@@ -58,32 +58,156 @@ const char* const kOAuthPostgres =
     "o.provider_account_id), '[]'::json)::text FROM oauth_accounts o "
     "WHERE o.project_id = u.project_id AND o.user_id = u.id)";
 
-// SELECT … FROM users u with every join a User needs: kColumns, then the
-// selected team's columns (NULL unless the user is a member of the team:
-// the team is joined through the membership), then the OAuth array.
-std::string user_select(const sql::Dialect& d) {
+// SELECT … FROM `from` (which names the user row u) with every join a User
+// needs: kColumns, then the selected team's columns (NULL unless the user is
+// a member of the team: the team is joined through the membership), then
+// the OAuth array.
+std::string user_select(const sql::Dialect& d, std::string_view from = "users u") {
   return "SELECT " + kColumns.list("u") + ", " + team_columns().list("st") + ", " +
-         (d.engine == sql::Engine::kSqlite ? kOAuthSqlite : kOAuthPostgres) +
-         " FROM users u LEFT JOIN contact_channels cc ON cc.project_id = u.project_id AND "
+         (d.engine == sql::Engine::kSqlite ? kOAuthSqlite : kOAuthPostgres) + " FROM " +
+         std::string(from) +
+         " LEFT JOIN contact_channels cc ON cc.project_id = u.project_id AND "
          "cc.user_id = u.id AND cc.type = 'email' AND cc.is_primary "
          "LEFT JOIN team_members sm ON sm.project_id = u.project_id AND sm.team_id = "
          "u.selected_team_id AND sm.user_id = u.id "
          "LEFT JOIN teams st ON st.project_id = sm.project_id AND st.id = sm.team_id ";
 }
 
-// The list filter (users.md §5): $1 project, $3 text (case-insensitive
-// ASCII substring of the display name or any contact channel), $4 an exact
-// user id the text names, $6 team.
-std::string list_where(const sql::Dialect& d) {
-  const std::string strpos(d.strpos);
-  const std::string text = d.lower_ascii("$3::text");
-  return "WHERE u.project_id = $1 AND ($3::text IS NULL OR " + strpos + "(" +
-         d.lower_ascii("coalesce(u.display_name, '')") + ", " + text +
-         ") > 0 OR u.id = $4::text OR EXISTS (SELECT 1 FROM contact_channels x WHERE "
-         "x.project_id = u.project_id AND x.user_id = u.id AND " +
-         strpos + "(" + d.lower_ascii("x.value") + ", " + text +
-         ") > 0)) AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM team_members tm WHERE "
-         "tm.project_id = u.project_id AND tm.team_id = $6::text AND tm.user_id = u.id)) ";
+// A join whose left side the plan must read first: SQLite's planner keeps
+// the order of a CROSS JOIN (without statistics it may otherwise prefer
+// walking the page order and probing the few candidates); PostgreSQL plans
+// a plain join by its statistics.
+std::string_view join_in_order(const sql::Dialect& d) {
+  return d.engine == sql::Engine::kSqlite ? " CROSS JOIN " : " JOIN ";
+}
+
+// How a list finds its users (ListUsersQuery::plan): no text filter, the
+// text filter checked on each user in page order, or the users the search
+// index names (a superset), checked the same way and sorted.
+enum class Search { kNone, kWalk, kIndex };
+
+// The texts the search index holds for a user (display name and every
+// contact channel value) containing the pattern $n, as candidate user ids
+// (SQLite: from the full-text match outwards, never from all the project's
+// texts, which the planner would otherwise pick),
+// plus the exact id $id the text names. The index's matching is wider than
+// the filter's (Unicode case folding, trigrams across a gap): the filter is
+// applied to the candidates afterwards.
+std::string search_candidates(const sql::Dialect& d, const std::string& pattern,
+                              const std::string& id) {
+  if (d.engine == sql::Engine::kSqlite)
+    return "SELECT r.user_id FROM user_search CROSS JOIN user_search_rows r ON r.id = "
+           "user_search.rowid WHERE user_search MATCH " +
+           pattern + " AND r.project_id = $1 UNION SELECT " + id;
+  return "SELECT id AS user_id FROM users WHERE project_id = $1 AND display_name ILIKE " + pattern +
+         " UNION SELECT user_id FROM contact_channels WHERE project_id = $1 AND "
+         "value ILIKE " +
+         pattern + " UNION SELECT " + id + "::text";
+}
+
+// GET /users (users.md §5). Parameters: $1 project, $2 the most rows, $3
+// team (or NULL); with a cursor, its created_at and id; with a text, the
+// text and the exact user id it names (or NULL); with the index, the
+// index's pattern (search_pattern). The page's (created_at, id) pairs are
+// found first, as an index range on users_created_id (from the cursor's
+// values, looked up beforehand) or among the search's candidates; the
+// whole users are read for that page only.
+std::string list_sql(const sql::Dialect& d, bool desc, bool cursor, Search search) {
+  int n = 4;
+  auto next = [&n] { return "$" + std::to_string(n++); };
+  std::string cursor_created, cursor_id, text, text_id, pattern;
+  if (cursor) {
+    cursor_created = next();
+    cursor_id = next();
+  }
+  if (search != Search::kNone) {
+    text = next();
+    text_id = next();
+  }
+  if (search == Search::kIndex) pattern = next();
+
+  std::string from = "users u";
+  if (search == Search::kIndex)
+    from = "(" + search_candidates(d, pattern, text_id) + ") c" + std::string(join_in_order(d)) +
+           "users u ON u.project_id = $1 AND u.id = c.user_id";
+  std::string where = "WHERE u.project_id = $1";
+  if (search != Search::kNone) {
+    // A case-insensitive ASCII substring of the display name or of any
+    // contact channel, or the exact user id.
+    const std::string strpos(d.strpos);
+    const std::string folded = d.lower_ascii(text + "::text");
+    where += " AND (" + strpos + "(" + d.lower_ascii("coalesce(u.display_name, '')") + ", " +
+             folded + ") > 0 OR u.id = " + text_id +
+             "::text OR EXISTS (SELECT 1 FROM contact_channels x WHERE x.project_id = "
+             "u.project_id AND x.user_id = u.id AND " +
+             strpos + "(" + d.lower_ascii("x.value") + ", " + folded + ") > 0))";
+  }
+  where +=
+      " AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = "
+      "u.project_id AND tm.team_id = $3::text AND tm.user_id = u.id))";
+  if (cursor)
+    where += std::string(" AND (u.created_at, u.id) ") + (desc ? "<=" : ">=") + " (" +
+             cursor_created + "::bigint, " + cursor_id + "::text)";
+  const std::string order =
+      desc ? " ORDER BY u.created_at DESC, u.id DESC" : " ORDER BY u.created_at, u.id";
+  const std::string page =
+      "(SELECT u.id, u.created_at FROM " + from + " " + where + order + " LIMIT $2::bigint) p";
+  return user_select(d, page + std::string(join_in_order(d)) +
+                            "users u ON u.project_id = $1 AND u.id = p.id") +
+         "ORDER BY p.created_at" + (desc ? " DESC, p.id DESC" : ", p.id");
+}
+
+// The statement of each kind of list, built on first use.
+const sql::Sql& list_statement(bool desc, bool cursor, Search search) {
+  static const std::vector<sql::Sql> all = [] {
+    std::vector<sql::Sql> out;
+    for (bool d : {false, true})
+      for (bool c : {false, true})
+        for (Search s : {Search::kNone, Search::kWalk, Search::kIndex})
+          out.push_back(sql::Sql::each(
+              [&](const sql::Dialect& dialect) { return list_sql(dialect, d, c, s); }));
+    return out;
+  }();
+  return all[(desc * 2 + cursor) * 3 + static_cast<size_t>(search)];
+}
+
+// The candidates the index names for a text, counted up to $3 (which
+// Search to use). SQLite: a trigram phrase; PostgreSQL: an ILIKE pattern.
+const sql::Sql kCountCandidates = sql::Sql::each([](const sql::Dialect& d) {
+  if (d.engine == sql::Engine::kSqlite)
+    return std::string(
+        "SELECT count(*) FROM (SELECT 1 FROM user_search CROSS JOIN user_search_rows r ON r.id = "
+        "user_search.rowid WHERE user_search MATCH $2 AND r.project_id = $1 LIMIT $3)");
+  return std::string(
+      "SELECT count(*) FROM (SELECT 1 FROM users WHERE project_id = $1 AND display_name ILIKE "
+      "$2 UNION ALL SELECT 1 FROM contact_channels WHERE project_id = $1 AND value ILIKE $2 "
+      "LIMIT $3) x");
+});
+const sql::Sql kCursorCreatedAt{"SELECT created_at FROM users WHERE project_id = $1 AND id = $2"};
+
+// When the index names at most this many candidates, reading and sorting
+// them is cheaper than walking the page order until a page of matches is
+// found (which, with more candidates, are at least this dense).
+constexpr int64_t kMostIndexCandidates = 10000;
+
+// The index's pattern for a text: SQLite's FTS5 phrase (trigrams, each
+// `"` doubled), PostgreSQL's ILIKE pattern (`\`, `%` and `_` escaped).
+std::string search_pattern(sql::Engine e, std::string_view text) {
+  std::string out = e == sql::Engine::kSqlite ? "\"" : "%";
+  for (char c : text) {
+    if (e == sql::Engine::kSqlite && c == '"') out += '"';
+    if (e == sql::Engine::kPostgres && (c == '\\' || c == '%' || c == '_')) out += '\\';
+    out += c;
+  }
+  out += e == sql::Engine::kSqlite ? '"' : '%';
+  return out;
+}
+
+// Characters (code points) of UTF-8 text: a trigram index looks up 3 at least.
+size_t characters(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 // The statements that read a whole User. They embed team_columns(), which
@@ -94,11 +218,6 @@ struct UserReads {
   // The same, locking the user row until the commit (PostgreSQL).
   sql::Sql by_id_for_update;
   sql::Sql by_auth_email;
-  // The cursor row's (created_at, id) bounds the page; an unknown cursor
-  // compares as NULL and matches nothing. Ties in created_at are broken by
-  // id so that pages never overlap. $5: the most rows to return.
-  sql::Sql list_asc;
-  sql::Sql list_desc;
 };
 
 const UserReads& reads() {
@@ -113,18 +232,6 @@ const UserReads& reads() {
         return user_select(d) +
                "WHERE u.project_id = $1 AND u.id = (SELECT user_id FROM contact_channels WHERE "
                "project_id = $1 AND type = 'email' AND value = $2 AND used_for_auth)";
-      }),
-      sql::Sql::each([](const sql::Dialect& d) {
-        return user_select(d) + list_where(d) +
-               "AND ($2::text IS NULL OR (u.created_at, u.id) >= (SELECT created_at, id FROM "
-               "users WHERE project_id = $1 AND id = $2::text)) "
-               "ORDER BY u.created_at ASC, u.id ASC LIMIT $5::bigint";
-      }),
-      sql::Sql::each([](const sql::Dialect& d) {
-        return user_select(d) + list_where(d) +
-               "AND ($2::text IS NULL OR (u.created_at, u.id) <= (SELECT created_at, id FROM "
-               "users WHERE project_id = $1 AND id = $2::text)) "
-               "ORDER BY u.created_at DESC, u.id DESC LIMIT $5::bigint";
       }),
   };
   return r;
@@ -380,8 +487,28 @@ class SqlUserStore final : public UserStore {
     }
     auto c = db_.acquire();
     std::vector<User> out;
-    for (auto r = c->query(q.desc ? reads().list_desc : reads().list_asc, project_id, q.cursor,
-                           q.text, q.text_id, rows, q.team_id);
+    sql::Params p;
+    p.add(project_id);
+    p.add(rows);
+    p.add(q.team_id);
+    if (q.cursor) {
+      // The cursor's position, read once: the page is then a plain index
+      // range. An unknown cursor gives no rows.
+      auto r = c->query(kCursorCreatedAt, project_id, *q.cursor);
+      if (!r.next()) return out;
+      p.add(r.int64(0));
+      p.add(*q.cursor);
+    }
+    std::optional<sql::TimeLimit> limit;
+    Search search = Search::kNone;
+    if (q.text) {
+      limit.emplace(*c, kSearchTimeLimitMillis);
+      search = choose_search(*c, project_id, q);
+      p.add(*q.text);
+      p.add(q.text_id);
+      if (search == Search::kIndex) p.add(search_pattern(c->engine(), *q.text));
+    }
+    for (auto r = c->run(list_statement(q.desc, q.cursor.has_value(), search), std::move(p));
          r.next();)
       out.push_back(read_user(r));
     return out;
@@ -413,10 +540,30 @@ class SqlUserStore final : public UserStore {
     return UpdateUserStatus::kUpdated;
   }
 
+  // Through the index when it narrows the candidates enough; without a
+  // limit every match is read anyway, and the index finds them fastest.
+  static Search choose_search(sql::Connection& c, const std::string& project_id,
+                              const ListUsersQuery& q) {
+    if (characters(*q.text) < 3 || q.plan == ListUsersQuery::Plan::kWalk) return Search::kWalk;
+    if (q.plan == ListUsersQuery::Plan::kIndex || !q.limit) return Search::kIndex;
+    auto r = c.query(kCountCandidates, project_id, search_pattern(c.engine(), *q.text),
+                     kMostIndexCandidates + 1);
+    return r.next() && r.int64(0) <= kMostIndexCandidates ? Search::kIndex : Search::kWalk;
+  }
+
   sql::Database& db_;
 };
 
 }  // namespace
+
+std::vector<sql::Sql> user_list_statements() {
+  std::vector<sql::Sql> out;
+  for (bool desc : {false, true})
+    for (bool cursor : {false, true})
+      for (Search s : {Search::kNone, Search::kWalk, Search::kIndex})
+        out.push_back(list_statement(desc, cursor, s));
+  return out;
+}
 
 std::unique_ptr<UserStore> make_user_store(sql::Database& db) {
   return std::make_unique<SqlUserStore>(db);
