@@ -139,10 +139,11 @@ fill() {
   wrk_pid=$!
 }
 fill 0 "$N" 2 "$FILL_C"
-# Ends when the project holds N users. wrk was seen to lose a request now
-# and then (999 of 1000 written, every answer a 2xx): when the count stops
-# moving for 5 s, the missing users (and 2 more) are written with new
-# numbers, a few rounds at most.
+# Ends when the project holds N users. Should users still be missing (a
+# request lost; the first wrk run lost user 0 before data_scale_fill.lua
+# allowed for wrk's check of the script), when the count stops moving for
+# 5 s the missing users (and 2 more) are written with new numbers, a few
+# rounds at most.
 last_count=-1
 still=0
 round=0
