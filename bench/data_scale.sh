@@ -122,8 +122,8 @@ log "server up on $BENCH_URL ($engine); filling $N users"
 t0=$(date +%s%N)
 # wrk cannot end a run from a script: it runs until the project holds N
 # users (its threads ask only for /health once their share is written).
-# Read from the database itself: the server's answer (projects/current)
-# comes from its read cache and was seen to stay one user behind.
+# Read from the database itself, so that counting every second adds no
+# requests to the server being filled.
 user_count() {
   if [ "$engine" = sqlite ]; then
     sqlite3 -readonly "$database" "SELECT user_count FROM projects WHERE id = 'internal'"
