@@ -31,7 +31,16 @@ Response sign_in(RequestContext& ctx) {
 }  // namespace
 
 void register_mfa_routes(Router& r) {
-  r.add(Method::kPost, "/auth/mfa/sign-in", Access::client_plus(), sign_in);
+  static const ObjectSpec body{{
+      code_field().describe(
+          "The attempt code of the MULTI_FACTOR_AUTHENTICATION_REQUIRED error's details."),
+      one_of_field("type", {"totp"}).required(),
+      string_field("totp").required().describe("The authenticator app's current code."),
+  }};
+  r.add(Method::kPost, "/auth/mfa/sign-in", Access::client_plus(), sign_in, Runs::kDatabase,
+        {.summary = "Complete a sign-in that needs a second factor.",
+         .body = &body,
+         .errors = code_errors({"INVALID_TOTP_CODE", "TOO_MANY_REQUESTS"})});
 }
 
 }  // namespace latchkey::api

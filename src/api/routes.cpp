@@ -21,6 +21,7 @@ void register_routes(Router& r) {
   register_api_key_routes(r);
   register_cli_login_routes(r);
   register_svix_routes(r);
+  register_openapi_route(r);  // last: its document lists the routes above
 }
 
 }  // namespace latchkey::api

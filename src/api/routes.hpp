@@ -32,5 +32,8 @@ void register_api_key_routes(Router& r);
 void register_cli_login_routes(Router& r);
 // The Svix-compatible webhook management API under /svix.
 void register_svix_routes(Router& r);
+// GET /openapi.json, describing every route registered before it (and
+// itself): register it last.
+void register_openapi_route(Router& r);
 
 }  // namespace latchkey::api
