@@ -18,9 +18,10 @@ Response sign_in(RequestContext& ctx) {
   ctx.validate();
 
   core::ClientInfo client = ctx.client();
+  const auto& project = ctx.require_project();
   auto done = core::complete_mfa_sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock,
                                           *ctx.app.activity, ctx.app.token_claims.get()},
-                                         *ctx.app.rate_limits, ctx.require_project().id,
+                                         *ctx.app.rate_limits, {project.id, project.config},
                                          ctx.branch_id, *code, *totp, client);
   return Response::json(200, Json{{"access_token", done.session.access_token},
                                   {"refresh_token", done.session.refresh_token},

@@ -79,7 +79,7 @@ Response sign_up(RequestContext& ctx) {
   require_min_length(*password);
   if (!project.config.value("sign_up_enabled", true)) throw e::sign_up_not_enabled();
   if (auto address = ctx.rate_limit_address(); !address.empty())
-    ctx.app.rate_limits->count_sign_up(address);
+    ctx.app.rate_limits->count_sign_up({project.id, project.config}, address);
 
   // A cheap check first, so that a taken address costs no hashing; the
   // store's insert decides races.
@@ -122,14 +122,15 @@ Response sign_in(RequestContext& ctx) {
   auto& limits = *ctx.app.rate_limits;
   const std::string account = core::normalize_email(*email);
   const std::string ip = core::rate_limit_key(ctx.client_ip());
-  limits.check_password(project.id, account, ip);
+  const core::LimitScope scope{project.id, project.config};
+  limits.check_password(scope, account, ip);
   auto user = core::authenticate_with_password(*ctx.app.store, *ctx.app.hasher, project.id, *email,
                                                *password);
   if (!user) {
-    limits.password_failed(project.id, account, ip);
+    limits.password_failed(scope, account, ip);
     throw e::email_password_mismatch();
   }
-  limits.password_succeeded(project.id, account, ip);
+  limits.password_succeeded(scope, account, ip);
   auto session = core::sign_in(services(ctx), project.id, ctx.branch_id, *user, ctx.client());
   return sign_in_body(session, user->id);
 }

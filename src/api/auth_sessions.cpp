@@ -317,7 +317,7 @@ Response anonymous_sign_up(RequestContext& ctx) {
   const auto& project = ctx.require_project();
   if (!core::anonymous_sign_up_enabled(project.config)) throw e::anonymous_accounts_not_enabled();
   if (auto address = ctx.rate_limit_address(); !address.empty())
-    ctx.app.rate_limits->count_sign_up(address);
+    ctx.app.rate_limits->count_sign_up({project.id, project.config}, address);
   core::NewUser n;
   n.display_name = "Anonymous user";
   n.is_anonymous = true;

@@ -14,6 +14,8 @@ void register_routes(Router& r);
 
 void register_root_routes(Router& r);
 void register_project_routes(Router& r);
+// Latchkey's per-project throttles (project_rate_limits.cpp).
+void register_project_rate_limit_routes(Router& r);
 void register_user_routes(Router& r);
 void register_password_auth_routes(Router& r);
 void register_session_routes(Router& r);

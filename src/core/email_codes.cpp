@@ -7,15 +7,16 @@
 
 namespace latchkey::core {
 
-void count_email_request(const EmailServices& s, const std::string& address) {
+void count_email_request(const EmailServices& s, const store::Project& project,
+                         const std::string& address) {
   if (!s.limits) return;
   if (!s.client_ip.empty()) s.limits->count_code_send(s.client_ip);
-  s.limits->count_email(address);
+  s.limits->count_email({project.id, project.config}, address);
 }
 
 IssuedCode send_code_email(const EmailServices& s, const store::Project& project,
                            const std::string& branch_id, CodeEmail e) {
-  if (!e.counted) count_email_request(s, normalize_email(e.recipient));
+  if (!e.counted) count_email_request(s, project, normalize_email(e.recipient));
   if (!e.code.redirect_url) e.code.redirect_url = e.callback_url;
   // The link must be buildable before anything is written.
   auto probe = mail::build_code_link(e.callback_url, std::string(kCodeLength, '0'));

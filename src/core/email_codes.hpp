@@ -29,9 +29,11 @@ struct EmailServices {
 // The project's most recently sent e-mails, newest first (GET /internal/emails).
 std::vector<store::SentEmail> recent_sent_emails(store::Store& store, const std::string& project_id,
                                                  int limit);
-// Counts one code e-mail asked for `address` (normalised) by the request's
-// client; throws errors::too_many_requests when either limit is reached.
-void count_email_request(const EmailServices& s, const std::string& address);
+// Counts one code e-mail asked for `address` (normalised) in `project` by
+// the request's client; throws errors::too_many_requests when either limit
+// is reached.
+void count_email_request(const EmailServices& s, const store::Project& project,
+                         const std::string& address);
 
 struct CodeEmail {
   NewCode code;  // redirect_url defaults to callback_url
