@@ -266,6 +266,21 @@ test('add and delete a webhook endpoint', { timeout: 60_000 }, async () => {
   await page.getByText('No endpoint yet.').waitFor();
 });
 
+test('revoke the key set', { timeout: 60_000 }, async () => {
+  await openSection('API keys');
+  await page.getByRole('button', { name: 'Revoke key set Created in the console' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Revoke this key set?' });
+  await dialog.waitFor();
+  await shot(page, '30-keys-confirm-revoke');
+  await dialog.getByRole('button', { name: 'Revoke' }).click();
+  await page.getByText('Revoked', { exact: true }).waitFor();
+  const r = await until(async () => {
+    const res = await clientGet(created.projectId, created.pck, '/projects/current');
+    return res.status === 401 ? res : null;
+  }, 'the revoked key to be refused');
+  assert.match(r.body.code, /^(INVALID_PUBLISHABLE_CLIENT_KEY|API_KEY_REVOKED)$/);
+});
+
 test('a delivery attempt shows the payload it delivered', { timeout: 60_000 }, async () => {
   // An endpoint on loopback of the fixture's project: the server refuses to
   // deliver to private addresses (no --webhooks-allow-private-addresses), so
@@ -293,21 +308,6 @@ test('a delivery attempt shows the payload it delivered', { timeout: 60_000 }, a
   await page.getByRole('button', { name: `Delete endpoint ${url}` }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
   await page.getByText('No endpoint yet.').waitFor();
-});
-
-test('revoke the key set', { timeout: 60_000 }, async () => {
-  await openSection('API keys');
-  await page.getByRole('button', { name: 'Revoke key set Created in the console' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Revoke this key set?' });
-  await dialog.waitFor();
-  await shot(page, '30-keys-confirm-revoke');
-  await dialog.getByRole('button', { name: 'Revoke' }).click();
-  await page.getByText('Revoked', { exact: true }).waitFor();
-  const r = await until(async () => {
-    const res = await clientGet(created.projectId, created.pck, '/projects/current');
-    return res.status === 401 ? res : null;
-  }, 'the revoked key to be refused');
-  assert.match(r.body.code, /^(INVALID_PUBLISHABLE_CLIENT_KEY|API_KEY_REVOKED)$/);
 });
 
 test('find a user by e-mail and revoke a session', { timeout: 60_000 }, async () => {
