@@ -47,4 +47,17 @@ std::vector<store::SentEmail> recent_sent_emails(store::Store& store, const std:
   return store.sent_emails().list_sent_emails(project_id, limit);
 }
 
+SentEmailPage sent_email_page(store::Store& store, const std::string& project_id, int limit,
+                              const std::optional<std::string>& cursor) {
+  // One row more than the page tells whether there is a next one.
+  SentEmailPage page;
+  page.items = cursor ? store.sent_emails().list_sent_emails_from(project_id, *cursor, limit + 1)
+                      : store.sent_emails().list_sent_emails(project_id, limit + 1);
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.next_cursor = page.items[limit].id;
+    page.items.resize(limit);
+  }
+  return page;
+}
+
 }  // namespace latchkey::core
