@@ -4,7 +4,8 @@
 # suite against a live server on SQLite, the browser tests (tests/browser),
 # the SDK tests (tests/sdk: every published Stack JS
 # SDK version in Node, the oldest and newest in Chromium across origins),
-# the examples (tests/examples), then on PostgreSQL (a throw-away cluster from scripts/pg.sh) the
+# the examples (tests/examples), the OpenAPI document (tests/openapi), then
+# on PostgreSQL (a throw-away cluster from scripts/pg.sh) the
 # engine-parameterised unit tests, the e2e suite and the SDK tests again.
 # Exits non-zero
 # if anything fails, including "no tests found".
@@ -79,6 +80,9 @@ run_sdk_tests() { # run_sdk_tests ENGINE [VAR=VALUE...]
 
 run_e2e sqlite
 run_sdk_tests sqlite
+# GET /api/v1/openapi.json checked by an independent OpenAPI validator, and
+# against the server's validation (tests/openapi).
+run_node_tests openapi tests/openapi openapi.test.mjs 300
 # examples/ (tests/examples): the Next.js app built and driven in Chromium,
 # the Node and Python examples; on SQLite, screenshots in
 # tests/examples/artifacts/.
