@@ -19,7 +19,10 @@
 # Environment: BENCH_DATABASE (sqlite, the default, or postgres: a throw-away
 # cluster from scripts/pg.sh), LATCHKEY_BIN (default build/latchkey), C
 # (connections of the read runs, 8), DURATION (each read run, 5s),
-# FILL_C (connections of the fill, 16), SKIP_RUN_SH=1 (not the run.sh part).
+# FILL_C (connections of the fill, 16), SKIP_RUN_SH=1 (not the run.sh part),
+# DATA_SCALE_DB=PATH (SQLite: fill this file and keep it; a later run on a
+# file that already holds N users skips the fill, so a 1M-user database is
+# filled once and measured with several builds).
 #
 # The fill goes through POST /api/v1/users with the server key: a display
 # name, a verified primary e-mail that signs in, and a bcrypt hash of cost 4
@@ -76,7 +79,7 @@ export BENCH_URL=http://127.0.0.1:$port
 export NEXT_PUBLIC_STACK_API_URL=$BENCH_URL
 engine=${BENCH_DATABASE:-sqlite}
 case "$engine" in
-  sqlite) database=$work/bench.db ;;
+  sqlite) database=${DATA_SCALE_DB:-$work/bench.db} ;;
   postgres)
     chmod 755 "$work"
     export LATCHKEY_PG_DIR=$work/pg
@@ -117,9 +120,6 @@ if [ "$engine" = sqlite ]; then
   sampler_pid=$!
 fi
 
-start_server
-log "server up on $BENCH_URL ($engine); filling $N users"
-t0=$(date +%s%N)
 # wrk cannot end a run from a script: it runs until the project holds N
 # users (its threads ask only for /health once their share is written).
 # Read from the database itself, so that counting every second adds no
@@ -138,44 +138,56 @@ fill() {
     --timeout 60s --latency -s bench/data_scale_fill.lua "$BENCH_URL" >>"$work/fill.out" &
   wrk_pid=$!
 }
-fill 0 "$N" 2 "$FILL_C"
-# Ends when the project holds N users. Should users still be missing (a
-# request lost; the first wrk run lost user 0 before data_scale_fill.lua
-# allowed for wrk's check of the script), when the count stops moving for
-# 5 s the missing users (and 2 more) are written with new numbers, a few
-# rounds at most.
-last_count=-1
-still=0
-round=0
-for ((i = 1; ; i++)); do
-  count=$(user_count)
-  [ "$count" -ge "$N" ] && break
-  kill -0 "$wrk_pid" 2>/dev/null || die "fill: wrk ended early"
-  if [ "$count" -eq "$last_count" ]; then still=$((still + 1)); else still=0; fi
-  last_count=$count
-  if [ "$still" -ge 5 ]; then
-    kill -INT "$wrk_pid"
-    wait "$wrk_pid" || true
-    round=$((round + 1))
-    if [ "$round" -gt 3 ]; then
-      cat "$work/fill.out" >&2
-      tail -n 20 "$work/server.log" >&2
-      die "fill: stuck at $count of $N users"
+# fill_users: fills the project to N users; prints fill_rps.
+fill_users() {
+  log "server up on $BENCH_URL ($engine); filling $N users"
+  t0=$(date +%s%N)
+  fill 0 "$N" 2 "$FILL_C"
+  # Ends when the project holds N users. Should users still be missing (a
+  # request lost; the first wrk run lost user 0 before data_scale_fill.lua
+  # allowed for wrk's check of the script), when the count stops moving for
+  # 5 s the missing users (and 2 more) are written with new numbers, a few
+  # rounds at most.
+  last_count=-1
+  still=0
+  round=0
+  for ((i = 1; ; i++)); do
+    count=$(user_count)
+    [ "$count" -ge "$N" ] && break
+    kill -0 "$wrk_pid" 2>/dev/null || die "fill: wrk ended early"
+    if [ "$count" -eq "$last_count" ]; then still=$((still + 1)); else still=0; fi
+    last_count=$count
+    if [ "$still" -ge 5 ]; then
+      kill -INT "$wrk_pid"
+      wait "$wrk_pid" || true
+      round=$((round + 1))
+      if [ "$round" -gt 3 ]; then
+        cat "$work/fill.out" >&2
+        tail -n 20 "$work/server.log" >&2
+        die "fill: stuck at $count of $N users"
+      fi
+      log "fill: $count of $N users and no progress; writing $((N - count + 2)) more"
+      fill $((N * (round + 1))) $((N - count + 2)) 1 1
+      still=0
     fi
-    log "fill: $count of $N users and no progress; writing $((N - count + 2)) more"
-    fill $((N * (round + 1))) $((N - count + 2)) 1 1
-    still=0
-  fi
-  [ $((i % 30)) -eq 0 ] && log "fill: $count users after ${i}s"
-  sleep 1
-done
-kill -INT "$wrk_pid"
-wait "$wrk_pid" || true
-fill=$(cat "$work/fill.out")
-fill_secs=$(awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN {printf "%.1f", ns / 1e9}')
-grep '^FILL ' <<<"$fill" >&2
-if grep '^FILL ' <<<"$fill" | grep -qv ' non2xx=0 '; then die "the fill had errors"; fi
-echo "fill_rps $(awk -v n="$N" -v s="$fill_secs" 'BEGIN {printf "%.0f", n / s}') users/s"
+    [ $((i % 30)) -eq 0 ] && log "fill: $count users after ${i}s"
+    sleep 1
+  done
+  kill -INT "$wrk_pid"
+  wait "$wrk_pid" || true
+  fill=$(cat "$work/fill.out")
+  fill_secs=$(awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN {printf "%.1f", ns / 1e9}')
+  grep '^FILL ' <<<"$fill" >&2
+  if grep '^FILL ' <<<"$fill" | grep -qv ' non2xx=0 '; then die "the fill had errors"; fi
+  echo "fill_rps $(awk -v n="$N" -v s="$fill_secs" 'BEGIN {printf "%.0f", n / s}') users/s"
+}
+
+start_server
+if [ "$(user_count)" -ge "$N" ]; then
+  log "server up on $BENCH_URL ($engine); $database already holds $N users: no fill"
+else
+  fill_users
+fi
 
 # A restart on the filled database: start-up time.
 stop_server

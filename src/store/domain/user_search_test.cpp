@@ -156,7 +156,7 @@ class UserSearchContract : public testing::ProjectEngineTest {
 
   std::vector<std::string> listed(const ListUsersQuery& q) {
     std::vector<std::string> out;
-    for (const auto& u : store().users().list_users(project_, q)) out.push_back(u.id);
+    for (const auto& u : store().users().list_users(project_, q).users) out.push_back(u.id);
     return out;
   }
 
@@ -251,6 +251,56 @@ TEST_P(UserSearchContract, CursorPagesCoverEveryUserOnceInBothDirections) {
   }
 }
 
+// A walk that runs out of its budget answers what it found and where it
+// stopped; following those positions as cursors finds every match once, in
+// order, whatever the range size (budget 0: one range per call).
+TEST_P(UserSearchContract, AWalkOutOfBudgetResumesWhereItStoppedAndMissesNothing) {
+  std::mt19937 rng(11);
+  for (int i = 0; i < 60; ++i) add_user(rng, 1000 + static_cast<int64_t>(rng() % 5));
+  for (int t = 0; t < 6; ++t) {
+    const std::string text = query_text(rng);
+    for (bool desc : {false, true}) {
+      ListUsersQuery all;
+      all.text = text;
+      all.desc = desc;
+      const auto want = expected(all);
+      for (int64_t range : {1, 3, 7, 100})
+        for (int64_t page : {1, 4}) {
+          ListUsersQuery q = all;
+          q.plan = ListUsersQuery::Plan::kWalk;
+          q.limit = page;
+          q.walk_range_users = range;
+          q.walk_budget_millis = 0;
+          std::vector<std::string> got;
+          int resumed = 0;
+          for (int calls = 0; calls < 200; ++calls) {
+            auto list = store().users().list_users(project_, q);
+            ASSERT_LE(list.users.size(), static_cast<size_t>(page) + 1);
+            if (list.users.size() > static_cast<size_t>(page)) {
+              ASSERT_FALSE(list.resume_at);
+              q.cursor = list.users.back().id;
+              list.users.pop_back();
+            } else if (list.resume_at) {
+              ++resumed;
+              q.cursor = *list.resume_at;
+            } else {
+              q.cursor.reset();
+            }
+            for (const auto& u : list.users) got.push_back(u.id);
+            if (!q.cursor) break;
+          }
+          EXPECT_EQ(got, want) << "text '" << text << "' desc " << desc << " range " << range
+                               << " page " << page;
+          // A range smaller than a page cannot fill it: the first call
+          // stopped at its budget.
+          if (range <= page) {
+            EXPECT_GT(resumed, 0);
+          }
+        }
+    }
+  }
+}
+
 // SQLite's plans, which have no statistics to go by: every page is a range
 // of users_created_id (from the cursor's values when there is one), a
 // search through the index starts from the full-text match, and no
@@ -260,31 +310,49 @@ TEST_P(UserSearchContract, SqlitePagesAreIndexRangesAndSearchesStartFromTheMatch
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(url_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   const auto statements = domain::user_list_statements();
-  ASSERT_EQ(statements.size(), 12u);
-  for (size_t i = 0; i < statements.size(); ++i) {
-    const bool desc = i >= 6, cursor = i % 6 >= 3, indexed = i % 3 == 2;
-    const std::string text = "EXPLAIN QUERY PLAN " +
-                             sqlite::rewrite_for_sqlite(statements[i].text(sql::Engine::kSqlite));
+  ASSERT_EQ(statements.size(), 28u);
+  auto plan_of = [&](const sql::Sql& statement) {
+    const std::string text =
+        "EXPLAIN QUERY PLAN " + sqlite::rewrite_for_sqlite(statement.text(sql::Engine::kSqlite));
     sqlite3_stmt* s = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, text.c_str(), -1, &s, nullptr), SQLITE_OK)
+    EXPECT_EQ(sqlite3_prepare_v2(db, text.c_str(), -1, &s, nullptr), SQLITE_OK)
         << sqlite3_errmsg(db);
     std::string plan;
-    while (sqlite3_step(s) == SQLITE_ROW)
+    while (s && sqlite3_step(s) == SQLITE_ROW)
       plan += std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 3))) + "\n";
     sqlite3_finalize(s);
+    return plan;
+  };
+  for (size_t i = 0; i < 24; ++i) {
+    // (desc * 2 + cursor) * 6 + kind; kinds: none, walk, walk a range,
+    // index, team, team with a text.
+    const bool desc = i >= 12, cursor = i / 6 % 2 == 1, indexed = i % 6 == 3, team = i % 6 >= 4;
+    const std::string plan = plan_of(statements[i]);
     SCOPED_TRACE(plan);
     EXPECT_EQ(plan.find("SCAN u\n"), std::string::npos);
     EXPECT_EQ(plan.find("SCAN u "), std::string::npos);
-    if (indexed) {
+    if (team) {
+      EXPECT_NE(plan.find("SEARCH team_members USING"), std::string::npos);
+      EXPECT_NE(plan.find("(project_id=? AND team_id=?)"), std::string::npos);
+    } else if (indexed) {
       EXPECT_NE(plan.find("SCAN user_search VIRTUAL TABLE"), std::string::npos);
       EXPECT_NE(plan.find("SEARCH r USING INTEGER PRIMARY KEY"), std::string::npos);
-    } else if (cursor) {
-      EXPECT_NE(plan.find(std::string("users_created_id (project_id=? AND (created_at,id)") +
-                          (desc ? "<" : ">")),
-                std::string::npos);
+    } else if (cursor || i % 6 == 2) {
+      // From the cursor, up to a range's end, or both (SQLite names the
+      // lower bound first).
+      const std::string from = std::string("(created_at,id)") + (desc ? "<" : ">") + "(?,?)";
+      const std::string to = std::string("(created_at,id)") + (desc ? ">" : "<") + "(?,?)";
+      std::string bounds = cursor ? from : to;
+      if (cursor && i % 6 == 2) bounds = "(created_at,id)>(?,?) AND (created_at,id)<(?,?)";
+      EXPECT_NE(plan.find("users_created_id (project_id=? AND " + bounds + ")"), std::string::npos);
     } else {
-      EXPECT_NE(plan.find("users_created_id (project_id=?)"), std::string::npos);
+      EXPECT_NE(plan.find("users_created_id (project_id=?"), std::string::npos);
     }
+  }
+  for (size_t i = 24; i < 28; ++i) {
+    const std::string plan = plan_of(statements[i]);
+    SCOPED_TRACE(plan);
+    EXPECT_NE(plan.find("COVERING INDEX users_created_id (project_id=?"), std::string::npos);
   }
   sqlite3_close(db);
 }
