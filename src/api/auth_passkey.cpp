@@ -149,15 +149,57 @@ Response sign_in(RequestContext& ctx) {
                                   {"is_new_user", false}});
 }
 
+// What the handlers above read (route_spec.hpp). The credentials are
+// WebAuthn's PublicKeyCredential JSON, read with nested readers (other
+// members allowed).
+const ObjectSpec kRegistrationResponse{
+    .fields = {string_field("clientDataJSON").required(),
+               string_field("attestationObject").required(), array_field("transports")},
+    .open = true};
+const ObjectSpec kAuthenticationResponse{
+    .fields = {string_field("clientDataJSON").required(),
+               string_field("authenticatorData").required(), string_field("signature").required(),
+               string_field("userHandle").nullable()},
+    .open = true};
+ObjectSpec credential(const ObjectSpec& response) {
+  return ObjectSpec{
+      .fields = {string_field("id").required(), string_field("rawId").required(),
+                 string_field("type").required(), object_field("response").required().of(response)},
+      .open = true};
+}
+const ObjectSpec kRegistrationCredential = credential(kRegistrationResponse);
+const ObjectSpec kAuthenticationCredential = credential(kAuthenticationResponse);
+const ObjectSpec kRegisterBody{{
+    object_field("credential").required().of(kRegistrationCredential),
+    string_field("code").required().describe("The code of initiate-passkey-registration."),
+}};
+const ObjectSpec kSignInBody{{
+    object_field("authentication_response").required().of(kAuthenticationCredential),
+    string_field("code").required().describe("The code of initiate-passkey-authentication."),
+}};
+
 }  // namespace
 
 void register_passkey_routes(Router& r) {
   r.add(Method::kPost, "/auth/passkey/initiate-passkey-registration", Access::client_plus(),
-        initiate_registration);
-  r.add(Method::kPost, "/auth/passkey/register", Access::client_plus(), register_passkey);
+        initiate_registration, Runs::kDatabase,
+        {.summary = "Start registering a passkey for the signed-in user: WebAuthn options and a "
+                    "code.",
+         .errors = {"PASSKEY_AUTHENTICATION_NOT_ENABLED"}});
+  r.add(Method::kPost, "/auth/passkey/register", Access::client_plus(), register_passkey,
+        Runs::kDatabase,
+        {.summary = "Register the passkey the authenticator created.",
+         .body = &kRegisterBody,
+         .errors = {"PASSKEY_REGISTRATION_FAILED", "PASSKEY_AUTHENTICATION_NOT_ENABLED"}});
   r.add(Method::kPost, "/auth/passkey/initiate-passkey-authentication", Access::client_plus(),
-        initiate_authentication);
-  r.add(Method::kPost, "/auth/passkey/sign-in", Access::client_plus(), sign_in);
+        initiate_authentication, Runs::kDatabase,
+        {.summary = "Start a passkey sign-in: WebAuthn options and a code.",
+         .errors = {"PASSKEY_AUTHENTICATION_NOT_ENABLED"}});
+  r.add(Method::kPost, "/auth/passkey/sign-in", Access::client_plus(), sign_in, Runs::kDatabase,
+        {.summary = "Sign in with a passkey.",
+         .body = &kSignInBody,
+         .errors = {"PASSKEY_AUTHENTICATION_FAILED", "PASSKEY_AUTHENTICATION_NOT_ENABLED",
+                    "MULTI_FACTOR_AUTHENTICATION_REQUIRED", "USER_NOT_FOUND"}});
 }
 
 }  // namespace latchkey::api

@@ -163,7 +163,6 @@ ObjectSpec definition_body(bool create) {
 }
 const ObjectSpec kCreateDefinitionBody = definition_body(true);
 const ObjectSpec kUpdateDefinitionBody = definition_body(false);
-const ObjectSpec kEmptyBody{};
 ObjectSpec grant_query(PermissionScope scope) {
   std::vector<FieldSpec> fields;
   if (scope == PermissionScope::kTeam) fields.push_back(string_field("team_id").uuid());
@@ -217,7 +216,7 @@ void register_team_permission_routes(Router& r) {
   r.add(Method::kPost, "/team-permissions/{team_id}/{user_id}/{permission_id}",
         Access::server_plus(), grant_team, Runs::kDatabase,
         {.summary = "Grant a team permission to a member.",
-         .body = &kEmptyBody,
+         .body = &kNoFields,
          .errors = with({"TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND"})});
   r.add(Method::kDelete, "/team-permissions/{team_id}/{user_id}/{permission_id}",
         Access::server_plus(), revoke_team, Runs::kDatabase,
@@ -229,11 +228,10 @@ void register_team_permission_routes(Router& r) {
         {.summary = "List project permission grants (a client: its own).",
          .query = &kProjectGrantQuery,
          .errors = {no_user}});
-  r.add(Method::kPost, "/project-permissions/{user_id}/{permission_id}", Access::server_plus(),
-        grant_project, Runs::kDatabase,
-        {.summary = "Grant a project permission to a user.",
-         .body = &kEmptyBody,
-         .errors = with({})});
+  r.add(
+      Method::kPost, "/project-permissions/{user_id}/{permission_id}", Access::server_plus(),
+      grant_project, Runs::kDatabase,
+      {.summary = "Grant a project permission to a user.", .body = &kNoFields, .errors = with({})});
   r.add(Method::kDelete, "/project-permissions/{user_id}/{permission_id}", Access::server_plus(),
         revoke_project, Runs::kDatabase,
         {.summary = "Revoke a user's project permission.", .errors = with({})});

@@ -308,7 +308,6 @@ const ObjectSpec kTeamsQuery{{
 }};
 const ObjectSpec kProfilesQuery{{string_field("team_id").uuid(), user_id_or_me(false)}};
 const ObjectSpec kProfileBody{{string_field("display_name"), image_url()}};
-const ObjectSpec kEmptyBody{};
 
 }  // namespace
 
@@ -338,7 +337,7 @@ void register_team_routes(Router& r) {
       Method::kPost, "/team-memberships/{team_id}/{user_id}", Access::server_plus(), add_membership,
       Runs::kDatabase,
       {.summary = "Add a user to a team.",
-       .body = &kEmptyBody,
+       .body = &kNoFields,
        .errors = {kNoUser, "TEAM_NOT_FOUND", "USER_NOT_FOUND", "TEAM_MEMBERSHIP_ALREADY_EXISTS"}});
   r.add(Method::kDelete, "/team-memberships/{team_id}/{user_id}", Access::client_plus(),
         remove_membership, Runs::kDatabase,
