@@ -175,30 +175,35 @@ void add_family(Router& r, const std::string& base, ApiKeyType type) {
         [type](RequestContext& ctx) { return list(ctx, type); }, Runs::kDatabase,
         {.summary = "List a " + owner + "'s API keys.",
          .query = &specs.list_query,
-         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", not_owner}});
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", not_owner},
+         .response = &shapes::list_of(shapes::api_key())});
   r.add(Method::kPost, base, Access::client_plus(),
         [type](RequestContext& ctx) { return create(ctx, type); }, Runs::kDatabase,
         {.summary = "Create a " + owner + " API key (its value is shown once).",
          .body = &specs.create_body,
-         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", not_owner}});
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", not_owner},
+         .response = &shapes::api_key()});
   r.add(Method::kGet, base + "/{api_key_id}", Access::client_plus(),
         [type](RequestContext& ctx) { return read(ctx, type); }, Runs::kDatabase,
         {.summary = "A " + owner + " API key.",
          .query = &specs.id_query,
-         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "API_KEY_NOT_FOUND"}});
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "API_KEY_NOT_FOUND"},
+         .response = &shapes::api_key()});
   r.add(Method::kPatch, base + "/{api_key_id}", Access::client_plus(),
         [type](RequestContext& ctx) { return update(ctx, type); }, Runs::kDatabase,
         {.summary = "Update or revoke a " + owner + " API key.",
          .body = &kUpdateBody,
          .query = &specs.id_query,
          .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "API_KEY_NOT_FOUND",
-                    "PUBLIC_API_KEY_CANNOT_BE_REVOKED"}});
-  r.add(Method::kPost, base + "/check", Access::server_plus(),
-        [type](RequestContext& ctx) { return check(ctx, type); }, Runs::kDatabase,
-        {.summary = "Check a " + owner + " API key's value: the key, if valid.",
-         .body = &kCheckBody,
-         .errors = {"API_KEY_NOT_FOUND", "API_KEY_EXPIRED", "API_KEY_REVOKED",
-                    "WRONG_API_KEY_TYPE"}});
+                    "PUBLIC_API_KEY_CANNOT_BE_REVOKED"},
+         .response = &shapes::api_key()});
+  r.add(
+      Method::kPost, base + "/check", Access::server_plus(),
+      [type](RequestContext& ctx) { return check(ctx, type); }, Runs::kDatabase,
+      {.summary = "Check a " + owner + " API key's value: the key, if valid.",
+       .body = &kCheckBody,
+       .errors = {"API_KEY_NOT_FOUND", "API_KEY_EXPIRED", "API_KEY_REVOKED", "WRONG_API_KEY_TYPE"},
+       .response = &shapes::api_key()});
 }
 
 }  // namespace
@@ -212,7 +217,8 @@ void register_api_key_routes(Router& r) {
         {.summary = "A secret scanner reports a leaked API key: it is revoked and its owners "
                     "are told by e-mail.",
          .body = &kCheckBody,
-         .errors = {"API_KEY_NOT_FOUND", "PUBLIC_API_KEY_CANNOT_BE_REVOKED", "API_KEY_EXPIRED"}});
+         .errors = {"API_KEY_NOT_FOUND", "PUBLIC_API_KEY_CANNOT_BE_REVOKED", "API_KEY_EXPIRED"},
+         .response = &shapes::success()});
 }
 
 }  // namespace latchkey::api

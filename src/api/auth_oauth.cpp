@@ -348,6 +348,7 @@ void register_oauth_routes(Router& r) {
         {.summary = "An access token of the user's connected account at the provider.",
          .body = &kConnectedAccountBody,
          .errors = token_errors,
+         .response = &shapes::access_token(),
          .status = 201});
   // Deprecated alias (§6.5): the same as user `me`.
   r.add(Method::kPost, "/auth/oauth/connected-accounts/{provider_id}/access-token",
@@ -357,6 +358,7 @@ void register_oauth_routes(Router& r) {
         {.summary = "Deprecated: the signed-in user's connected-account access token.",
          .body = &kConnectedAccountBody,
          .errors = token_errors,
+         .response = &shapes::access_token(),
          .status = 201});
 }
 

@@ -199,7 +199,8 @@ void register_passkey_routes(Router& r) {
         {.summary = "Sign in with a passkey.",
          .body = &kSignInBody,
          .errors = {"PASSKEY_AUTHENTICATION_FAILED", "PASSKEY_AUTHENTICATION_NOT_ENABLED",
-                    "MULTI_FACTOR_AUTHENTICATION_REQUIRED", "USER_NOT_FOUND"}});
+                    "MULTI_FACTOR_AUTHENTICATION_REQUIRED", "USER_NOT_FOUND"},
+         .response = &shapes::sign_in()});
 }
 
 }  // namespace latchkey::api

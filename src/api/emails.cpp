@@ -388,7 +388,9 @@ const ObjectSpec kTemplateBody{{
 void register_email_routes(Router& r) {
   const std::string no_user = "CANNOT_GET_OWN_USER_WITHOUT_USER";
   r.add(Method::kGet, "/internal/emails", Access::admin(), list_emails, Runs::kDatabase,
-        {.summary = "The project's sent e-mails, most recent first.", .query = &kListQuery});
+        {.summary = "The project's sent e-mails, most recent first.",
+         .query = &kListQuery,
+         .response = &shapes::list_of(shapes::sent_email())});
   r.add(Method::kPost, "/emails/send-email", Access::server_plus(), send_email, Runs::kLong,
         {.summary = "Send an HTML e-mail to users (one result per user).",
          .body = &kSendEmailBody,
@@ -397,12 +399,14 @@ void register_email_routes(Router& r) {
         list_preferences, Runs::kDatabase,
         {.summary = "A user's notification preferences (user_id: an id or me).",
          .query = &kNoFields,
-         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "USER_NOT_FOUND"}});
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "USER_NOT_FOUND"},
+         .response = &shapes::list_of(shapes::notification_preference())});
   r.add(Method::kPatch, "/emails/notification-preference/{user_id}/{notification_category_id}",
         Access::client_plus(), set_preference, Runs::kDatabase,
         {.summary = "Turn a notification category on or off for a user.",
          .body = &kPreferenceBody,
-         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "USER_NOT_FOUND"}});
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "USER_NOT_FOUND"},
+         .response = &shapes::notification_preference()});
   r.add(Method::kGet, "/emails/unsubscribe-link", Access::any(), unsubscribe_link, Runs::kDatabase,
         {.summary = "Follow an e-mail's unsubscribe link.",
          .query = &kUnsubscribeQuery,
@@ -421,23 +425,29 @@ void register_email_routes(Router& r) {
         send_sign_in_invitation, Runs::kLong,
         {.summary = "E-mail an invitation to sign in.",
          .body = &kInvitationBody,
-         .errors = {"REDIRECT_URL_NOT_WHITELISTED"}});
+         .errors = {"REDIRECT_URL_NOT_WHITELISTED"},
+         .response = &shapes::success()});
   r.add(Method::kPost, "/internal/failed-emails-digest", Access::any(), failed_emails_digest,
         Runs::kLong,
         {.summary = "The cron job: e-mail each project's owners the e-mails that failed. "
                     "Authorization: Bearer CRON_SECRET (plain-text 401 otherwise).",
          .query = &kDigestQuery});
   r.add(Method::kGet, "/email-templates", Access::admin(), list_templates, Runs::kDatabase,
-        {.summary = "The project's e-mail templates.", .query = &kNoFields});
+        {.summary = "The project's e-mail templates.",
+         .query = &kNoFields,
+         .response = &shapes::list_of(shapes::email_template())});
   r.add(Method::kGet, "/email-templates/{type}", Access::admin(), get_template, Runs::kDatabase,
-        {.summary = "An e-mail template (the default until customised)."});
+        {.summary = "An e-mail template (the default until customised).",
+         .response = &shapes::email_template()});
   r.add(Method::kPatch, "/email-templates/{type}", Access::admin(), update_template,
         Runs::kDatabase,
         {.summary = "Customise an e-mail template.",
          .body = &kTemplateBody,
-         .errors = {"EMAIL_RENDERING_ERROR"}});
+         .errors = {"EMAIL_RENDERING_ERROR"},
+         .response = &shapes::email_template()});
   r.add(Method::kDelete, "/email-templates/{type}", Access::admin(), delete_template,
-        Runs::kDatabase, {.summary = "Reset an e-mail template to its default."});
+        Runs::kDatabase,
+        {.summary = "Reset an e-mail template to its default.", .response = &shapes::success()});
 }
 
 }  // namespace latchkey::api

@@ -370,37 +370,49 @@ void register_project_routes(Router& r) {
   const std::string dashboard_only = "EXPECTED_INTERNAL_PROJECT";
   // The project is the request's context: answered from memory.
   r.add(Method::kGet, "/projects/current", Access::client_plus(), get_current, Runs::kMemory,
-        {.summary = "The project of the request (its client-visible config)."});
+        {.summary = "The project of the request (its client-visible config).",
+         .response = &shapes::client_project()});
   r.add(Method::kGet, "/internal/projects/current", Access::admin(), get_internal_current,
-        Runs::kMemory, {.summary = "The project of the request, with its whole config."});
+        Runs::kMemory,
+        {.summary = "The project of the request, with its whole config.",
+         .response = &shapes::project()});
   r.add(Method::kPatch, "/internal/projects/current", Access::admin(), patch_internal_current,
         Runs::kDatabase,
         {.summary = "Update the project.",
          .body = &kProjectPatchBody,
-         .errors = {"PROJECT_NOT_FOUND"}});
+         .errors = {"PROJECT_NOT_FOUND"},
+         .response = &shapes::project()});
   r.add(Method::kDelete, "/internal/projects/current", Access::admin(), delete_internal_current,
-        Runs::kDatabase, {.summary = "Delete the project.", .errors = {"PROJECT_NOT_FOUND"}});
+        Runs::kDatabase,
+        {.summary = "Delete the project.",
+         .errors = {"PROJECT_NOT_FOUND"},
+         .response = &shapes::success()});
   r.add(Method::kGet, "/internal/projects", Access::client_plus(), list_internal_projects,
         Runs::kDatabase,
         {.summary = "The signed-in dashboard user's projects (internal project only).",
-         .errors = {"USER_AUTHENTICATION_REQUIRED", dashboard_only}});
+         .errors = {"USER_AUTHENTICATION_REQUIRED", dashboard_only},
+         .response = &shapes::list_of(shapes::project())});
   r.add(Method::kPost, "/internal/projects", Access::client_plus(), create_internal_project,
         Runs::kDatabase,
         {.summary = "Create a project owned by the signed-in dashboard user.",
          .body = &kProjectCreateBody,
          .errors = {"USER_AUTHENTICATION_REQUIRED", dashboard_only},
+         .response = &shapes::project(),
          .status = 201});
   r.add(Method::kGet, "/internal/api-keys", Access::admin(), list_keys, Runs::kDatabase,
-        {.summary = "The project's key sets."});
+        {.summary = "The project's key sets.", .response = &shapes::list_of(shapes::key_set())});
   r.add(Method::kPost, "/internal/api-keys", Access::admin(), create_keys, Runs::kDatabase,
-        {.summary = "Create a key set (its keys are shown once).", .body = &kKeySetCreateBody});
+        {.summary = "Create a key set (its keys are shown once).",
+         .body = &kKeySetCreateBody,
+         .response = &shapes::created_key_set()});
   r.add(Method::kGet, "/internal/api-keys/{api_key_id}", Access::admin(), get_keys, Runs::kDatabase,
-        {.summary = "A key set.", .errors = {"API_KEY_NOT_FOUND"}});
+        {.summary = "A key set.", .errors = {"API_KEY_NOT_FOUND"}, .response = &shapes::key_set()});
   r.add(Method::kPatch, "/internal/api-keys/{api_key_id}", Access::admin(), patch_keys,
         Runs::kDatabase,
         {.summary = "Update or revoke a key set.",
          .body = &kKeySetPatchBody,
-         .errors = {"API_KEY_NOT_FOUND"}});
+         .errors = {"API_KEY_NOT_FOUND"},
+         .response = &shapes::key_set()});
 }
 
 }  // namespace latchkey::api

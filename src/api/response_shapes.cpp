@@ -1,0 +1,290 @@
+#include "api/response_shapes.hpp"
+
+#include <map>
+#include <mutex>
+
+namespace latchkey::api::shapes {
+
+using namespace http;
+
+namespace {
+
+FieldSpec id(std::string name) { return string_field(std::move(name)).required(); }
+FieldSpec millis(std::string name) { return integer_field(std::move(name)).required(); }
+FieldSpec flag(std::string name) { return boolean_field(std::move(name)).required(); }
+FieldSpec text_or_null(std::string name) {
+  return string_field(std::move(name)).nullable().required();
+}
+FieldSpec metadata(std::string name) { return any_field(std::move(name)).nullable().required(); }
+FieldSpec server(FieldSpec f) {
+  f.is_required = false;  // required of server and admin answers only
+  return std::move(f).server_only();
+}
+
+}  // namespace
+
+const ObjectSpec& success() {
+  static const ObjectSpec spec{{flag("success")}};
+  return spec;
+}
+
+const ObjectSpec& team() {
+  static const ObjectSpec spec{{
+      id("id"),
+      string_field("display_name").required(),
+      text_or_null("profile_image_url"),
+      server(millis("created_at_millis")),
+      metadata("client_metadata"),
+      metadata("client_read_only_metadata"),
+      server(metadata("server_metadata")),
+  }};
+  return spec;
+}
+
+const ObjectSpec& user() {
+  static const ObjectSpec oauth_provider{{
+      id("id"),
+      id("account_id"),
+      text_or_null("email"),
+  }};
+  static const ObjectSpec spec{{
+      id("id"),
+      text_or_null("display_name"),
+      text_or_null("primary_email"),
+      flag("primary_email_verified"),
+      server(flag("primary_email_auth_enabled")),
+      text_or_null("profile_image_url"),
+      millis("signed_up_at_millis"),
+      server(millis("last_active_at_millis")),
+      flag("is_anonymous"),
+      metadata("client_metadata"),
+      metadata("client_read_only_metadata"),
+      server(metadata("server_metadata")),
+      flag("has_password"),
+      flag("otp_auth_enabled"),
+      flag("passkey_auth_enabled"),
+      flag("auth_with_email"),
+      flag("requires_totp_mfa"),
+      array_field("oauth_providers").required().of(oauth_provider),
+      text_or_null("selected_team_id"),
+      object_field("selected_team").nullable().required().of(team()),
+  }};
+  return spec;
+}
+
+const ObjectSpec& team_membership() {
+  static const ObjectSpec spec{{id("team_id"), id("user_id")}};
+  return spec;
+}
+
+const ObjectSpec& member_profile() {
+  static const ObjectSpec spec{{
+      id("team_id"),
+      id("user_id"),
+      text_or_null("display_name"),
+      text_or_null("profile_image_url"),
+      server(object_field("user").required().of(user())),
+  }};
+  return spec;
+}
+
+const ObjectSpec& contact_channel() {
+  static const ObjectSpec spec{{
+      id("id"),
+      id("user_id"),
+      one_of_field("type", {"email"}).required(),
+      id("value"),
+      flag("is_primary"),
+      flag("is_verified"),
+      flag("used_for_auth"),
+  }};
+  return spec;
+}
+
+const ObjectSpec& session() {
+  static const ObjectSpec spec{{
+      id("id"),
+      id("user_id"),
+      millis("created_at"),
+      integer_field("last_used_at").describe("Absent until the session is used."),
+      flag("is_impersonation"),
+      flag("is_current_session"),
+  }};
+  return spec;
+}
+
+const ObjectSpec& sign_in() {
+  static const ObjectSpec spec{{
+      id("access_token"),
+      id("refresh_token"),
+      id("user_id"),
+      boolean_field("is_new_user")
+          .describe("Sign-ins that may create the user say whether they did."),
+  }};
+  return spec;
+}
+
+const ObjectSpec& access_token() {
+  static const ObjectSpec spec{{id("access_token")}};
+  return spec;
+}
+
+const ObjectSpec& tokens() {
+  static const ObjectSpec spec{{id("access_token"), id("refresh_token")}};
+  return spec;
+}
+
+const ObjectSpec& code_is_valid() {
+  static const ObjectSpec spec{{flag("is_code_valid")}};
+  return spec;
+}
+
+const ObjectSpec& empty() { return kNoFields; }
+
+const ObjectSpec& permission() {
+  static const ObjectSpec spec{{
+      id("id"),
+      string_field("description").describe("Absent when empty."),
+      array_field("contained_permission_ids").required(),
+  }};
+  return spec;
+}
+
+const ObjectSpec& permission_grant() {
+  static const ObjectSpec spec{{
+      id("id"),
+      string_field("team_id").describe("A team permission's team (absent for project ones)."),
+      id("user_id"),
+  }};
+  return spec;
+}
+
+const ObjectSpec& team_invitation() {
+  static const ObjectSpec spec{{
+      id("id"),
+      id("team_id"),
+      id("recipient_email"),
+      millis("expires_at_millis"),
+  }};
+  return spec;
+}
+
+const ObjectSpec& api_key() {
+  static const ObjectSpec spec{{
+      id("id"),
+      id("description"),
+      flag("is_public"),
+      millis("created_at_millis"),
+      integer_field("expires_at_millis").describe("Absent: never expires."),
+      integer_field("manually_revoked_at_millis").describe("Present once revoked."),
+      any_field("value").required().describe(
+          "The key itself (a string) when created, {last_four} afterwards."),
+      string_field("user_id").describe("A user key's owner."),
+      string_field("team_id").describe("A team key's owner."),
+      one_of_field("type", {"user", "team"}).required(),
+  }};
+  return spec;
+}
+
+const ObjectSpec& project() {
+  static const ObjectSpec spec{{
+      id("id"),
+      id("display_name"),
+      id("description"),
+      millis("created_at_millis"),
+      integer_field("user_count").required(),
+      flag("is_production_mode"),
+      object_field("config").required().describe("The project's configuration."),
+  }};
+  return spec;
+}
+
+const ObjectSpec& client_project() {
+  static const ObjectSpec spec{{
+      id("id"),
+      id("display_name"),
+      object_field("config").required().describe("The configuration a client may see."),
+  }};
+  return spec;
+}
+
+namespace {
+
+// One key of a key set: its value on creation, its last four characters
+// afterwards; absent when the set has no such key.
+const char* const kKeyNames[] = {"publishable_client_key", "secret_server_key",
+                                 "super_secret_admin_key"};
+
+ObjectSpec key_set_spec(bool created) {
+  static const ObjectSpec last_four{{id("last_four")}};
+  ObjectSpec spec{{id("id"), id("description")}};
+  for (const char* name : kKeyNames)
+    spec.fields.push_back(created ? string_field(name) : object_field(name).of(last_four));
+  spec.fields.push_back(millis("created_at_millis"));
+  spec.fields.push_back(millis("expires_at_millis"));
+  if (!created)
+    spec.fields.push_back(
+        integer_field("manually_revoked_at_millis").describe("Present once revoked."));
+  return spec;
+}
+
+}  // namespace
+
+const ObjectSpec& key_set() {
+  static const ObjectSpec spec = key_set_spec(false);
+  return spec;
+}
+
+const ObjectSpec& created_key_set() {
+  static const ObjectSpec spec = key_set_spec(true);
+  return spec;
+}
+
+const ObjectSpec& sent_email() {
+  static const ObjectSpec spec{{
+      id("id"),
+      string_field("subject").required(),
+      millis("sent_at_millis"),
+      array_field("to").required(),
+      any_field("sender_config").required(),
+      any_field("error").required().describe("null when the e-mail was sent."),
+  }};
+  return spec;
+}
+
+const ObjectSpec& notification_preference() {
+  static const ObjectSpec spec{{
+      id("notification_category_id"),
+      id("notification_category_name"),
+      flag("enabled"),
+      flag("can_disable"),
+  }};
+  return spec;
+}
+
+const ObjectSpec& email_template() {
+  static const ObjectSpec spec{{
+      id("type"),
+      string_field("subject").required(),
+      any_field("content").required(),
+      flag("is_default"),
+  }};
+  return spec;
+}
+
+const ObjectSpec& list_of(const ObjectSpec& item) {
+  static const ObjectSpec pagination{{text_or_null("next_cursor")}};
+  static std::mutex mutex;
+  static std::map<const ObjectSpec*, ObjectSpec> lists;  // node-based: references stay valid
+  std::lock_guard lock(mutex);
+  auto [it, inserted] = lists.try_emplace(&item);
+  if (inserted)
+    it->second.fields = {
+        array_field("items").required().of(item),
+        flag("is_paginated"),
+        object_field("pagination").of(pagination).describe("With is_paginated true."),
+    };
+  return it->second;
+}
+
+}  // namespace latchkey::api::shapes
