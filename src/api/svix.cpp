@@ -214,12 +214,15 @@ const ObjectSpec kMessageBody{
     .fields = {string_field("eventType").required(), object_field("payload").required()},
     .open = true};
 
+// svix-token reads no field, and no body is needed.
+const ObjectSpec kTokenBody{.optional = true};
+
 }  // namespace
 
 void register_svix_routes(Router& r) {
   r.add(Method::kPost, "/webhooks/svix-token", Access::admin(), svix_token, Runs::kDatabase,
         {.summary = "A token for the Svix-compatible API of this project (/svix/api/v1).",
-         .body = &kNoFields,
+         .body = &kTokenBody,
          .status = 201});
 
   const std::string app = "/svix/api/v1/app";
