@@ -185,16 +185,19 @@ void register_passkey_routes(Router& r) {
         initiate_registration, Runs::kDatabase,
         {.summary = "Start registering a passkey for the signed-in user: WebAuthn options and a "
                     "code.",
-         .errors = {"PASSKEY_AUTHENTICATION_NOT_ENABLED"}});
+         .errors = {"PASSKEY_AUTHENTICATION_NOT_ENABLED"},
+         .response = &shapes::passkey_challenge()});
   r.add(Method::kPost, "/auth/passkey/register", Access::client_plus(), register_passkey,
         Runs::kDatabase,
         {.summary = "Register the passkey the authenticator created.",
          .body = &kRegisterBody,
-         .errors = {"PASSKEY_REGISTRATION_FAILED", "PASSKEY_AUTHENTICATION_NOT_ENABLED"}});
+         .errors = {"PASSKEY_REGISTRATION_FAILED", "PASSKEY_AUTHENTICATION_NOT_ENABLED"},
+         .response = &shapes::passkey_registered()});
   r.add(Method::kPost, "/auth/passkey/initiate-passkey-authentication", Access::client_plus(),
         initiate_authentication, Runs::kDatabase,
         {.summary = "Start a passkey sign-in: WebAuthn options and a code.",
-         .errors = {"PASSKEY_AUTHENTICATION_NOT_ENABLED"}});
+         .errors = {"PASSKEY_AUTHENTICATION_NOT_ENABLED"},
+         .response = &shapes::passkey_challenge()});
   r.add(Method::kPost, "/auth/passkey/sign-in", Access::client_plus(), sign_in, Runs::kDatabase,
         {.summary = "Sign in with a passkey.",
          .body = &kSignInBody,

@@ -388,6 +388,7 @@ void register_session_routes(Router& r) {
          .body = &token_body,
          .errors = {"INVALID_OAUTH_CLIENT_ID_OR_SECRET", "INVALID_AUTHORIZATION_CODE",
                     "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED", "MULTI_FACTOR_AUTHENTICATION_REQUIRED"},
+         .response = &shapes::oauth_tokens(),
          .form = true},
         refresh_token_in_grant);
   r.add(Method::kPost, "/auth/anonymous/sign-up", Access::client_plus(), anonymous_sign_up,

@@ -394,7 +394,8 @@ void register_email_routes(Router& r) {
   r.add(Method::kPost, "/emails/send-email", Access::server_plus(), send_email, Runs::kLong,
         {.summary = "Send an HTML e-mail to users (one result per user).",
          .body = &kSendEmailBody,
-         .errors = {"USER_NOT_FOUND"}});
+         .errors = {"USER_NOT_FOUND"},
+         .response = &shapes::custom_emails_sent()});
   r.add(Method::kGet, "/emails/notification-preference/{user_id}", Access::client_plus(),
         list_preferences, Runs::kDatabase,
         {.summary = "A user's notification preferences (user_id: an id or me).",
@@ -417,10 +418,12 @@ void register_email_routes(Router& r) {
         {.summary = "Render a theme around HTML (no access, or admin), or preview a template "
                     "(admin).",
          .body = &kRenderBody,
-         .errors = {"EMAIL_RENDERING_ERROR"}});
+         .errors = {"EMAIL_RENDERING_ERROR"},
+         .response = &shapes::rendered_email()});
   r.add(Method::kPost, "/internal/send-test-email", Access::admin(), send_test_email, Runs::kLong,
         {.summary = "Send a test e-mail through an SMTP server (its outcome, not an error).",
-         .body = &kTestEmailBody});
+         .body = &kTestEmailBody,
+         .response = &shapes::test_email_sent()});
   r.add(Method::kPost, "/internal/send-sign-in-invitation", Access::server_plus(),
         send_sign_in_invitation, Runs::kLong,
         {.summary = "E-mail an invitation to sign in.",

@@ -70,13 +70,16 @@ void register_project_rate_limit_routes(Router& r) {
   static const ObjectSpec limits_body = make_limits_body();
   // The project is the request's context: answered from memory.
   r.add(Method::kGet, "/internal/projects/current/rate-limits", Access::admin(), get_limits,
-        Runs::kMemory, {.summary = "The project's throttles (Latchkey's own route)."});
+        Runs::kMemory,
+        {.summary = "The project's throttles (Latchkey's own route).",
+         .response = &shapes::rate_limits()});
   r.add(Method::kPatch, "/internal/projects/current/rate-limits", Access::admin(), patch_limits,
         Runs::kDatabase,
         {.summary = "Set the project's throttles, e.g. \"5/15min\"; null goes back to the "
                     "server's flag.",
          .body = &limits_body,
-         .errors = {"PROJECT_NOT_FOUND"}});
+         .errors = {"PROJECT_NOT_FOUND"},
+         .response = &shapes::rate_limits()});
 }
 
 }  // namespace latchkey::api

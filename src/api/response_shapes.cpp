@@ -3,6 +3,8 @@
 #include <map>
 #include <mutex>
 
+#include "core/rate_limits.hpp"
+
 namespace latchkey::api::shapes {
 
 using namespace http;
@@ -269,6 +271,125 @@ const ObjectSpec& email_template() {
       any_field("content").required(),
       flag("is_default"),
   }};
+  return spec;
+}
+
+const ObjectSpec& rate_limits() {
+  static const ObjectSpec limit{{
+      id("effective"),
+      id("server_default"),
+      text_or_null("project_override"),
+  }};
+  static const ObjectSpec spec = [] {
+    ObjectSpec by_name;  // each limit a project may set
+    for (core::Limit l : core::kAllLimits)
+      if (core::limit_per_project(l))
+        by_name.fields.push_back(object_field(core::limit_name(l)).required().of(limit));
+    return by_name;
+  }();
+  return spec;
+}
+
+const ObjectSpec& passkey_challenge() {
+  static const ObjectSpec spec{{
+      object_field("options_json").required().describe("WebAuthn's options for the browser."),
+      id("code"),
+  }};
+  return spec;
+}
+
+const ObjectSpec& passkey_registered() {
+  static const ObjectSpec spec{{id("user_handle")}};
+  return spec;
+}
+
+const ObjectSpec& otp_sent() {
+  static const ObjectSpec spec{{id("nonce")}};
+  return spec;
+}
+
+const ObjectSpec& reset_code_sent() {
+  static const ObjectSpec spec{{
+      id("success").describe("\"maybe, only if user with e-mail exists\": no account oracle."),
+  }};
+  return spec;
+}
+
+const ObjectSpec& invitation_sent() {
+  static const ObjectSpec spec{{flag("success"), id("id")}};
+  return spec;
+}
+
+const ObjectSpec& invitation_details() {
+  static const ObjectSpec spec{{id("team_id"), id("team_display_name")}};
+  return spec;
+}
+
+const ObjectSpec& cli_login() {
+  static const ObjectSpec spec{{
+      id("polling_code"),
+      id("login_code"),
+      id("expires_at").describe("ISO 8601."),
+  }};
+  return spec;
+}
+
+const ObjectSpec& version_check() {
+  static const ObjectSpec spec{{
+      flag("upToDate"),
+      string_field("error").describe("When not up to date."),
+      boolean_field("severe").describe("When not up to date."),
+  }};
+  return spec;
+}
+
+const ObjectSpec& jwks() {
+  static const ObjectSpec spec{{array_field("keys").required().describe("JSON Web Keys.")}};
+  return spec;
+}
+
+const ObjectSpec& oauth_tokens() {
+  static const ObjectSpec spec{{
+      id("access_token"),
+      one_of_field("token_type", {"Bearer"}).required(),
+      integer_field("expires_in").required(),
+      string_field("refresh_token").describe("Authorization-code grant."),
+      id("scope"),
+      boolean_field("newUser").describe("Authorization-code grant."),
+      boolean_field("is_new_user").describe("Authorization-code grant."),
+      string_field("afterCallbackRedirectUrl").nullable().describe("Authorization-code grant."),
+      string_field("after_callback_redirect_url").nullable().describe("Authorization-code grant."),
+  }};
+  return spec;
+}
+
+const ObjectSpec& custom_emails_sent() {
+  static const ObjectSpec result{{
+      id("user_id"),
+      string_field("user_email"),
+      flag("success"),
+      string_field("error"),
+  }};
+  static const ObjectSpec spec{{array_field("results").required().of(result)}};
+  return spec;
+}
+
+const ObjectSpec& test_email_sent() {
+  static const ObjectSpec spec{{flag("success"), string_field("error_message")}};
+  return spec;
+}
+
+const ObjectSpec& rendered_email() {
+  static const ObjectSpec spec{{
+      id("html"),
+      string_field("subject").describe("A template's preview."),
+      string_field("notification_category").describe("A template's preview."),
+  }};
+  return spec;
+}
+
+const ObjectSpec& svix_token() {
+  static const ObjectSpec spec{{id("token")}};
   return spec;
 }
 

@@ -78,10 +78,12 @@ void register_root_routes(Router& r) {
   r.add(Method::kGet, "/projects/{project_id}/.well-known/jwks.json", Access::any(), jwks,
         Runs::kMemory,
         {.summary = "The public keys that verify the project's access tokens (JWKS); a plain-text "
-                    "404 for an unknown project."});
-  r.add(
-      Method::kPost, "/check-version", Access::any(), check_version, Runs::kDatabase,
-      {.summary = "Whether an SDK version is supported by this API.", .body = &kCheckVersionBody});
+                    "404 for an unknown project.",
+         .response = &shapes::jwks()});
+  r.add(Method::kPost, "/check-version", Access::any(), check_version, Runs::kDatabase,
+        {.summary = "Whether an SDK version is supported by this API.",
+         .body = &kCheckVersionBody,
+         .response = &shapes::version_check()});
   r.add(Method::kPost, "/check-feature-support", Access::any(), check_feature_support,
         Runs::kDatabase,
         {.summary = "An SDK asks about a feature; none of those they ask about exist.",

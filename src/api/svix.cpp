@@ -223,6 +223,7 @@ void register_svix_routes(Router& r) {
   r.add(Method::kPost, "/webhooks/svix-token", Access::admin(), svix_token, Runs::kDatabase,
         {.summary = "A token for the Svix-compatible API of this project (/svix/api/v1).",
          .body = &kTokenBody,
+         .response = &shapes::svix_token(),
          .status = 201});
 
   const std::string app = "/svix/api/v1/app";

@@ -122,7 +122,8 @@ void register_team_invitation_routes(Router& r) {
         {.summary = "Invite an e-mail address to a team (a client needs $invite_members).",
          .body = &send_body,
          .errors = {sign_in_first, "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED",
-                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"}});
+                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"},
+         .response = &shapes::invitation_sent()});
   r.add(Method::kPost, "/team-invitations/accept", Access::client_plus(), accept, Runs::kDatabase,
         {.summary = "Accept an invitation as the signed-in user.",
          .body = &kCodeBody,
@@ -132,7 +133,8 @@ void register_team_invitation_routes(Router& r) {
         Runs::kDatabase,
         {.summary = "The team an invitation is for.",
          .body = &kCodeBody,
-         .errors = code_errors({sign_in_first})});
+         .errors = code_errors({sign_in_first}),
+         .response = &shapes::invitation_details()});
   r.add(Method::kPost, "/team-invitations/accept/check-code", Access::client_plus(), check_code,
         Runs::kDatabase,
         {.summary = "Check an invitation code without using it.",
