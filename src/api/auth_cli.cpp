@@ -70,7 +70,8 @@ void register_cli_login_routes(Router& r) {
   r.add(Method::kPost, "/auth/cli/poll", Access::client_plus(), poll, Runs::kDatabase,
         {.summary = "Poll a CLI login (201 with the refresh token once completed).",
          .body = &poll_body,
-         .errors = {"INVALID_POLLING_CODE"}});
+         .errors = {"INVALID_POLLING_CODE"},
+         .response = &shapes::cli_poll()});
 }
 
 }  // namespace latchkey::api

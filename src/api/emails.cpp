@@ -434,7 +434,8 @@ void register_email_routes(Router& r) {
         Runs::kLong,
         {.summary = "The cron job: e-mail each project's owners the e-mails that failed. "
                     "Authorization: Bearer CRON_SECRET (plain-text 401 otherwise).",
-         .query = &kDigestQuery});
+         .query = &kDigestQuery,
+         .response = &shapes::failed_emails_digest()});
   r.add(Method::kGet, "/email-templates", Access::admin(), list_templates, Runs::kDatabase,
         {.summary = "The project's e-mail templates.",
          .query = &kNoFields,

@@ -393,19 +393,123 @@ const ObjectSpec& svix_token() {
   return spec;
 }
 
-const ObjectSpec& list_of(const ObjectSpec& item) {
-  static const ObjectSpec pagination{{text_or_null("next_cursor")}};
+const ObjectSpec& cli_poll() {
+  static const ObjectSpec spec{{
+      id("status").describe("waiting, or success (then 201 with the refresh token)."),
+      string_field("refresh_token").describe("Once the login is completed (201)."),
+  }};
+  return spec;
+}
+
+const ObjectSpec& failed_emails_digest() {
+  static const ObjectSpec spec{{
+      flag("success"),
+      object_field("failed_emails_by_tenancy").required(),
+  }};
+  return spec;
+}
+
+const ObjectSpec& svix_app() {
+  static const ObjectSpec spec{{
+      id("id"),
+      id("uid").describe("The project's id."),
+      id("name"),
+      integer_field("rateLimit").nullable().required(),
+      object_field("metadata").required(),
+      id("createdAt"),
+      id("updatedAt"),
+  }};
+  return spec;
+}
+
+const ObjectSpec& svix_endpoint() {
+  static const ObjectSpec spec{{
+      id("id"),
+      text_or_null("uid"),
+      id("url"),
+      string_field("description").required(),
+      integer_field("version").required(),
+      flag("disabled"),
+      array_field("filterTypes").nullable().required(),
+      array_field("channels").nullable().required(),
+      integer_field("rateLimit").nullable().required(),
+      object_field("metadata").required(),
+      id("createdAt"),
+      id("updatedAt"),
+  }};
+  return spec;
+}
+
+const ObjectSpec& svix_endpoint_secret() {
+  static const ObjectSpec spec{{id("key")}};
+  return spec;
+}
+
+const ObjectSpec& svix_message() {
+  static const ObjectSpec spec{{
+      id("id"),
+      id("eventType"),
+      text_or_null("eventId"),
+      object_field("payload").required().describe("{} without with_content."),
+      array_field("channels").nullable().required(),
+      id("timestamp"),
+  }};
+  return spec;
+}
+
+const ObjectSpec& svix_attempt() {
+  static const ObjectSpec spec{{
+      id("id"),
+      id("msgId"),
+      id("endpointId"),
+      id("url"),
+      string_field("response").required(),
+      integer_field("responseStatusCode").required(),
+      integer_field("responseDurationMs").required(),
+      integer_field("status").required().describe("0 success, 1 pending, 2 failed, 3 sending."),
+      integer_field("triggerType").required(),
+      id("timestamp"),
+  }};
+  return spec;
+}
+
+namespace {
+
+// The envelopes made so far, by item: node-based maps, so references stay
+// valid (made at registration, kept for good).
+const ObjectSpec& envelope_of(std::map<const ObjectSpec*, ObjectSpec>& made, const ObjectSpec& item,
+                              std::vector<FieldSpec> (*fields)(const ObjectSpec&)) {
   static std::mutex mutex;
-  static std::map<const ObjectSpec*, ObjectSpec> lists;  // node-based: references stay valid
   std::lock_guard lock(mutex);
-  auto [it, inserted] = lists.try_emplace(&item);
-  if (inserted)
-    it->second.fields = {
-        array_field("items").required().of(item),
+  auto [it, inserted] = made.try_emplace(&item);
+  if (inserted) it->second.fields = fields(item);
+  return it->second;
+}
+
+}  // namespace
+
+const ObjectSpec& svix_page_of(const ObjectSpec& item) {
+  static std::map<const ObjectSpec*, ObjectSpec> made;
+  return envelope_of(made, item, [](const ObjectSpec& of) {
+    return std::vector<FieldSpec>{
+        array_field("data").required().of(of),
+        text_or_null("iterator"),
+        text_or_null("prevIterator"),
+        flag("done"),
+    };
+  });
+}
+
+const ObjectSpec& list_of(const ObjectSpec& item) {
+  static std::map<const ObjectSpec*, ObjectSpec> made;
+  return envelope_of(made, item, [](const ObjectSpec& of) {
+    static const ObjectSpec pagination{{text_or_null("next_cursor")}};
+    return std::vector<FieldSpec>{
+        array_field("items").required().of(of),
         flag("is_paginated"),
         object_field("pagination").of(pagination).describe("With is_paginated true."),
     };
-  return it->second;
+  });
 }
 
 }  // namespace latchkey::api::shapes

@@ -37,21 +37,32 @@ const ObjectSpec& notification_preference();  // core::preference_view
 const ObjectSpec& email_template();           // core/email_templates.cpp view
 
 // The answers of one route each.
-const ObjectSpec& rate_limits();         // core::project_rate_limits_view
-const ObjectSpec& passkey_challenge();   // {options_json, code}
-const ObjectSpec& passkey_registered();  // {user_handle}
-const ObjectSpec& otp_sent();            // {nonce}
-const ObjectSpec& reset_code_sent();     // {success: "maybe, ..."}
-const ObjectSpec& invitation_sent();     // {success, id}
-const ObjectSpec& invitation_details();  // {team_id, team_display_name}
-const ObjectSpec& cli_login();           // core::start_cli_login
-const ObjectSpec& version_check();       // root.cpp check_version
-const ObjectSpec& jwks();                // core::TokenService::jwks
-const ObjectSpec& oauth_tokens();        // the OAuth token endpoint's grants
-const ObjectSpec& custom_emails_sent();  // emails.cpp send_email
-const ObjectSpec& test_email_sent();     // emails.cpp send_test_email
-const ObjectSpec& rendered_email();      // emails.cpp render_email
-const ObjectSpec& svix_token();          // {token}
+const ObjectSpec& rate_limits();           // core::project_rate_limits_view
+const ObjectSpec& passkey_challenge();     // {options_json, code}
+const ObjectSpec& passkey_registered();    // {user_handle}
+const ObjectSpec& otp_sent();              // {nonce}
+const ObjectSpec& reset_code_sent();       // {success: "maybe, ..."}
+const ObjectSpec& invitation_sent();       // {success, id}
+const ObjectSpec& invitation_details();    // {team_id, team_display_name}
+const ObjectSpec& cli_login();             // core::start_cli_login
+const ObjectSpec& version_check();         // root.cpp check_version
+const ObjectSpec& jwks();                  // core::TokenService::jwks
+const ObjectSpec& oauth_tokens();          // the OAuth token endpoint's grants
+const ObjectSpec& custom_emails_sent();    // emails.cpp send_email
+const ObjectSpec& test_email_sent();       // emails.cpp send_test_email
+const ObjectSpec& rendered_email();        // emails.cpp render_email
+const ObjectSpec& svix_token();            // {token}
+const ObjectSpec& cli_poll();              // auth_cli.cpp poll
+const ObjectSpec& failed_emails_digest();  // emails.cpp failed_emails_digest
+
+// Svix's objects (core/webhook_admin.cpp), camelCase as Svix writes them.
+const ObjectSpec& svix_app();
+const ObjectSpec& svix_endpoint();
+const ObjectSpec& svix_endpoint_secret();
+const ObjectSpec& svix_message();
+const ObjectSpec& svix_attempt();
+// Svix's list envelope of `item`: {data, iterator, prevIterator, done}.
+const ObjectSpec& svix_page_of(const ObjectSpec& item);
 
 // The list envelope of `item`: {items, is_paginated, pagination?}. The
 // same object for the same item (made at registration, kept for good).

@@ -233,25 +233,38 @@ void register_svix_routes(Router& r) {
   auto svix = [&r](Method method, const std::string& pattern, Handler handler, RouteSpec spec) {
     r.add(method, pattern, Access::any(), std::move(handler), Runs::kDatabase, std::move(spec));
   };
-  svix(Method::kGet, app, list_apps, {.summary = "The token's application (Svix's list)."});
+  svix(Method::kGet, app, list_apps,
+       {.summary = "The token's application (Svix's list).",
+        .response = &shapes::svix_page_of(shapes::svix_app())});
   svix(Method::kPost, app, create_app,
        {.summary = "Svix's create (getOrCreate): the token's project's application.",
-        .body = &kAppBody});
-  svix(Method::kGet, one_app, get_app, {.summary = "The application."});
+        .body = &kAppBody,
+        .response = &shapes::svix_app()});
+  svix(Method::kGet, one_app, get_app,
+       {.summary = "The application.", .response = &shapes::svix_app()});
   svix(Method::kPost, endpoint, create_endpoint,
-       {.summary = "Create a webhook endpoint.", .body = &kEndpointCreateBody, .status = 201});
+       {.summary = "Create a webhook endpoint.",
+        .body = &kEndpointCreateBody,
+        .response = &shapes::svix_endpoint(),
+        .status = 201});
   svix(Method::kGet, endpoint, list_endpoints,
-       {.summary = "The application's endpoints.", .query = &kPageQuery});
-  svix(Method::kGet, one_endpoint, get_endpoint, {.summary = "An endpoint."});
+       {.summary = "The application's endpoints.",
+        .query = &kPageQuery,
+        .response = &shapes::svix_page_of(shapes::svix_endpoint())});
+  svix(Method::kGet, one_endpoint, get_endpoint,
+       {.summary = "An endpoint.", .response = &shapes::svix_endpoint()});
   svix(Method::kPut, one_endpoint, [](RequestContext& ctx) { return update_endpoint(ctx, false); },
        {.summary = "Replace an endpoint (absent fields take their defaults).",
-        .body = &kEndpointPutBody});
+        .body = &kEndpointPutBody,
+        .response = &shapes::svix_endpoint()});
   svix(Method::kPatch, one_endpoint, [](RequestContext& ctx) { return update_endpoint(ctx, true); },
-       {.summary = "Change the endpoint's fields sent.", .body = &kEndpointPatchBody});
+       {.summary = "Change the endpoint's fields sent.",
+        .body = &kEndpointPatchBody,
+        .response = &shapes::svix_endpoint()});
   svix(Method::kDelete, one_endpoint, delete_endpoint,
        {.summary = "Delete an endpoint.", .status = 204, .answers = "No content."});
   svix(Method::kGet, one_endpoint + "/secret", get_secret,
-       {.summary = "The endpoint's signing secret."});
+       {.summary = "The endpoint's signing secret.", .response = &shapes::svix_endpoint_secret()});
   svix(Method::kPost, one_endpoint + "/secret/rotate", rotate_secret,
        {.summary = "Rotate the endpoint's signing secret.",
         .body = &kRotateBody,
@@ -259,15 +272,23 @@ void register_svix_routes(Router& r) {
         .answers = "No content."});
   svix(Method::kGet, one_app + "/msg", list_messages,
        {.summary = "The application's messages (webhook events), newest first.",
-        .query = &kMessagesQuery});
+        .query = &kMessagesQuery,
+        .response = &shapes::svix_page_of(shapes::svix_message())});
   svix(Method::kPost, one_app + "/msg", create_message,
-       {.summary = "Send a message to the endpoints.", .body = &kMessageBody, .status = 202});
+       {.summary = "Send a message to the endpoints.",
+        .body = &kMessageBody,
+        .response = &shapes::svix_message(),
+        .status = 202});
   svix(Method::kGet, one_app + "/msg/{msg_id}", get_message,
-       {.summary = "A message.", .query = &kContentQuery});
+       {.summary = "A message.", .query = &kContentQuery, .response = &shapes::svix_message()});
   svix(Method::kGet, one_app + "/attempt/endpoint/{endpoint_id}", attempts_by_endpoint,
-       {.summary = "Delivery attempts to an endpoint.", .query = &kPageQuery});
+       {.summary = "Delivery attempts to an endpoint.",
+        .query = &kPageQuery,
+        .response = &shapes::svix_page_of(shapes::svix_attempt())});
   svix(Method::kGet, one_app + "/attempt/msg/{msg_id}", attempts_by_message,
-       {.summary = "Delivery attempts of a message.", .query = &kPageQuery});
+       {.summary = "Delivery attempts of a message.",
+        .query = &kPageQuery,
+        .response = &shapes::svix_page_of(shapes::svix_attempt())});
 }
 
 }  // namespace latchkey::api

@@ -232,6 +232,50 @@ async function call(method, template, { access = 'client', params = {}, query, b
   return answer;
 }
 
+// The Svix-compatible API (its own paths, a Bearer token): each answer
+// against the document.
+async function checkSvixAnswers(token) {
+  const svix = async (method, path, body) => {
+    const r = await fetch(latchkey.baseUrl + path, {
+      method: method.toUpperCase(),
+      headers: { authorization: `Bearer ${token}`,
+                 ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${text}`);
+    return [r.status, text ? JSON.parse(text) : undefined];
+  };
+  const check = async (method, template, params, body) => {
+    let path = template;
+    for (const [name, value] of Object.entries(params)) path = path.replace(`{${name}}`, value);
+    const [status, answer] = await svix(method, path, body);
+    expectDeclared(method, template, 'svix', status, answer);
+    return answer;
+  };
+  const apps = await check('get', '/svix/api/v1/app', {});
+  const app = { app_id: apps.data[0].id };
+  await check('post', '/svix/api/v1/app', {}, { uid: project.id, name: 'OpenAPI' });
+  await check('get', '/svix/api/v1/app/{app_id}', app);
+  const endpoint = await check('post', '/svix/api/v1/app/{app_id}/endpoint', app,
+                               { url: 'http://127.0.0.1:9/hook', filterTypes: ['user.created'] });
+  const one = { ...app, endpoint_id: endpoint.id };
+  await check('get', '/svix/api/v1/app/{app_id}/endpoint', app);
+  await check('get', '/svix/api/v1/app/{app_id}/endpoint/{endpoint_id}', one);
+  await check('patch', '/svix/api/v1/app/{app_id}/endpoint/{endpoint_id}', one,
+              { description: 'patched' });
+  await check('put', '/svix/api/v1/app/{app_id}/endpoint/{endpoint_id}', one,
+              { url: 'http://127.0.0.1:9/hook2' });
+  await check('get', '/svix/api/v1/app/{app_id}/endpoint/{endpoint_id}/secret', one);
+  const message = await check('post', '/svix/api/v1/app/{app_id}/msg', app,
+                              { eventType: 'user.created', payload: { id: 'x' } });
+  await check('get', '/svix/api/v1/app/{app_id}/msg', app);
+  await check('get', '/svix/api/v1/app/{app_id}/msg/{msg_id}', { ...app, msg_id: message.id });
+  await check('get', '/svix/api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}', one);
+  await check('get', '/svix/api/v1/app/{app_id}/attempt/msg/{msg_id}',
+              { ...app, msg_id: message.id });
+}
+
 test('real answers match the success schemas the document declares', async () => {
   expectDeclared('post', '/api/v1/auth/password/sign-up', 'client', 200, signUpAnswer);
   const me = await call('get', '/users/me');
@@ -310,7 +354,9 @@ test('real answers match the success schemas the document declares', async () =>
   await call('patch', '/internal/projects/current/rate-limits', {
     access: 'admin', body: { sign_in_failures_per_account: '5/15min' } });
   await call('post', '/auth/cli', { body: {} });
-  await call('post', '/webhooks/svix-token', { access: 'admin', body: {} });
+  const { token: svixToken } = await call('post', '/webhooks/svix-token', {
+    access: 'admin', body: {} });
+  await checkSvixAnswers(svixToken);
   await call('post', '/check-version', {
     access: null, body: { clientVersion: 'js @stackframe/js@2.8.41' } });
   await call('get', '/projects/{project_id}/.well-known/jwks.json', {
@@ -319,8 +365,8 @@ test('real answers match the success schemas the document declares', async () =>
     access: null, body: { theme: 'default-light', preview_html: '<p>Hi</p>' } });
 
   await call('delete', '/teams/{team_id}', { access: 'server', params: { team_id: team.id } });
-  assert.ok(validated >= 50, `${validated} answers validated`);
-  assert.ok(validatedOperations.size >= 45, `${validatedOperations.size} operations`);
+  assert.ok(validated >= 65, `${validated} answers validated`);
+  assert.ok(validatedOperations.size >= 55, `${validatedOperations.size} operations`);
   console.log(`# ${validated} answers of ${validatedOperations.size} operations validated`);
 });
 
