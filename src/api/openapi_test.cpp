@@ -94,6 +94,19 @@ TEST(OpenApi, DescribesDeclaredBodiesQueriesAndErrors) {
   EXPECT_EQ(token["application/json"]["schema"]["additionalProperties"], true);
   EXPECT_EQ(token["application/x-www-form-urlencoded"]["schema"]["required"],
             Json::array({"grant_type"}));
+  // Success answers: the declared status and object, shared shapes.
+  const Json& me = doc["paths"]["/api/v1/users/me"]["get"]["responses"];
+  EXPECT_FALSE(me.contains("2XX"));
+  const Json& user_shape = me["200"]["content"]["application/json"]["schema"];
+  EXPECT_EQ(user_shape["additionalProperties"], false);
+  EXPECT_EQ(user_shape["properties"]["server_metadata"]["x-latchkey-server-only"], true);
+  EXPECT_EQ(user_shape["properties"]["selected_team"]["type"], (Json{"object", "null"}));
+  const Json& created = doc["paths"]["/api/v1/users"]["post"]["responses"];
+  EXPECT_EQ(created["201"]["content"]["application/json"]["schema"], user_shape);
+  const Json& list = doc["paths"]["/api/v1/users"]["get"]["responses"]["200"]["content"]
+                        ["application/json"]["schema"];
+  EXPECT_EQ(list["required"], (Json{"items", "is_paginated"}));
+  EXPECT_EQ(list["properties"]["items"]["items"], user_shape);
   // A redirect: its status and what it answers, no JSON.
   const Json& authorize = doc["paths"]["/api/v1/auth/oauth/authorize/{provider_id}"]["get"];
   EXPECT_TRUE(authorize["responses"].contains("307"));

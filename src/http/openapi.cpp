@@ -357,10 +357,12 @@ Json openapi_document(const Router& router) {
       {"version", std::string(core::kStackApiVersion)},
       {"description",
        "Generated at start-up from Latchkey's route table, so it lists exactly the routes this "
-       "server serves. Routes marked x-latchkey-schema: declared have their body, query and "
-       "errors declared next to their registration, and the server's request validation checks "
-       "its handlers against that same declaration; the others have a generic body (Stack "
-       "Auth's API reference, https://docs.stack-auth.com, describes them). The API also "
+       "server serves. Each route's body, query, known errors and success answer are declared "
+       "next to its registration (x-latchkey-schema: declared), and the server's request "
+       "validation checks its handlers against that same declaration. Success answers are "
+       "Stack Auth's reference shapes (what a REST client without x-stack-client-version "
+       "gets; an SDK that sends its version gets later fields too); properties marked "
+       "x-latchkey-server-only are present for server and admin access only. The API also "
        "answers under /api/latest and /api/v2beta1..4."}};
   doc["servers"] = Json::array({Json{{"url", "/"}}});
   doc["paths"] = std::move(paths);
