@@ -293,6 +293,14 @@ const ObjectSpec kAuthorizeQuery{{
     string_field("error_redirect_url").url().describe("Deprecated name of error_redirect_uri."),
     string_field("after_callback_redirect_url"),
 }};
+// What the provider sends back, read as it comes (documentation: the
+// callback reads the query and form as one object, without readers).
+const ObjectSpec kCallbackParams{
+    .fields = {string_field("code"), string_field("state").describe("Also in the form (Apple)."),
+               string_field("error"), string_field("error_description"),
+               string_field("user").describe("Apple's first sign-in: the user's name (JSON).")},
+    .optional = true,
+    .open = true};
 const ObjectSpec kConnectedAccountBody{{string_field("scope")}, /*optional=*/true};
 
 }  // namespace
@@ -327,14 +335,18 @@ void register_oauth_routes(Router& r) {
       "with the error.";
   r.add(Method::kGet, "/auth/oauth/callback/{provider_id}", Access::any(), callback, Runs::kLong,
         {.summary = "The provider's redirect back (query: code, state, or error).",
+         .query = &kCallbackParams,
          .errors = callback_errors,
          .status = 303,
          .answers = callback_answer});
   r.add(Method::kPost, "/auth/oauth/callback/{provider_id}", Access::any(), callback, Runs::kLong,
         {.summary = "The provider's answer as a form post (Apple: code, state, user).",
+         .body = &kCallbackParams,
+         .query = &kCallbackParams,
          .errors = callback_errors,
          .status = 303,
-         .answers = callback_answer});
+         .answers = callback_answer,
+         .form = true});
   const std::vector<std::string> token_errors = {
       "CANNOT_GET_OWN_USER_WITHOUT_USER",
       "USER_NOT_FOUND",
