@@ -9,7 +9,7 @@
 #   (limit=100 from the user at 90 %), deep_page_desc, search_hit (a part of
 #   one user's address: "user<n>@"), search_miss (matches nobody),
 #   search_common (a text every user has: "example"), search_short (2
-#   characters: no index, walks the page order for at most 40 ms), the four
+#   characters: no index, walks the page order for about 30 ms at most), the four
 #   searches again from one connection (*_c1: latency without queueing),
 #   and cheap_while_searching:
 #   GET /users?limit=1 from one connection while 2 others run search_short
