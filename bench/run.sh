@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317  # cleanup, api, json_field: called from a trap and setup files
 # Load-tests a fresh Latchkey with wrk and prints one line per scenario:
-#   scenario rps p50_ms p99_ms            (stdout; progress goes to stderr)
+#   scenario rps p50_ms p99_ms            (stdout; progress goes to stderr,
+#                                          with the server's CPU time a request)
 # and, when sign_in or sign_up runs, the argon2id ceiling they are measured
 # against (`latchkey hash-benchmark`) and the ratios sign_in/ceiling and
 # sign_up/sign_in.
@@ -195,6 +196,9 @@ api() {
 # json_field NAME: prints field NAME of the JSON object on stdin.
 json_field() { /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
+# server_cpu_ticks: the server's user + system CPU time so far, in clock ticks.
+server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+
 status=0
 declare -A rps_of=()
 for name in "${picked[@]}"; do
@@ -211,6 +215,7 @@ for name in "${picked[@]}"; do
     perf record -q -g -p "$server_pid" -o "$PERF_DIR/$name.data" -- sleep "$secs" 2>/dev/null &
     perf_pid=$!
   fi
+  cpu_before=$(server_cpu_ticks)
   out=$(timeout --foreground "$wrk_timeout" wrk -t2 -c"$C" -d"$DURATION" --latency \
     -s "bench/$name.lua" "$BENCH_URL") || die "$name: wrk failed"
   # RESULT <scenario> <rps> <p50_ms> <p99_ms> requests=N non2xx=N sockerr=N badbody=N
@@ -218,6 +223,11 @@ for name in "${picked[@]}"; do
   read -r tag scenario rps p50 p99 counts <<<"$(grep '^RESULT ' <<<"$out" || true)"
   [ "${tag:-}" = RESULT ] || die "$name: no RESULT line from wrk:"$'\n'"$out"
   line="$scenario $rps $p50 $p99"
+  # The server's CPU time per request varies far less than requests/s on a
+  # shared machine: it is what a cost comparison (e.g. metrics on and off) reads.
+  requests=$(grep -o 'requests=[0-9]*' <<<"$counts" | cut -d= -f2)
+  awk -v t="$(($(server_cpu_ticks) - cpu_before))" -v hz="$(getconf CLK_TCK)" -v n="${requests:-0}" \
+    -v s="$scenario" 'BEGIN { if (n > 0) printf "bench: %s: server CPU %.1f us/request\n", s, t / hz * 1e6 / n }' >&2
   [ -n "$floor_rps" ] && line+=" $(awk -v a="$rps" -v b="$floor_rps" 'BEGIN {printf "%.3f", a / b}')"
   echo "$line"
   rps_of[$scenario]=$rps
