@@ -22,9 +22,9 @@
 # cluster from scripts/pg.sh), LATCHKEY_BIN (default build/latchkey), C
 # (connections of the read runs, 8), DURATION (each read run, 5s),
 # FILL_C (connections of the fill, 16), SKIP_RUN_SH=1 (not the run.sh part),
-# DATA_SCALE_DB=PATH (SQLite: fill this file and keep it; a later run on a
-# file that already holds N users skips the fill, so a 1M-user database is
-# filled once and measured with several builds).
+# DATA_SCALE_DB=PATH or URL (fill this SQLite file or PostgreSQL database
+# and keep it; a later run on one that already holds N users skips the fill,
+# so a 1M-user database is filled once and measured with several builds).
 #
 # The fill goes through POST /api/v1/users with the server key: a display
 # name, a verified primary e-mail that signs in, and a bcrypt hash of cost 4
@@ -83,10 +83,15 @@ engine=${BENCH_DATABASE:-sqlite}
 case "$engine" in
   sqlite) database=${DATA_SCALE_DB:-$work/bench.db} ;;
   postgres)
-    chmod 755 "$work"
-    export LATCHKEY_PG_DIR=$work/pg
-    pg_started=1
-    database=$(bash scripts/pg.sh start)?sslmode=disable || die "could not start PostgreSQL"
+    if [ -n "${DATA_SCALE_DB:-}" ]; then
+      database=$DATA_SCALE_DB
+      [[ $database == *\?* ]] || database+="?sslmode=disable"
+    else
+      chmod 755 "$work"
+      export LATCHKEY_PG_DIR=$work/pg
+      pg_started=1
+      database=$(bash scripts/pg.sh start)?sslmode=disable || die "could not start PostgreSQL"
+    fi
     ;;
   *) die "BENCH_DATABASE must be sqlite or postgres" ;;
 esac
@@ -222,6 +227,10 @@ get() {
 get first_page "/api/v1/users?limit=100"
 get deep_page "/api/v1/users?limit=100&cursor=$deep_id"
 get deep_page_desc "/api/v1/users?limit=100&desc=true&cursor=$deep_id"
+# The pages one at a time: a page's own latency.
+get first_page_c1 "/api/v1/users?limit=100" 1
+get deep_page_c1 "/api/v1/users?limit=100&cursor=$deep_id" 1
+get deep_page_desc_c1 "/api/v1/users?limit=100&desc=true&cursor=$deep_id" 1
 get search_hit "/api/v1/users?limit=100&query=user$((N / 3))%40"
 get search_miss "/api/v1/users?limit=100&query=nobody-has-this"
 get search_common "/api/v1/users?limit=100&query=example"

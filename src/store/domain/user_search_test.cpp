@@ -301,6 +301,45 @@ TEST_P(UserSearchContract, AWalkOutOfBudgetResumesWhereItStoppedAndMissesNothing
   }
 }
 
+// Left to choose, a search walks the first range of the page order: a
+// common text fills the page from there; a rare one, found there or not,
+// is looked up through the index (a walk out of budget, as here, would
+// answer no users and where it stopped); a short one is only walked.
+TEST_P(UserSearchContract, AChosenPlanWalksForACommonTextAndLooksUpARareOne) {
+  for (int i = 0; i < 40; ++i) {
+    User u;
+    u.id = core::random_uuid();
+    u.project_id = project_;
+    u.created_at_millis = u.last_active_at_millis = 1000 + i;
+    u.display_name = "Common Name " + std::to_string(i);
+    u.primary_email = (i == 37 ? "rare-xyz" : "user" + std::to_string(i)) + "@example.com";
+    ASSERT_EQ(store().users().create_user(u, {}), CreateUserStatus::kCreated);
+  }
+  ListUsersQuery q;
+  q.limit = 3;
+  q.walk_range_users = 4;
+  q.walk_budget_millis = 0;
+  q.text = "common";
+  auto common = store().users().list_users(project_, q);
+  EXPECT_EQ(common.users.size(), 4u);
+  EXPECT_FALSE(common.resume_at);
+  q.text = "RARE-xyz";
+  auto rare = store().users().list_users(project_, q);
+  ASSERT_EQ(rare.users.size(), 1u);
+  EXPECT_EQ(rare.users[0].primary_email, "rare-xyz@example.com");
+  EXPECT_FALSE(rare.resume_at);
+  q.text = "nobody-has-this";
+  auto none = store().users().list_users(project_, q);
+  EXPECT_TRUE(none.users.empty());
+  EXPECT_FALSE(none.resume_at);
+  // Two characters, which no trigram index looks up: only the walk, which
+  // answers where it stopped.
+  q.text = "qx";
+  auto short_text = store().users().list_users(project_, q);
+  EXPECT_TRUE(short_text.users.empty());
+  EXPECT_TRUE(short_text.resume_at);
+}
+
 // SQLite's plans, which have no statistics to go by: every page is a range
 // of users_created_id (from the cursor's values when there is one), a
 // search through the index starts from the full-text match, and no
