@@ -42,16 +42,8 @@ bin=${LATCHKEY_BIN:-build/latchkey}
 log() { echo "data_scale: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-export BENCH_DIR=$PWD/bench
-export BENCH_PROJECT_ID=internal
-export BENCH_CLIENT_KEY=pck_latchkey_bench_publishable_client_key
-export BENCH_SERVER_KEY=ssk_latchkey_bench_secret_server_key
-export BENCH_ADMIN_KEY=sak_latchkey_bench_super_secret_admin_key
-export STACK_SEED_INTERNAL_PROJECT_PUBLISHABLE_CLIENT_KEY=$BENCH_CLIENT_KEY
-export STACK_SEED_INTERNAL_PROJECT_SECRET_SERVER_KEY=$BENCH_SERVER_KEY
-export STACK_SEED_INTERNAL_PROJECT_SUPER_SECRET_ADMIN_KEY=$BENCH_ADMIN_KEY
-export STACK_SEED_INTERNAL_PROJECT_SIGN_UP_ENABLED=true
-export STACK_SEED_INTERNAL_PROJECT_ALLOW_LOCALHOST=true
+# shellcheck source=bench/env.sh
+source bench/env.sh
 # bcrypt, cost 4, of "bench-password-1".
 export BENCH_FILL_HASH='$2b$04$xM6skMEpDdj563sM64eMYu.YdXUrZMLN7yNB58nbbkz3v/QT5jgJy'
 

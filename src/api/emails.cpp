@@ -55,15 +55,12 @@ Response list_emails(RequestContext& ctx) {
   q.reject_unknown();
   ctx.validate();
   const std::string& project_id = ctx.require_project().id;
-  Json items = Json::array();
-  if (!limit && !cursor) {
-    for (const auto& m : core::recent_sent_emails(*ctx.app.store, project_id, kListLimit))
-      items.push_back(sent_email_view(m));
-    return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
-  }
   auto page = core::sent_email_page(*ctx.app.store, project_id,
                                     static_cast<int>(limit.value_or(kListLimit)), cursor);
+  Json items = Json::array();
   for (const auto& m : page.items) items.push_back(sent_email_view(m));
+  if (!limit && !cursor)
+    return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
   return Response::json(
       200, Json{{"items", items},
                 {"is_paginated", true},

@@ -42,11 +42,6 @@ IssuedCode send_code_email(const EmailServices& s, const store::Project& project
   return issued;
 }
 
-std::vector<store::SentEmail> recent_sent_emails(store::Store& store, const std::string& project_id,
-                                                 int limit) {
-  return store.sent_emails().list_sent_emails(project_id, limit);
-}
-
 SentEmailPage sent_email_page(store::Store& store, const std::string& project_id, int limit,
                               const std::optional<std::string>& cursor) {
   // One row more than the page tells whether there is a next one.

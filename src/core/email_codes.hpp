@@ -27,10 +27,8 @@ struct EmailServices {
   std::string client_ip = {};
 };
 
-// The project's most recently sent e-mails, newest first (GET /internal/emails).
-std::vector<store::SentEmail> recent_sent_emails(store::Store& store, const std::string& project_id,
-                                                 int limit);
-// A page of them (GET /internal/emails?limit=&cursor=): at most `limit`,
+// A page of the project's sent e-mails, newest first (GET /internal/emails):
+// at most `limit`,
 // from the e-mail `cursor` (inclusive; the newest without one); next_cursor
 // names the first e-mail of the next page, if there is one.
 struct SentEmailPage {

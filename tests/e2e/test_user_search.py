@@ -27,6 +27,17 @@ def ids(api, project, text: str) -> list[str]:
     return [u["id"] for u in search(api, project, query=text)["items"]]
 
 
+def all_pages(api, project, **params) -> list[str]:
+    """The ids of every page, following next_cursor from the first."""
+    got, cursor = [], None
+    while True:
+        page = search(api, project, **params, **({"cursor": cursor} if cursor else {}))
+        got += [u["id"] for u in page["items"]]
+        cursor = page["pagination"]["next_cursor"]
+        if not cursor:
+            return got
+
+
 def test_search_follows_every_change(api, project):
     tag = uuid.uuid4().hex[:8]
     a = create(api, project, display_name=f"Ada {tag} Lovelace")
@@ -93,16 +104,8 @@ def test_search_results_page_by_cursor_both_ways(api, project):
     assert sorted(everyone) == sorted(made)
     for desc in (False, True):
         want = everyone[::-1] if desc else everyone
-        got, cursor = [], None
-        while True:
-            params = {"query": f"PAGE {tag}", "limit": 3, "desc": "true" if desc else "false"}
-            if cursor:
-                params["cursor"] = cursor
-            page = search(api, project, **params)
-            got += [u["id"] for u in page["items"]]
-            cursor = page["pagination"]["next_cursor"]
-            if not cursor:
-                break
+        got = all_pages(api, project, query=f"PAGE {tag}", limit=3,
+                        desc="true" if desc else "false")
         assert got == want, desc
 
 
@@ -112,14 +115,4 @@ def test_deep_cursor_pages_tie_break_by_id(api, project):
     assert sorted(everyone) == sorted(made)
     for desc in (False, True):
         want = everyone[::-1] if desc else everyone
-        got, cursor = [], None
-        while True:
-            params = {"limit": 5, "desc": "true" if desc else "false"}
-            if cursor:
-                params["cursor"] = cursor
-            page = search(api, project, **params)
-            got += [u["id"] for u in page["items"]]
-            cursor = page["pagination"]["next_cursor"]
-            if not cursor:
-                break
-        assert got == want
+        assert all_pages(api, project, limit=5, desc="true" if desc else "false") == want
