@@ -4,7 +4,9 @@
 #include <stdexcept>
 
 #include "core/crypto.hpp"
+#include "core/errors.hpp"
 #include "core/passwords.hpp"
+#include "core/permissions.hpp"
 #include "core/users.hpp"
 
 namespace latchkey::core {
@@ -146,36 +148,12 @@ store::User user_of(const Fields& f, const std::string& project_id, int64_t now)
   return u;
 }
 
-// The existing user brought up to `u` (what update_user can change).
-store::UserUpdate update_to(const store::User& u, int64_t now) {
-  store::UserUpdate up;
-  up.display_name = u.display_name;
-  up.profile_image_url = u.profile_image_url;
-  up.client_metadata = u.client_metadata;
-  up.client_read_only_metadata = u.client_read_only_metadata;
-  up.server_metadata = u.server_metadata;
-  up.primary_email = u.primary_email;
-  if (u.primary_email) {
-    up.primary_email_verified = u.primary_email_verified;
-    up.primary_email_auth_enabled = u.primary_email_auth_enabled;
-  }
-  up.password_hash = u.password_hash;
-  up.otp_auth_enabled = u.otp_auth_enabled;
-  up.totp_secret = u.totp_secret;
-  up.is_anonymous = u.is_anonymous;
-  up.restricted_by_admin = u.restricted_by_admin;
-  up.restricted_by_admin_reason = u.restricted_by_admin_reason;
-  up.restricted_by_admin_private_details = u.restricted_by_admin_private_details;
-  up.country_code = u.country_code;
-  up.risk_score_bot = u.risk_score_bot;
-  up.risk_score_free_trial_abuse = u.risk_score_free_trial_abuse;
-  up.now_millis = now;
-  return up;
-}
-
-void import_channels(store::Store& store, const store::User& u, const Fields& f, int64_t now,
-                     std::vector<std::string>& notes) {
-  auto existing = store.contact_channels().list_contact_channels(u.project_id, u.id, {});
+// The further contact channels of the line (the primary one comes with
+// the user row); one that is not an e-mail with a value is noted and left
+// out.
+std::vector<store::ContactChannel> channels_of(const Fields& f, const store::User& u,
+                                               std::vector<std::string>& notes) {
+  std::vector<store::ContactChannel> out;
   for (const auto& c : f.list("contact_channels")) {
     Fields cf{c};
     auto type = cf.text("type").value_or("email");
@@ -185,46 +163,21 @@ void import_channels(store::Store& store, const store::User& u, const Fields& f,
       continue;
     }
     std::string normalized = normalize_email(*value);
-    // The primary e-mail came with the user row.
     if (cf.flag("is_primary") || (u.primary_email && normalized == *u.primary_email)) continue;
-    bool have = false;
-    for (const auto& e : existing) have = have || (e.type == type && e.value == normalized);
-    if (have) continue;
     store::ContactChannel ch;
-    ch.id = random_uuid();
-    ch.project_id = u.project_id;
-    ch.user_id = u.id;
     ch.type = type;
     ch.value = normalized;
     ch.is_verified = cf.flag("is_verified");
     ch.used_for_auth = cf.flag("used_for_auth");
-    ch.created_at_millis = now;
-    auto status = store.contact_channels().create_contact_channel(ch);
-    if (status == store::ContactChannelWrite::kUsedForAuthElsewhere)
-      notes.push_back("contact channel " + normalized +
-                      " was left out: another user signs in with it");
+    out.push_back(std::move(ch));
   }
+  return out;
 }
 
-void import_oauth(store::Store& store, const store::User& u, int64_t now,
-                  std::vector<std::string>& notes) {
-  for (const auto& p : u.oauth_providers) {
-    store::OAuthAccount a;
-    a.project_id = u.project_id;
-    a.provider_id = p.provider_id;
-    a.provider_account_id = p.account_id;
-    a.user_id = u.id;
-    a.email = p.email;
-    a.created_at_millis = now;
-    auto status = store.oauth().link_oauth_account(a, /*exclusive=*/false, {}, now);
-    if (status == store::LinkOAuthAccountStatus::kLinkedToAnotherUser)
-      notes.push_back("OAuth account " + p.provider_id + "/" + p.account_id +
-                      " was left out: it is linked to another user");
-  }
-}
-
-void import_teams(store::Store& store, const store::User& u, const Fields& f, int64_t now,
-                  std::vector<std::string>& notes) {
+// The teams of the line; one without an id is noted and left out.
+std::vector<store::Team> teams_of(const Fields& f, const std::string& project_id, int64_t now,
+                                  std::vector<std::string>& notes) {
+  std::vector<store::Team> out;
   for (const auto& t : f.list("teams")) {
     Fields tf{t};
     auto id = tf.text("id");
@@ -232,22 +185,41 @@ void import_teams(store::Store& store, const store::User& u, const Fields& f, in
       notes.push_back("a team without an id was left out");
       continue;
     }
-    if (!store.teams().get_team(u.project_id, *id)) {
-      store::Team team;
-      team.id = *id;
-      team.project_id = u.project_id;
-      team.display_name = tf.text("display_name").value_or(*id);
-      team.profile_image_url = tf.text("profile_image_url");
-      team.created_at_millis = now;
-      store.teams().create_team(team, std::nullopt);
-    }
-    if (store.teams().get_member(u.project_id, *id, u.id)) continue;
-    store::NewTeamMember m;
-    m.user_id = u.id;
-    m.created_at_millis = now;
-    if (store.teams().add_member(u.project_id, *id, m) != store::AddMemberStatus::kAdded)
-      notes.push_back("membership of team " + *id + " could not be added");
+    store::Team team;
+    team.id = *id;
+    team.project_id = project_id;
+    team.display_name = tf.text("display_name").value_or(*id);
+    team.profile_image_url = tf.text("profile_image_url");
+    team.created_at_millis = now;
+    out.push_back(std::move(team));
   }
+  return out;
+}
+
+// The project's default permissions of `config_key` (as the API grants
+// them); one the project no longer defines skips the line.
+std::vector<std::string> defaults_of(store::Store& store, const std::string& project_id,
+                                     const char* config_key, PermissionScope scope) {
+  auto project = store.projects().get_project(project_id);
+  if (!project) throw Skip("the project does not exist");
+  try {
+    return default_permission_ids(store, *project, config_key, scope);
+  } catch (const KnownError& e) {
+    throw Skip(std::string("the project's ") + config_key + " cannot be granted: " + e.what());
+  }
+}
+
+std::string left_out_note(const store::ImportLeftOut& l) {
+  using Why = store::ImportLeftOut::Why;
+  switch (l.why) {
+    case Why::kChannelSignsInAnotherUser:
+      return "contact channel " + l.what + " was left out: another user signs in with it";
+    case Why::kOAuthAccountOfAnotherUser:
+      return "OAuth account " + l.what + " was left out: it is linked to another user";
+    case Why::kSelectedTeamNotJoined:
+      break;
+  }
+  return "selected_team_id " + l.what + " is not one of the user's teams";
 }
 
 }  // namespace
@@ -284,53 +256,43 @@ ImportResult import_user(store::Store& store, const Clock& clock, const std::str
     if (!id || id->empty()) throw Skip("no id");
     r.user_id = *id;
     if (!is_uuid(*id)) throw Skip("id must be a UUID");
-    store::User u = user_of(f, project_id, now);
-    if (store.users().get_user(project_id, u.id)) {
-      switch (store.users().update_user(project_id, u.id, update_to(u, now))) {
-        case store::UpdateUserStatus::kUpdated:
-          break;
-        case store::UpdateUserStatus::kEmailInUse:
-          throw Skip("primary_email " + *u.primary_email + " signs in another user");
-        case store::UpdateUserStatus::kContactChannelExists:
-          throw Skip("primary_email " + *u.primary_email +
-                     " is already one of the user's other contact channels");
-        default:
-          throw Skip("the user could not be updated");
-      }
-      r.kind = ImportResult::Kind::kUpdated;
-    } else {
-      switch (store.users().create_user(u, {})) {
-        case store::CreateUserStatus::kCreated:
-          break;
-        case store::CreateUserStatus::kEmailInUse:
-          throw Skip("primary_email " + *u.primary_email + " signs in another user");
-        case store::CreateUserStatus::kOAuthAccountInUse:
-          throw Skip("one of its OAuth accounts is linked to another user");
-      }
-      r.kind = ImportResult::Kind::kCreated;
+    store::UserImport in;
+    in.user = user_of(f, project_id, now);
+    in.channels = channels_of(f, in.user, r.notes);
+    in.teams = teams_of(f, project_id, now, r.notes);
+    in.selected_team_id = f.text("selected_team_id");
+    in.user_permission_ids =
+        defaults_of(store, project_id, "user_default_permissions", PermissionScope::kProject);
+    if (!in.teams.empty())
+      in.member_permission_ids =
+          defaults_of(store, project_id, "team_member_default_permissions", PermissionScope::kTeam);
+    in.now_millis = now;
+
+    auto written = store.users().import_user(in);
+    switch (written.status) {
+      case store::ImportUserStatus::kCreated:
+        r.kind = ImportResult::Kind::kCreated;
+        break;
+      case store::ImportUserStatus::kUpdated:
+        r.kind = ImportResult::Kind::kUpdated;
+        break;
+      case store::ImportUserStatus::kEmailInUse:
+        throw Skip("primary_email " + *in.user.primary_email + " signs in another user");
+      case store::ImportUserStatus::kContactChannelExists:
+        throw Skip("primary_email " + *in.user.primary_email +
+                   " is already one of the user's other contact channels");
     }
-    import_channels(store, u, f, now, r.notes);
-    import_oauth(store, u, now, r.notes);
-    import_teams(store, u, f, now, r.notes);
-    if (auto selected = f.text("selected_team_id")) {
-      store::UserUpdate up;
-      up.selected_team_id = selected;
-      if (store.users().update_user(project_id, u.id, up) != store::UpdateUserStatus::kUpdated)
-        r.notes.push_back("selected_team_id " + *selected + " is not one of the user's teams");
-    }
+    for (const auto& l : written.left_out) r.notes.push_back(left_out_note(l));
   } catch (const Skip& s) {
     r.kind = ImportResult::Kind::kSkipped;
     r.notes = {s.what()};
   } catch (const store::StoreUnavailable&) {
     throw;  // the whole import stops: no line could be written
   } catch (const std::exception& e) {
-    // E.g. the id belongs to a user of another project. Before the user row
-    // was written the line is skipped; after, the rest is what is missing.
-    std::string why = std::string("could not be written: ") + e.what();
-    if (r.kind == ImportResult::Kind::kSkipped)
-      r.notes = {why};
-    else
-      r.notes.push_back(why);
+    // Nothing of the line was written (its transaction rolled back), e.g.
+    // a write that conflicted with a concurrent one.
+    r.kind = ImportResult::Kind::kSkipped;
+    r.notes = {std::string("could not be written: ") + e.what()};
   }
   return r;
 }

@@ -25,19 +25,21 @@ struct ImportResult {
   Kind kind = Kind::kSkipped;
   std::string user_id;  // empty when the line had none
   // kSkipped: why nothing was written. Otherwise the parts that were left
-  // out (e.g. a team membership that could not be made), if any.
+  // out (e.g. a contact channel another user signs in with), if any.
   std::vector<std::string> notes;
 };
 
 // Creates the user of `line` (an export_users object) in the project, or
 // brings the existing user of that id up to it: the same line imported twice
-// changes nothing the second time. A line that cannot be imported whole
-// (no id, a password hash that is neither argon2id nor bcrypt, an e-mail or
-// OAuth account that signs in another user, a malformed field) is skipped
-// with the reason. The user row (with its primary e-mail and OAuth
-// accounts) is written in one transaction; further contact channels and
-// team memberships each in their own, so an interrupted import is completed
-// by importing again.
+// changes nothing the second time. A line that cannot be imported (no id, a
+// password hash that is neither argon2id nor bcrypt, a primary e-mail that
+// signs in another user, a malformed field, a failed write) is skipped with
+// the reason. Everything a line writes (user row, contact channels, OAuth
+// accounts, teams, memberships, selected team, and the project's default
+// permissions of a new user or membership, as the API grants them) is
+// written in one transaction: a line is imported whole or not at all. A
+// channel or OAuth account of another user, or a selected team the user is
+// not in, is left out with a note.
 ImportResult import_user(store::Store& store, const Clock& clock, const std::string& project_id,
                          const Json& line);
 

@@ -149,6 +149,66 @@ TEST_P(UserTransfer, SkipsWhatItCannotImportAndSaysWhy) {
   EXPECT_EQ(lines.size(), 1u);
 }
 
+TEST_P(UserTransfer, NewUsersAndMembershipsGetTheProjectsDefaultPermissions) {
+  const std::string to = new_project();
+  auto project = *store().projects().get_project(to);
+  project.config =
+      Json{{"user_default_permissions", Json::array({Json{{"id", "reader"}}})},
+           {"team_member_default_permissions", Json::array({Json{{"id", "team_member"}}})}};
+  ASSERT_TRUE(store().projects().update_project(project));
+  store::PermissionDefinition reader;
+  reader.id = "reader";
+  reader.scope = store::PermissionScope::kProject;
+  ASSERT_EQ(store().permissions().create_definition(to, reader),
+            store::DefinitionWriteStatus::kWritten);
+
+  const std::string id = random_uuid(), team = random_uuid();
+  const Json line{{"id", id}, {"teams", Json::array({Json{{"id", team}}})}};
+  ASSERT_EQ(import_user(store(), clock_, to, line).kind, ImportResult::Kind::kCreated);
+  auto project_grants = store().permissions().list_project_grants(to, id);
+  ASSERT_EQ(project_grants.size(), 1u);
+  EXPECT_EQ(project_grants[0].permission_id, "reader");
+  auto team_grants = store().permissions().list_team_grants(to, team, id);
+  ASSERT_EQ(team_grants.size(), 1u);
+  EXPECT_EQ(team_grants[0].permission_id, "team_member");
+
+  // A default the project no longer defines skips the line, as the API
+  // refuses such a sign-up.
+  ASSERT_TRUE(
+      store().permissions().delete_definition(to, "reader", store::PermissionScope::kProject));
+  auto r = import_user(store(), clock_, to, Json{{"id", random_uuid()}});
+  EXPECT_EQ(r.kind, ImportResult::Kind::kSkipped);
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_NE(r.notes[0].find("user_default_permissions cannot be granted"), std::string::npos)
+      << r.notes[0];
+}
+
+TEST_P(UserTransfer, WhatAnotherUserHasIsLeftOutWithANote) {
+  const std::string to = new_project();
+  const Json first{{"id", random_uuid()},
+                   {"primary_email", "first@example.com"},
+                   {"primary_email_auth_enabled", true},
+                   {"oauth_providers", Json::array({Json{{"id", "github"}, {"account_id", "1"}}})}};
+  ASSERT_EQ(import_user(store(), clock_, to, first).kind, ImportResult::Kind::kCreated);
+  const std::string id = random_uuid();
+  const Json second{
+      {"id", id},
+      {"contact_channels",
+       Json::array(
+           {Json{{"type", "email"}, {"value", "first@example.com"}, {"used_for_auth", true}}})},
+      {"oauth_providers", Json::array({Json{{"id", "github"}, {"account_id", "1"}}})},
+      {"selected_team_id", random_uuid()}};
+  auto r = import_user(store(), clock_, to, second);
+  EXPECT_EQ(r.kind, ImportResult::Kind::kCreated);
+  ASSERT_EQ(r.notes.size(), 3u);
+  EXPECT_EQ(r.notes[0],
+            "contact channel first@example.com was left out: another user signs in "
+            "with it");
+  EXPECT_EQ(r.notes[1], "OAuth account github/1 was left out: it is linked to another user");
+  EXPECT_NE(r.notes[2].find("is not one of the user's teams"), std::string::npos);
+  EXPECT_TRUE(store().users().get_user(to, id));
+}
+
 TEST_P(UserTransfer, ExportPagesThroughManyUsers) {
   const std::string p = new_project();
   for (int i = 0; i < 450; ++i) new_user(p);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "store/contact_channel_store.hpp"
 #include "store/session_store.hpp"
 #include "store/team_store.hpp"
 #include "store/webhook_store.hpp"
@@ -156,6 +157,48 @@ struct UserList {
   std::optional<std::string> resume_at;
 };
 
+// One user of `latchkey users import` (UserStore::import_user): everything
+// its line writes.
+struct UserImport {
+  // The user row with its primary e-mail and the OAuth accounts to link
+  // (oauth_providers); its selected_team_id is not read (below).
+  User user;
+  // Its other contact channels (none primary); their ids and creation
+  // times are the store's.
+  std::vector<ContactChannel> channels;
+  // The teams it is a member of; a team the project lacks is created as
+  // given.
+  std::vector<Team> teams;
+  std::optional<std::string> selected_team_id;
+  // The project's user_default_permissions, granted when the user is new,
+  // and team_member_default_permissions, granted with each new membership.
+  std::vector<std::string> user_permission_ids;
+  std::vector<std::string> member_permission_ids;
+  int64_t now_millis = 0;  // when new channels, accounts, teams and memberships were made
+};
+
+// What an import did with its line. Unless kCreated or kUpdated, nothing
+// was written: the user's primary e-mail signs in another user
+// (kEmailInUse), or is one of the existing user's other channels
+// (kContactChannelExists).
+enum class ImportUserStatus { kCreated, kUpdated, kEmailInUse, kContactChannelExists };
+
+// A part of the line the import left out, and why (the rest was written).
+struct ImportLeftOut {
+  enum class Why {
+    kChannelSignsInAnotherUser,  // what: the address
+    kOAuthAccountOfAnotherUser,  // what: "provider/account"
+    kSelectedTeamNotJoined,      // what: the team id
+  };
+  Why why;
+  std::string what;
+};
+
+struct UserImportResult {
+  ImportUserStatus status = ImportUserStatus::kCreated;
+  std::vector<ImportLeftOut> left_out;
+};
+
 // How long GET /users?query= may search before it is stopped (SQLite).
 constexpr int64_t kSearchTimeLimitMillis = 1000;
 
@@ -194,6 +237,14 @@ class UserStore {
   // time limit (kSearchTimeLimitMillis; SQLite) and throws StatementTimedOut
   // past it.
   virtual UserList list_users(const std::string& project_id, const ListUsersQuery& query) = 0;
+
+  // Creates the user of `in`, or brings the existing user of that id up to
+  // it, with its channels, OAuth accounts, teams, memberships and selected
+  // team, in one transaction: all of it or nothing. What is there already
+  // is kept (a second import of the same user writes nothing new); what
+  // belongs to another user is left out and listed. Throws (nothing
+  // written) on any other failure.
+  virtual UserImportResult import_user(const UserImport& in) = 0;
 };
 
 }  // namespace latchkey::store

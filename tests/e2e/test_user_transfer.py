@@ -66,6 +66,13 @@ def test_round_trip_then_password_sign_in(server, api, make_project):
     teams = assert_json(api.get("/api/v1/teams", params={"user_id": user["user_id"]},
                                 headers=api.headers("server", target)))
     assert [t["display_name"] for t in teams["items"]] == ["Movers"]
+    # The new membership holds the project's team_member_default_permissions,
+    # as one made through the API does.
+    perms = assert_json(api.get("/api/v1/team-permissions",
+                                params={"team_id": team["id"], "user_id": user["user_id"],
+                                        "recursive": "false"},
+                                headers=api.headers("server", target)))
+    assert [p["id"] for p in perms["items"]] == ["team_member"]
 
     # Importing again changes nothing and says so.
     res = run(server, "users", "import", "--project", target.id, stdin=json.dumps(line) + "\n")

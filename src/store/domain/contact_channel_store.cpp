@@ -112,21 +112,15 @@ class SqlContactChannelStore final : public ContactChannelStore {
     sql::Transaction tx(*c);
     // Each early return rolls back (the transaction's destructor).
     if (!c->exists(kLockUser, ch.project_id, ch.user_id)) return ContactChannelWrite::kUserNotFound;
-    if (c->exists(kUserHasValue, ch.project_id, ch.user_id, ch.type, ch.value, nullptr))
-      return ContactChannelWrite::kAlreadyExists;
-    if (ch.used_for_auth &&
-        c->exists(kUsedForAuthElsewhere, ch.project_id, ch.type, ch.value, nullptr, nullptr))
-      return ContactChannelWrite::kUsedForAuthElsewhere;
+    ContactChannelWrite status;
     try {
-      if (ch.is_primary) c->exec(kDemotePrimary, ch.project_id, ch.user_id, ch.type);
-      c->exec(kInsert, ch.id, ch.project_id, ch.user_id, ch.type, ch.value, ch.is_primary,
-              ch.is_verified, ch.used_for_auth, ch.created_at_millis);
+      status = insert_contact_channel(*c, ch);
     } catch (const sql::ConstraintError& e) {
       if (auto w = from_constraint(e)) return *w;
       throw;
     }
-    tx.commit();
-    return ContactChannelWrite::kOk;
+    if (status == ContactChannelWrite::kOk) tx.commit();
+    return status;
   }
 
   ContactChannelWrite update_contact_channel(const std::string& project_id,
@@ -185,6 +179,18 @@ class SqlContactChannelStore final : public ContactChannelStore {
 };
 
 }  // namespace
+
+ContactChannelWrite insert_contact_channel(sql::Connection& c, const ContactChannel& ch) {
+  if (c.exists(kUserHasValue, ch.project_id, ch.user_id, ch.type, ch.value, nullptr))
+    return ContactChannelWrite::kAlreadyExists;
+  if (ch.used_for_auth &&
+      c.exists(kUsedForAuthElsewhere, ch.project_id, ch.type, ch.value, nullptr, nullptr))
+    return ContactChannelWrite::kUsedForAuthElsewhere;
+  if (ch.is_primary) c.exec(kDemotePrimary, ch.project_id, ch.user_id, ch.type);
+  c.exec(kInsert, ch.id, ch.project_id, ch.user_id, ch.type, ch.value, ch.is_primary,
+         ch.is_verified, ch.used_for_auth, ch.created_at_millis);
+  return ContactChannelWrite::kOk;
+}
 
 std::unique_ptr<ContactChannelStore> make_contact_channel_store(sql::Database& db) {
   return std::make_unique<SqlContactChannelStore>(db);

@@ -185,14 +185,8 @@ class SqlOAuthStore final : public OAuthStore {
     if (exclusive && c->exists(kUserHasOtherAccount, a.project_id, a.user_id, a.provider_id,
                                a.provider_account_id))
       return LinkOAuthAccountStatus::kUserHasAnotherAccount;
-    auto status = LinkOAuthAccountStatus::kLinked;
-    if (c->exec(kInsertAccount, a.project_id, a.provider_id, a.provider_account_id, a.user_id,
-                a.email, a.created_at_millis) == 0) {
-      auto existing = find_account(*c, a.project_id, a.provider_id, a.provider_account_id);
-      if (!existing || existing->user_id != a.user_id)
-        return LinkOAuthAccountStatus::kLinkedToAnotherUser;
-      status = LinkOAuthAccountStatus::kAlreadyLinked;
-    }
+    auto status = insert_oauth_account(*c, a);
+    if (status == LinkOAuthAccountStatus::kLinkedToAnotherUser) return status;
     write_tokens(*c, tokens, now_millis);
     tx.commit();
     return status;
@@ -249,6 +243,16 @@ class SqlOAuthStore final : public OAuthStore {
 };
 
 }  // namespace
+
+LinkOAuthAccountStatus insert_oauth_account(sql::Connection& c, const OAuthAccount& a) {
+  if (c.exec(kInsertAccount, a.project_id, a.provider_id, a.provider_account_id, a.user_id, a.email,
+             a.created_at_millis) > 0)
+    return LinkOAuthAccountStatus::kLinked;
+  auto existing = find_account(c, a.project_id, a.provider_id, a.provider_account_id);
+  if (!existing || existing->user_id != a.user_id)
+    return LinkOAuthAccountStatus::kLinkedToAnotherUser;
+  return LinkOAuthAccountStatus::kAlreadyLinked;
+}
 
 std::unique_ptr<OAuthStore> make_oauth_store(sql::Database& db) {
   return std::make_unique<SqlOAuthStore>(db);

@@ -38,6 +38,13 @@ std::unique_ptr<UserStore> make_user_store(sql::Database& db);
 // text: 24), then where a walk's range ends (each order, from the start or
 // a position: 4).
 std::vector<sql::Sql> user_list_statements();
+// create_user and update_user inside the caller's transaction on `c` (no
+// commit; the caller commits only on kCreated / kUpdated).
+CreateUserStatus insert_user(sql::Connection& c, const User& u, const NewUserExtras& extras);
+UpdateUserStatus update_user_in(sql::Connection& c, const std::string& project_id,
+                                const std::string& id, const UserUpdate& update);
+// UserStore::import_user on `c` (user_import_store.cpp).
+UserImportResult write_user_import(sql::Connection& c, const UserImport& in);
 std::unique_ptr<SessionStore> make_session_store(sql::Database& db);
 std::unique_ptr<ContactChannelStore> make_contact_channel_store(sql::Database& db);
 std::unique_ptr<VerificationCodeStore> make_verification_code_store(sql::Database& db);
@@ -65,12 +72,35 @@ std::optional<Session> first_session(sql::Rows& rows);
 // gone), on `c` (inside the caller's transaction, if any).
 bool insert_session(sql::Connection& c, const Session& s);
 
+// --- contact channels (contact_channel_store.cpp)
+// Inserts the channel (demoting the user's primary of its type if it is
+// primary) inside the caller's transaction, after the checks
+// create_contact_channel makes (the caller holds the user row);
+// kAlreadyExists or kUsedForAuthElsewhere write nothing. A constraint lost
+// to a concurrent write throws sql::ConstraintError.
+ContactChannelWrite insert_contact_channel(sql::Connection& c, const ContactChannel& ch);
+
+// --- OAuth accounts (oauth_store.cpp)
+// Links the account to a.user_id inside the caller's transaction:
+// kLinked, kAlreadyLinked (nothing written) or kLinkedToAnotherUser
+// (nothing written).
+LinkOAuthAccountStatus insert_oauth_account(sql::Connection& c, const OAuthAccount& a);
+
 // --- teams (team_store.cpp)
 // A team row's columns; the user SELECT reads the selected team with them.
 const sql::Columns<Team>& team_columns();
 // Writes a new user's extras (project permissions, personal team) inside the
 // caller's transaction, after the user row.
 void write_new_user_extras(sql::Connection& c, const User& u, const NewUserExtras& extras);
+// Whether the team exists, held (PostgreSQL: FOR KEY SHARE) until the
+// caller's transaction ends.
+bool lock_team(sql::Connection& c, const std::string& project_id, const std::string& team_id);
+void insert_team(sql::Connection& c, const Team& t);
+// The membership row and its direct permissions; false (nothing written)
+// when the user already is a member. The caller checked that user and team
+// exist (and on PostgreSQL holds them).
+bool insert_member(sql::Connection& c, const std::string& project_id, const std::string& team_id,
+                   const NewTeamMember& m);
 
 // --- webhooks (webhook_store.cpp)
 // Writes webhook events (the outbox) inside the caller's transaction on `c`:

@@ -146,23 +146,6 @@ const sql::Sql kInsertProjectPermission{
 const sql::Sql kSelectTeamOfUser{
     "UPDATE users SET selected_team_id = $1 WHERE project_id = $2 AND id = $3"};
 
-void insert_team(sql::Connection& c, const Team& t) {
-  c.exec(kInsertTeam, t.id, t.project_id, t.display_name, t.profile_image_url,
-         dump_or_null(t.client_metadata), dump_or_null(t.client_read_only_metadata),
-         dump_or_null(t.server_metadata), t.created_at_millis);
-}
-
-// The membership row and its direct permissions; false (nothing written)
-// when the user already is a member. The caller checked that user and team
-// exist (and on PostgreSQL holds them FOR KEY SHARE).
-bool insert_member(sql::Connection& c, const std::string& project_id, const std::string& team_id,
-                   const NewTeamMember& m) {
-  if (c.exec(kInsertMember, project_id, team_id, m.user_id, m.created_at_millis) == 0) return false;
-  for (const auto& id : m.permission_ids)
-    c.exec(kInsertMemberPermission, project_id, team_id, m.user_id, id);
-  return true;
-}
-
 class SqlTeamStore final : public TeamStore {
  public:
   explicit SqlTeamStore(sql::Database& db) : db_(db) {}
@@ -359,6 +342,24 @@ const sql::Columns<Team>& team_columns() {
       {"created_at", &Team::created_at_millis},
   };
   return kColumns;
+}
+
+void insert_team(sql::Connection& c, const Team& t) {
+  c.exec(kInsertTeam, t.id, t.project_id, t.display_name, t.profile_image_url,
+         dump_or_null(t.client_metadata), dump_or_null(t.client_read_only_metadata),
+         dump_or_null(t.server_metadata), t.created_at_millis);
+}
+
+bool insert_member(sql::Connection& c, const std::string& project_id, const std::string& team_id,
+                   const NewTeamMember& m) {
+  if (c.exec(kInsertMember, project_id, team_id, m.user_id, m.created_at_millis) == 0) return false;
+  for (const auto& id : m.permission_ids)
+    c.exec(kInsertMemberPermission, project_id, team_id, m.user_id, id);
+  return true;
+}
+
+bool lock_team(sql::Connection& c, const std::string& project_id, const std::string& team_id) {
+  return c.exists(kLockTeam, project_id, team_id);
 }
 
 void write_new_user_extras(sql::Connection& c, const User& u, const NewUserExtras& extras) {

@@ -378,23 +378,31 @@ class SqlUserStore final : public UserStore {
   CreateUserStatus create_user(const User& u, const NewUserExtras& extras) override {
     auto c = db_.acquire();
     sql::Transaction tx(*c);
+    auto status = insert(*c, u, extras);
+    if (status == CreateUserStatus::kCreated) tx.commit();
+    return status;
+  }
+
+  // create_user inside the caller's transaction on `c`, without its commit
+  // (which the caller must not make unless kCreated).
+  static CreateUserStatus insert(sql::Connection& c, const User& u, const NewUserExtras& extras) {
     if (u.primary_email && u.primary_email_auth_enabled &&
-        c->exists(kAuthEmailTaken, u.project_id, *u.primary_email))
+        c.exists(kAuthEmailTaken, u.project_id, *u.primary_email))
       return CreateUserStatus::kEmailInUse;
-    c->exec(kInsertUser, u.project_id, u.id, u.display_name, u.profile_image_url,
-            dump_or_null(u.client_metadata), dump_or_null(u.client_read_only_metadata),
-            dump_or_null(u.server_metadata), u.requires_totp_mfa, sql::blob(u.totp_secret),
-            u.is_anonymous, u.created_at_millis, u.last_active_at_millis, u.password_hash,
-            u.otp_auth_enabled, u.selected_team_id, u.restricted_by_admin,
-            u.restricted_by_admin_reason, u.restricted_by_admin_private_details, u.country_code,
-            u.risk_score_bot, u.risk_score_free_trial_abuse);
+    c.exec(kInsertUser, u.project_id, u.id, u.display_name, u.profile_image_url,
+           dump_or_null(u.client_metadata), dump_or_null(u.client_read_only_metadata),
+           dump_or_null(u.server_metadata), u.requires_totp_mfa, sql::blob(u.totp_secret),
+           u.is_anonymous, u.created_at_millis, u.last_active_at_millis, u.password_hash,
+           u.otp_auth_enabled, u.selected_team_id, u.restricted_by_admin,
+           u.restricted_by_admin_reason, u.restricted_by_admin_private_details, u.country_code,
+           u.risk_score_bot, u.risk_score_free_trial_abuse);
     // The outbox first: a later step that fails (an address or OAuth
     // account taken) rolls the events back with the user.
-    write_webhook_events(*c, extras.events);
+    write_webhook_events(c, extras.events);
     if (u.primary_email) {
       try {
-        c->exec(kInsertPrimaryChannel, u.project_id, u.id, core::random_uuid(), *u.primary_email,
-                u.primary_email_verified, u.primary_email_auth_enabled, u.created_at_millis);
+        c.exec(kInsertPrimaryChannel, u.project_id, u.id, core::random_uuid(), *u.primary_email,
+               u.primary_email_verified, u.primary_email_auth_enabled, u.created_at_millis);
       } catch (const sql::ConstraintError&) {
         // Lost a race with a concurrent sign-up of the same address (the
         // partial unique index contact_channels_auth decided); the rollback
@@ -404,16 +412,15 @@ class SqlUserStore final : public UserStore {
     }
     for (const auto& o : u.oauth_providers) {
       try {
-        c->exec(kInsertOAuthAccount, u.project_id, o.provider_id, o.account_id, u.id, o.email,
-                u.created_at_millis);
+        c.exec(kInsertOAuthAccount, u.project_id, o.provider_id, o.account_id, u.id, o.email,
+               u.created_at_millis);
       } catch (const sql::ConstraintError&) {
         return CreateUserStatus::kOAuthAccountInUse;  // rolls the user back too
       }
     }
-    write_new_user_extras(*c, u, extras);
-    if (extras.first_session && !insert_session(*c, *extras.first_session))
+    write_new_user_extras(c, u, extras);
+    if (extras.first_session && !insert_session(c, *extras.first_session))
       throw std::runtime_error("the new user's first session could not be written");
-    tx.commit();
     return CreateUserStatus::kCreated;
   }
 
@@ -444,25 +451,34 @@ class SqlUserStore final : public UserStore {
                                const UserUpdate& up) override {
     auto c = db_.acquire();
     sql::Transaction tx(*c);
+    auto status = update(*c, project_id, id, up);
+    if (status == UpdateUserStatus::kUpdated) tx.commit();
+    return status;
+  }
+
+  // update_user inside the caller's transaction on `c`, without its commit
+  // (which the caller must not make unless kUpdated).
+  static UpdateUserStatus update(sql::Connection& c, const std::string& project_id,
+                                 const std::string& id, const UserUpdate& up) {
     // The user row stays locked until the commit (PostgreSQL; SQLite's
     // BEGIN IMMEDIATE serialises writers anyway): concurrent updates of the
     // same user, and contact-channel writes, which lock it too, queue here,
     // so the read-modify-write below cannot lose a change.
-    auto found = first_user(c->query(reads().by_id_for_update, project_id, id));
+    auto found = first_user(c.query(reads().by_id_for_update, project_id, id));
     if (!found) return UpdateUserStatus::kNotFound;
     User u = std::move(*found);
     std::optional<std::string> channel_id;
-    if (auto r = c->query(kPrimaryChannelId, project_id, id); r.next()) channel_id = r.text(0);
+    if (auto r = c.query(kPrimaryChannelId, project_id, id); r.next()) channel_id = r.text(0);
     if (up.selected_team_id && *up.selected_team_id &&
-        !c->exists(kIsTeamMember, project_id, **up.selected_team_id, id))
+        !c.exists(kIsTeamMember, project_id, **up.selected_team_id, id))
       return UpdateUserStatus::kNotTeamMember;
 
     try {
       if (up.primary_email && !*up.primary_email) {
-        if (channel_id) c->exec(kDeleteChannel, project_id, id, *channel_id);
+        if (channel_id) c.exec(kDeleteChannel, project_id, id, *channel_id);
       } else if (up.primary_email ||
                  (channel_id && (up.primary_email_verified || up.primary_email_auth_enabled))) {
-        auto status = write_primary_channel(*c, u, channel_id, up);
+        auto status = write_primary_channel(c, u, channel_id, up);
         if (status != UpdateUserStatus::kUpdated) return status;
       }
 
@@ -490,12 +506,12 @@ class SqlUserStore final : public UserStore {
       if (up.risk_score_bot) u.risk_score_bot = *up.risk_score_bot;
       if (up.risk_score_free_trial_abuse)
         u.risk_score_free_trial_abuse = *up.risk_score_free_trial_abuse;
-      c->exec(kUpdateUser, u.display_name, u.profile_image_url, dump_or_null(u.client_metadata),
-              dump_or_null(u.client_read_only_metadata), dump_or_null(u.server_metadata),
-              u.password_hash, u.otp_auth_enabled, sql::blob(u.totp_secret), u.requires_totp_mfa,
-              u.is_anonymous, u.selected_team_id, u.restricted_by_admin,
-              u.restricted_by_admin_reason, u.restricted_by_admin_private_details, u.country_code,
-              u.risk_score_bot, u.risk_score_free_trial_abuse, project_id, id);
+      c.exec(kUpdateUser, u.display_name, u.profile_image_url, dump_or_null(u.client_metadata),
+             dump_or_null(u.client_read_only_metadata), dump_or_null(u.server_metadata),
+             u.password_hash, u.otp_auth_enabled, sql::blob(u.totp_secret), u.requires_totp_mfa,
+             u.is_anonymous, u.selected_team_id, u.restricted_by_admin,
+             u.restricted_by_admin_reason, u.restricted_by_admin_private_details, u.country_code,
+             u.risk_score_bot, u.risk_score_free_trial_abuse, project_id, id);
     } catch (const sql::ConstraintError& e) {
       // The checks above run under the user's row lock (SQLite: under the
       // write lock, so it never gets here), so only a race with another
@@ -504,14 +520,18 @@ class SqlUserStore final : public UserStore {
                                                         : UpdateUserStatus::kEmailInUse;
     }
 
-    if (up.delete_passkey) c->exec(kDeletePasskeys, project_id, id);
-    if (up.delete_sessions) c->exec(kDeleteSessions, project_id, id);
+    if (up.delete_passkey) c.exec(kDeletePasskeys, project_id, id);
+    if (up.delete_sessions) c.exec(kDeleteSessions, project_id, id);
     if (up.events) {
-      auto after = first_user(c->query(reads().by_id, project_id, id));
-      if (after) write_webhook_events(*c, up.events(*after));
+      auto after = first_user(c.query(reads().by_id, project_id, id));
+      if (after) write_webhook_events(c, up.events(*after));
     }
-    tx.commit();
     return UpdateUserStatus::kUpdated;
+  }
+
+  UserImportResult import_user(const UserImport& in) override {
+    auto c = db_.acquire();
+    return write_user_import(*c, in);
   }
 
   bool delete_user(
@@ -719,6 +739,15 @@ std::vector<sql::Sql> user_list_statements() {
   for (bool desc : {false, true})
     for (bool from : {false, true}) out.push_back(range_end_statement(desc, from));
   return out;
+}
+
+CreateUserStatus insert_user(sql::Connection& c, const User& u, const NewUserExtras& extras) {
+  return SqlUserStore::insert(c, u, extras);
+}
+
+UpdateUserStatus update_user_in(sql::Connection& c, const std::string& project_id,
+                                const std::string& id, const UserUpdate& update) {
+  return SqlUserStore::update(c, project_id, id, update);
 }
 
 std::unique_ptr<UserStore> make_user_store(sql::Database& db) {
