@@ -8,7 +8,12 @@ foreach(f ${files})
   get_filename_component(name ${f} NAME_WE)
   string(REGEX MATCH "^[0-9]+" version ${name})
   # Written as a decimal literal: "0030" in C++ source would be octal 24.
-  string(REGEX REPLACE "^0+([0-9])" "\\1" version "${version}")
+  # (One REGEX MATCH: REGEX REPLACE with "^" matches again at the start of
+  # what is left, which made "0100" 10.)
+  string(REGEX MATCH "[1-9][0-9]*$" version "${version}")
+  if(version STREQUAL "")
+    set(version 0)
+  endif()
   file(READ ${DIR}/${f} sql)
   string(APPEND body "    {\"${engine}\", ${version}, \"${name}\", R\"__sql__(${sql})__sql__\"},\n")
 endforeach()

@@ -30,8 +30,9 @@ want=("${BUILD_PKGS[@]}")
 # npm packages: the OAuth e2e tests' OpenID provider (tests/oidc), Svix's
 # client and signature verification for the webhook tests (tests/svix),
 # playwright-core for the browser tests (tests/browser), each published
-# Stack SDK version with esbuild for the SDK tests (tests/sdk), and the
-# examples (examples/nextjs, examples/node) with their test (tests/examples).
+# Stack SDK version with esbuild for the SDK tests (tests/sdk), the
+# examples (examples/nextjs, examples/node) with their test (tests/examples),
+# and an OpenAPI validator for the API document's test (tests/openapi).
 node_deps=0
 if [ $# -eq 0 ]; then
   want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}" "${FUZZ_PKGS[@]}")
@@ -65,7 +66,8 @@ install_node_deps() {
   local root dir stamp sum
   root="$(cd "$(dirname "$0")/.." && pwd)"
   for dir in "$root/tests/oidc" "$root/tests/svix" "$root/tests/browser" "$root"/tests/sdk/v*/ \
-    "$root/tests/sdk/browser" "$root/tests/examples" "$root/examples/nextjs" "$root/examples/node"; do
+    "$root/tests/sdk/browser" "$root/tests/examples" "$root/examples/nextjs" "$root/examples/node" \
+    "$root/tests/openapi"; do
     dir=${dir%/}
     stamp="$dir/node_modules/.latchkey-lock-sha256"
     sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)

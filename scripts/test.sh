@@ -4,10 +4,11 @@
 # suite against a live server on SQLite, the browser tests (tests/browser),
 # the SDK tests (tests/sdk: every published Stack JS
 # SDK version in Node, the oldest and newest in Chromium across origins),
-# the examples (tests/examples), then on PostgreSQL (a throw-away cluster
-# from scripts/pg.sh) the engine-parameterised unit tests, the e2e suite and
-# the SDK tests again, and last the unit tests and the SQLite e2e suite on a
-# build with AddressSanitizer and UndefinedBehaviorSanitizer. Exits non-zero
+# the examples (tests/examples), the OpenAPI document (tests/openapi), then
+# on PostgreSQL (a throw-away cluster from scripts/pg.sh) the
+# engine-parameterised unit tests, the e2e suite and the SDK tests again,
+# and last the unit tests and the SQLite e2e suite on a build with
+# AddressSanitizer and UndefinedBehaviorSanitizer. Exits non-zero
 # if anything fails, including "no tests found".
 # Environment: E2E_TIMEOUT (seconds, default 1800) bounds each e2e run;
 # extra arguments go to pytest, e.g. scripts/test.sh -k sign_up -x
@@ -88,6 +89,9 @@ sanitize_build=$!
 
 run_e2e sqlite
 run_sdk_tests sqlite
+# GET /api/v1/openapi.json checked by an independent OpenAPI validator, and
+# against the server's validation (tests/openapi).
+run_node_tests openapi tests/openapi openapi.test.mjs 300
 # examples/ (tests/examples): the Next.js app built and driven in Chromium,
 # the Node and Python examples; on SQLite, screenshots in
 # tests/examples/artifacts/.

@@ -191,6 +191,12 @@ std::unique_ptr<App> make_app(Config config) {
   config.hardcoded_passkey_challenge = stack_env.hardcoded_passkey_challenge;
   app->config = config;
   app->clock = std::make_unique<core::OffsetClock>();
+  // One process serves a SQLite file: its in-memory counts are already all
+  // there is, and a second writer per throttled request would only cost.
+  if (config.shared_rate_limits && !store::is_postgres_url(config.database))
+    throw std::runtime_error(
+        "--shared-rate-limits needs a PostgreSQL database (--database postgres://...); with "
+        "SQLite the limits are kept in memory");
   app->store = store::open_store(config.database, config.store_options);
   app->store->migrate();
   app->cache = std::make_unique<store::ReadCache>(
@@ -216,7 +222,14 @@ std::unique_ptr<App> make_app(Config config) {
   app->tokens = std::make_unique<core::TokenService>(
       *secret, config.public_url, stack_env.access_token_lifetime_seconds, *app->clock);
   app->hasher = std::make_unique<core::PasswordHasher>(server_hasher_options());
-  app->rate_limits = std::make_unique<core::RateLimits>(config.rate_limits, *app->clock);
+  if (config.shared_rate_limits) {
+    auto& counts = app->shared_rate_limit_counts =
+        std::make_unique<core::SharedCounts>(app->store->rate_limits(), *secret);
+    app->rate_limits = std::make_unique<core::RateLimits>(
+        config.rate_limits, *app->clock, [&counts](core::Limit l) { return counts->counter(l); });
+  } else {
+    app->rate_limits = std::make_unique<core::RateLimits>(config.rate_limits, *app->clock);
+  }
   app->mailer = std::make_unique<mail::Mailer>(mail::SharedSmtpSettings::from_env(), *app->store,
                                                *app->clock);
   core::WebhookDeliveryOptions webhooks;

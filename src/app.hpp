@@ -12,6 +12,7 @@
 #include "core/oauth/runtime.hpp"
 #include "core/passwords.hpp"
 #include "core/rate_limits.hpp"
+#include "core/shared_rate_limits.hpp"
 #include "core/token_claims.hpp"
 #include "core/tokens.hpp"
 #include "core/webhook_delivery.hpp"
@@ -61,6 +62,9 @@ struct Config {
   bool webhooks_allow_private_addresses = false;
   // Throttles (README "Security"), each a serve flag.
   core::RateLimitOptions rate_limits;
+  // Count them in the PostgreSQL database, shared by every instance on it,
+  // instead of in each instance's memory (--shared-rate-limits).
+  bool shared_rate_limits = false;
   // Peers whose X-Forwarded-For names the client (--trusted-proxies).
   std::vector<core::IpNetwork> trusted_proxies;
   // --server-secret-file: the server secret, read at start (else
@@ -96,7 +100,11 @@ struct App {
   std::unique_ptr<core::TokenService> tokens;
   // argon2id/bcrypt on its own bounded pool (one thread per core).
   std::unique_ptr<core::PasswordHasher> hasher;
-  // Sign-in, TOTP, e-mail and sign-up throttles, in this instance's memory.
+  // With --shared-rate-limits: the counts in the database (before the
+  // limits that use them, so that it outlives them).
+  std::unique_ptr<core::SharedCounts> shared_rate_limit_counts;
+  // Sign-in, TOTP, e-mail and sign-up throttles, in this instance's memory
+  // or shared through the database.
   std::unique_ptr<core::RateLimits> rate_limits;
   // OAuth providers, outbound HTTPS and the provider-token cipher.
   std::unique_ptr<core::oauth::Runtime> oauth;

@@ -17,6 +17,7 @@
 #include "app.hpp"
 #include "cli/console_commands.hpp"
 #include "cli/ops_commands.hpp"
+#include "cli/project_rate_limits_command.hpp"
 #include "core/argon2_process.hpp"
 #include "core/clock.hpp"
 #include "core/passwords.hpp"
@@ -287,6 +288,13 @@ int main(int argc, char** argv) {
   add_limit_flag(serve_cmd, "--limit-code-sends-per-ip", limits.code_sends_per_ip,
                  "Code and link e-mails asked from one client address");
   serve_cmd
+      ->add_flag("--shared-rate-limits", config.shared_rate_limits,
+                 "Count the limits above in the PostgreSQL database, so that every instance on "
+                 "it enforces one limit together (default: each instance in its own memory); "
+                 "refused with SQLite")
+      ->envname("LATCHKEY_SHARED_RATE_LIMITS")
+      ->group("Throttling");
+  serve_cmd
       ->add_option_function<std::string>(
           "--trusted-proxies",
           [&config](const std::string& value) {
@@ -334,6 +342,8 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"on", "off"}));
   anon_cmd->add_option("--database", config.database, "SQLite file path or postgres:// URL");
+  ProjectRateLimitsCommand project_limits;
+  project_limits.add_to(*project_cmd, config.database);
 
   int hash_count = 20;
   auto* hash_cmd = cli.add_subcommand(
@@ -374,6 +384,7 @@ int main(int argc, char** argv) {
     auto app = make_app(config);  // migrates and seeds
     if (cout_buffer) std::cout.rdbuf(cout_buffer);
     if (console_user.selected()) return console_user.run(*app);
+    if (project_limits.selected()) return project_limits.run(*app);
     if (*migrate_cmd) {
       std::cout << "migrations applied to " << store::redact_database(config.database) << std::endl;
       return 0;

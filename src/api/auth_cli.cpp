@@ -1,8 +1,8 @@
 // CLI login (auth-endpoints.md §8): /auth/cli, /auth/cli/complete,
 // /auth/cli/poll.
+#include "api/routes.hpp"
 #include "api/team_request.hpp"
 #include "core/cli_login.hpp"
-#include "api/routes.hpp"
 
 namespace latchkey::api {
 using namespace team_request;
@@ -48,9 +48,27 @@ Response poll(RequestContext& ctx) {
 }  // namespace
 
 void register_cli_login_routes(Router& r) {
-  r.add(Method::kPost, "/auth/cli", Access::client_plus(), start);
-  r.add(Method::kPost, "/auth/cli/complete", Access::client_plus(), complete);
-  r.add(Method::kPost, "/auth/cli/poll", Access::client_plus(), poll);
+  // What the handlers above read (route_spec.hpp).
+  static const ObjectSpec start_body{
+      .fields = {integer_field("expires_in_millis")
+                     .at_least(std::numeric_limits<int64_t>::min() / 2)
+                     .at_most(core::kCliMaxExpiryMillis)},
+      .optional = true};
+  static const ObjectSpec complete_body{{
+      string_field("login_code").required(),
+      string_field("refresh_token").required().describe("The signed-in user's refresh token."),
+  }};
+  static const ObjectSpec poll_body{{string_field("polling_code").required()}};
+  r.add(Method::kPost, "/auth/cli", Access::client_plus(), start, Runs::kDatabase,
+        {.summary = "Start a CLI login: a login code for the browser, a polling code for the CLI.",
+         .body = &start_body});
+  r.add(Method::kPost, "/auth/cli/complete", Access::client_plus(), complete, Runs::kDatabase,
+        {.summary = "Complete a CLI login from the browser with the user's refresh token.",
+         .body = &complete_body});
+  r.add(Method::kPost, "/auth/cli/poll", Access::client_plus(), poll, Runs::kDatabase,
+        {.summary = "Poll a CLI login (201 with the refresh token once completed).",
+         .body = &poll_body,
+         .errors = {"INVALID_POLLING_CODE"}});
 }
 
 }  // namespace latchkey::api

@@ -18,9 +18,10 @@ Response sign_in(RequestContext& ctx) {
   ctx.validate();
 
   core::ClientInfo client = ctx.client();
+  const auto& project = ctx.require_project();
   auto done = core::complete_mfa_sign_in({*ctx.app.store, *ctx.app.tokens, *ctx.app.clock,
                                           *ctx.app.activity, ctx.app.token_claims.get()},
-                                         *ctx.app.rate_limits, ctx.require_project().id,
+                                         *ctx.app.rate_limits, {project.id, project.config},
                                          ctx.branch_id, *code, *totp, client);
   return Response::json(200, Json{{"access_token", done.session.access_token},
                                   {"refresh_token", done.session.refresh_token},
@@ -31,7 +32,16 @@ Response sign_in(RequestContext& ctx) {
 }  // namespace
 
 void register_mfa_routes(Router& r) {
-  r.add(Method::kPost, "/auth/mfa/sign-in", Access::client_plus(), sign_in);
+  static const ObjectSpec body{{
+      code_field().describe(
+          "The attempt code of the MULTI_FACTOR_AUTHENTICATION_REQUIRED error's details."),
+      one_of_field("type", {"totp"}).required(),
+      string_field("totp").required().describe("The authenticator app's current code."),
+  }};
+  r.add(Method::kPost, "/auth/mfa/sign-in", Access::client_plus(), sign_in, Runs::kDatabase,
+        {.summary = "Complete a sign-in that needs a second factor.",
+         .body = &body,
+         .errors = code_errors({"INVALID_TOTP_CODE", "TOO_MANY_REQUESTS"})});
 }
 
 }  // namespace latchkey::api

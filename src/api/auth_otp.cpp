@@ -71,10 +71,25 @@ Response check_code(RequestContext& ctx) {
 }  // namespace
 
 void register_otp_routes(Router& r) {
+  static const ObjectSpec send_body{{
+      string_field("email").email().required().describe("Strict, as in password sign-up."),
+      string_field("callback_url").url().required(),
+  }};
   r.add(Method::kPost, "/auth/otp/send-sign-in-code", Access::client_plus(), send_sign_in_code,
-        Runs::kLong);
-  r.add(Method::kPost, "/auth/otp/sign-in", Access::client_plus(), sign_in);
-  r.add(Method::kPost, "/auth/otp/sign-in/check-code", Access::client_plus(), check_code);
+        Runs::kLong,
+        {.summary = "Send a magic link and one-time code by e-mail.",
+         .body = &send_body,
+         .errors = {"USER_EMAIL_ALREADY_EXISTS", "SIGN_UP_NOT_ENABLED",
+                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"}});
+  r.add(Method::kPost, "/auth/otp/sign-in", Access::client_plus(), sign_in, Runs::kDatabase,
+        {.summary = "Sign in with a magic link's code (or the one-time code and nonce).",
+         .body = &kCodeBody,
+         .errors = code_errors({"MULTI_FACTOR_AUTHENTICATION_REQUIRED"})});
+  r.add(Method::kPost, "/auth/otp/sign-in/check-code", Access::client_plus(), check_code,
+        Runs::kDatabase,
+        {.summary = "Check a sign-in code without using it.",
+         .body = &kCodeBody,
+         .errors = code_errors()});
 }
 
 }  // namespace latchkey::api

@@ -79,7 +79,7 @@ Response sign_up(RequestContext& ctx) {
   require_min_length(*password);
   if (!project.config.value("sign_up_enabled", true)) throw e::sign_up_not_enabled();
   if (auto address = ctx.rate_limit_address(); !address.empty())
-    ctx.app.rate_limits->count_sign_up(address);
+    ctx.app.rate_limits->count_sign_up({project.id, project.config}, address);
 
   // A cheap check first, so that a taken address costs no hashing; the
   // store's insert decides races.
@@ -122,14 +122,15 @@ Response sign_in(RequestContext& ctx) {
   auto& limits = *ctx.app.rate_limits;
   const std::string account = core::normalize_email(*email);
   const std::string ip = core::rate_limit_key(ctx.client_ip());
-  limits.check_password(project.id, account, ip);
+  const core::LimitScope scope{project.id, project.config};
+  limits.check_password(scope, account, ip);
   auto user = core::authenticate_with_password(*ctx.app.store, *ctx.app.hasher, project.id, *email,
                                                *password);
   if (!user) {
-    limits.password_failed(project.id, account, ip);
+    limits.password_failed(scope, account, ip);
     throw e::email_password_mismatch();
   }
-  limits.password_succeeded(project.id, account, ip);
+  limits.password_succeeded(scope, account, ip);
   auto session = core::sign_in(services(ctx), project.id, ctx.branch_id, *user, ctx.client());
   return sign_in_body(session, user->id);
 }
@@ -174,13 +175,46 @@ Response set(RequestContext& ctx) {
   return Response::json(200, Json{{"success", true}});
 }
 
+// The bodies the handlers above read (route_spec.hpp).
+const ObjectSpec kSignUpBody{{
+    string_field("email").email().required().describe(
+        "Strict: a dot-separated local part and a top-level domain of two or more characters."),
+    string_field("password").max(kMaxPasswordLength).required(),
+    string_field("verification_callback_url").url().required(),
+}};
+const ObjectSpec kSignInBody{{
+    string_field("email").email().required(),
+    string_field("password").max(kMaxPasswordLength).required(),
+}};
+const ObjectSpec kUpdateBody{{
+    string_field("old_password").max(kMaxPasswordLength).required(),
+    string_field("new_password").max(kMaxPasswordLength).required(),
+}};
+const ObjectSpec kSetBody{{string_field("password").max(kMaxPasswordLength).required()}};
+
 }  // namespace
 
 void register_password_auth_routes(Router& r) {
-  r.add(Method::kPost, "/auth/password/sign-up", Access::client_plus(), sign_up, Runs::kLong);
-  r.add(Method::kPost, "/auth/password/sign-in", Access::client_plus(), sign_in, Runs::kLong);
-  r.add(Method::kPost, "/auth/password/update", Access::client_plus(), update, Runs::kLong);
-  r.add(Method::kPost, "/auth/password/set", Access::client_plus(), set, Runs::kLong);
+  r.add(Method::kPost, "/auth/password/sign-up", Access::client_plus(), sign_up, Runs::kLong,
+        {.summary = "Sign up with e-mail and password.",
+         .body = &kSignUpBody,
+         .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "REDIRECT_URL_NOT_WHITELISTED",
+                    "PASSWORD_TOO_SHORT", "SIGN_UP_NOT_ENABLED", "USER_EMAIL_ALREADY_EXISTS",
+                    "TOO_MANY_REQUESTS"}});
+  r.add(Method::kPost, "/auth/password/sign-in", Access::client_plus(), sign_in, Runs::kLong,
+        {.summary = "Sign in with e-mail and password.",
+         .body = &kSignInBody,
+         .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "EMAIL_PASSWORD_MISMATCH",
+                    "MULTI_FACTOR_AUTHENTICATION_REQUIRED", "TOO_MANY_REQUESTS"}});
+  r.add(Method::kPost, "/auth/password/update", Access::client_plus(), update, Runs::kLong,
+        {.summary = "Change the signed-in user's password.",
+         .body = &kUpdateBody,
+         .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "PASSWORD_TOO_SHORT",
+                    "USER_DOES_NOT_HAVE_PASSWORD", "PASSWORD_CONFIRMATION_MISMATCH"}});
+  r.add(Method::kPost, "/auth/password/set", Access::client_plus(), set, Runs::kLong,
+        {.summary = "Set a first password for the signed-in user.",
+         .body = &kSetBody,
+         .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "PASSWORD_TOO_SHORT"}});
 }
 
 }  // namespace latchkey::api

@@ -72,11 +72,30 @@ Response check_code(RequestContext& ctx) {
 }  // namespace
 
 void register_password_reset_routes(Router& r) {
+  static const ObjectSpec send_body{{
+      string_field("email").email().required(),
+      string_field("callback_url").url().required(),
+  }};
+  static const ObjectSpec reset_body{{
+      code_field(),
+      string_field("password").max(kMaxPasswordLength).required(),
+  }};
   // May wait for the background send until its answer time.
   r.add(Method::kPost, "/auth/password/send-reset-code", Access::client_plus(), send_reset_code,
-        Runs::kLong);
-  r.add(Method::kPost, "/auth/password/reset", Access::client_plus(), reset, Runs::kLong);
-  r.add(Method::kPost, "/auth/password/reset/check-code", Access::client_plus(), check_code);
+        Runs::kLong,
+        {.summary = "Send a password-reset link (the same answer whether the address is known).",
+         .body = &send_body,
+         .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "REDIRECT_URL_NOT_WHITELISTED",
+                    "TOO_MANY_REQUESTS"}});
+  r.add(Method::kPost, "/auth/password/reset", Access::client_plus(), reset, Runs::kLong,
+        {.summary = "Set a new password with a reset code.",
+         .body = &reset_body,
+         .errors = code_errors({"PASSWORD_AUTHENTICATION_NOT_ENABLED", "PASSWORD_TOO_SHORT"})});
+  r.add(Method::kPost, "/auth/password/reset/check-code", Access::client_plus(), check_code,
+        Runs::kDatabase,
+        {.summary = "Check a reset code without using it.",
+         .body = &kCodeBody,
+         .errors = code_errors()});
 }
 
 }  // namespace latchkey::api

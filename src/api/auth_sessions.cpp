@@ -317,7 +317,7 @@ Response anonymous_sign_up(RequestContext& ctx) {
   const auto& project = ctx.require_project();
   if (!core::anonymous_sign_up_enabled(project.config)) throw e::anonymous_accounts_not_enabled();
   if (auto address = ctx.rate_limit_address(); !address.empty())
-    ctx.app.rate_limits->count_sign_up(address);
+    ctx.app.rate_limits->count_sign_up({project.id, project.config}, address);
   core::NewUser n;
   n.display_name = "Anonymous user";
   n.is_anonymous = true;
@@ -333,16 +333,40 @@ Response anonymous_sign_up(RequestContext& ctx) {
 }  // namespace
 
 void register_session_routes(Router& r) {
-  r.add(Method::kGet, "/auth/sessions", Access::client_plus(), list_sessions);
-  r.add(Method::kPost, "/auth/sessions", Access::server_plus(), create_session);
-  r.add(Method::kDelete, "/auth/sessions/current", Access::client_plus(), delete_current_session);
-  r.add(Method::kDelete, "/auth/sessions/{id}", Access::client_plus(), delete_session);
+  static const ObjectSpec sessions_query{{
+      string_field("user_id").required().describe(
+          "A user's id, or me; may be left out when a user is signed in (then me)."),
+  }};
+  static const ObjectSpec create_body{{
+      string_field("user_id").required().describe("A user's id, or me."),
+      integer_field("expires_in_millis").at_most(kMaxSessionLifetimeMillis),
+      boolean_field("is_impersonation"),
+  }};
+  const std::string no_user = "CANNOT_GET_OWN_USER_WITHOUT_USER";
+  r.add(Method::kGet, "/auth/sessions", Access::client_plus(), list_sessions, Runs::kDatabase,
+        {.summary = "List a user's sessions.", .query = &sessions_query, .errors = {no_user}});
+  r.add(Method::kPost, "/auth/sessions", Access::server_plus(), create_session, Runs::kDatabase,
+        {.summary = "Create a session for a user (server).",
+         .body = &create_body,
+         .errors = {no_user, "USER_ID_DOES_NOT_EXIST"}});
+  r.add(Method::kDelete, "/auth/sessions/current", Access::client_plus(), delete_current_session,
+        Runs::kDatabase,
+        {.summary = "Sign out: end the session of the access (or x-stack-refresh-token) token.",
+         .errors = {"ACCESS_TOKEN_EXPIRED", "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"}});
+  r.add(Method::kDelete, "/auth/sessions/{id}", Access::client_plus(), delete_session,
+        Runs::kDatabase,
+        {.summary = "End a session.",
+         .query = &sessions_query,
+         .errors = {no_user, "CANNOT_DELETE_CURRENT_SESSION"}});
   r.add(Method::kPost, "/auth/sessions/current/refresh", Access::client_plus(),
         refresh_current_session, Runs::kSessionRead, refresh_token_in_header);
   // Also the authorization-code grant, which reads nothing before its code.
   r.add(Method::kPost, "/auth/oauth/token", Access::any(), oauth_token, Runs::kSessionRead,
         refresh_token_in_grant);
-  r.add(Method::kPost, "/auth/anonymous/sign-up", Access::client_plus(), anonymous_sign_up);
+  r.add(Method::kPost, "/auth/anonymous/sign-up", Access::client_plus(), anonymous_sign_up,
+        Runs::kDatabase,
+        {.summary = "Sign up an anonymous user.",
+         .errors = {"ANONYMOUS_ACCOUNTS_NOT_ENABLED", "TOO_MANY_REQUESTS"}});
 }
 
 }  // namespace latchkey::api

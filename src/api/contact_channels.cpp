@@ -225,18 +225,73 @@ Response check_code(RequestContext& ctx) {
 }  // namespace
 
 void register_contact_channel_routes(Router& r) {
+  // What the handlers above read (route_spec.hpp). user_id_field reads a
+  // UUID or me.
+  auto user_id = [](bool required) {
+    FieldSpec f = string_field("user_id").uuid().describe("A user's id, or me.");
+    f.is_required = required;
+    return f;
+  };
+  static const ObjectSpec list_query{{user_id(false), string_field("contact_channel_id").uuid()}};
+  static const ObjectSpec create_body{{
+      user_id(true),
+      one_of_field("type", {"email"}).required(),
+      string_field("value").email().required(),
+      boolean_field("used_for_auth").required(),
+      boolean_field("is_primary"),
+      boolean_field("is_verified").server_only(),
+  }};
+  static const ObjectSpec update_body{{
+      string_field("value").email(),
+      one_of_field("type", {"email"}),
+      boolean_field("used_for_auth"),
+      boolean_field("is_primary"),
+      boolean_field("is_verified").server_only(),
+  }};
+  static const ObjectSpec send_body{{string_field("callback_url").url().required()}};
+  static const ObjectSpec send_primary_body{{
+      string_field("email").email().required(),
+      string_field("callback_url").url().required(),
+  }};
+  const std::string no_user = "CANNOT_GET_OWN_USER_WITHOUT_USER";
   const auto a = Access::client_plus();
-  r.add(Method::kGet, "/contact-channels", a, list);
-  r.add(Method::kPost, "/contact-channels", a, create);
-  r.add(Method::kGet, "/contact-channels/{user_id}/{contact_channel_id}", a, get);
-  r.add(Method::kPatch, "/contact-channels/{user_id}/{contact_channel_id}", a, update);
-  r.add(Method::kDelete, "/contact-channels/{user_id}/{contact_channel_id}", a, remove);
+  r.add(Method::kGet, "/contact-channels", a, list, Runs::kDatabase,
+        {.summary = "List contact channels.", .query = &list_query, .errors = {no_user}});
+  r.add(Method::kPost, "/contact-channels", a, create, Runs::kDatabase,
+        {.summary = "Add a contact channel to a user.",
+         .body = &create_body,
+         .errors = {no_user, "USER_NOT_FOUND",
+                    "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE"}});
+  r.add(Method::kGet, "/contact-channels/{user_id}/{contact_channel_id}", a, get, Runs::kDatabase,
+        {.summary = "A contact channel.", .errors = {no_user}});
+  r.add(Method::kPatch, "/contact-channels/{user_id}/{contact_channel_id}", a, update,
+        Runs::kDatabase,
+        {.summary = "Update a contact channel.",
+         .body = &update_body,
+         .errors = {no_user, "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE"}});
+  r.add(Method::kDelete, "/contact-channels/{user_id}/{contact_channel_id}", a, remove,
+        Runs::kDatabase, {.summary = "Delete a contact channel.", .errors = {no_user}});
   r.add(Method::kPost, "/contact-channels/{user_id}/{contact_channel_id}/send-verification-code", a,
-        send_verification_code, Runs::kLong);
-  r.add(Method::kPost, "/contact-channels/send-verification-code", a,
-        send_primary_verification_code, Runs::kLong);
-  r.add(Method::kPost, "/contact-channels/verify", a, verify);
-  r.add(Method::kPost, "/contact-channels/verify/check-code", a, check_code);
+        send_verification_code, Runs::kLong,
+        {.summary = "Send a verification e-mail for a contact channel.",
+         .body = &send_body,
+         .errors = {no_user, "USER_ID_DOES_NOT_EXIST", "EMAIL_ALREADY_VERIFIED",
+                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"}});
+  r.add(
+      Method::kPost, "/contact-channels/send-verification-code", a, send_primary_verification_code,
+      Runs::kLong,
+      {.summary = "Send a verification e-mail for the primary e-mail (deprecated).",
+       .body = &send_primary_body,
+       .errors = {"USER_ID_DOES_NOT_EXIST", "EMAIL_IS_NOT_PRIMARY_EMAIL", "EMAIL_ALREADY_VERIFIED",
+                  "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"}});
+  r.add(Method::kPost, "/contact-channels/verify", a, verify, Runs::kDatabase,
+        {.summary = "Verify a contact channel with the e-mail's code.",
+         .body = &kCodeBody,
+         .errors = code_errors()});
+  r.add(Method::kPost, "/contact-channels/verify/check-code", a, check_code, Runs::kDatabase,
+        {.summary = "Check a verification code without using it.",
+         .body = &kCodeBody,
+         .errors = code_errors()});
 }
 
 }  // namespace latchkey::api

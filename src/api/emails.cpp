@@ -5,13 +5,13 @@
 #include <cstdlib>
 
 #include "api/code_body.hpp"
+#include "api/routes.hpp"
 #include "core/custom_emails.hpp"
+#include "core/email_codes.hpp"
 #include "core/email_operations.hpp"
 #include "core/email_templates.hpp"
 #include "core/errors.hpp"
 #include "core/notifications.hpp"
-#include "api/routes.hpp"
-#include "core/email_codes.hpp"
 
 namespace latchkey::api {
 namespace e = core::errors;
@@ -20,27 +20,55 @@ namespace {
 
 constexpr int kListLimit = 100;
 
+const std::vector<std::string>& template_type_names() {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (auto t : core::email_template_types()) names.emplace_back(mail::template_type_name(t));
+    return names;
+  }();
+  return kNames;
+}
+
 std::optional<std::string> env(const char* name) {
   const char* v = std::getenv(name);
   if (!v || !*v) return std::nullopt;
   return std::string(v);
 }
 
-// §5.1
+Json sent_email_view(const store::SentEmail& m) {
+  return Json{{"id", m.id},
+              {"subject", m.subject},
+              {"sent_at_millis", m.sent_at_millis},
+              {"to", m.to},
+              {"sender_config", m.sender_config},
+              {"error", m.error}};
+}
+
+// §5.1. Without limit or cursor, the 100 most recent as the reference lists
+// them (is_paginated false); with either, a page in the shape of Stack's
+// later e-mail lists: limit 1..100 (default 100), cursor the id of the
+// page's first e-mail, pagination.next_cursor that of the next page's.
 Response list_emails(RequestContext& ctx) {
-  ctx.query_reader().reject_unknown();
+  auto q = ctx.query_reader();
+  auto limit = q.field("limit").integer(false, 1, kListLimit);
+  auto cursor = q.field("cursor").uuid(false);
+  q.reject_unknown();
   ctx.validate();
+  const std::string& project_id = ctx.require_project().id;
   Json items = Json::array();
-  for (const auto& m :
-       core::recent_sent_emails(*ctx.app.store, ctx.require_project().id, kListLimit)) {
-    items.push_back(Json{{"id", m.id},
-                         {"subject", m.subject},
-                         {"sent_at_millis", m.sent_at_millis},
-                         {"to", m.to},
-                         {"sender_config", m.sender_config},
-                         {"error", m.error}});
+  if (!limit && !cursor) {
+    for (const auto& m : core::recent_sent_emails(*ctx.app.store, project_id, kListLimit))
+      items.push_back(sent_email_view(m));
+    return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
   }
-  return Response::json(200, Json{{"items", items}, {"is_paginated", false}});
+  auto page = core::sent_email_page(*ctx.app.store, project_id,
+                                    static_cast<int>(limit.value_or(kListLimit)), cursor);
+  for (const auto& m : page.items) items.push_back(sent_email_view(m));
+  return Response::json(
+      200, Json{{"items", items},
+                {"is_paginated", true},
+                {"pagination",
+                 Json{{"next_cursor", page.next_cursor ? Json(*page.next_cursor) : Json()}}}});
 }
 
 // §5.3
@@ -154,11 +182,36 @@ Response unsubscribe_link(RequestContext& ctx) {
   return html(200, "<p>Successfully unsubscribed from notification group</p>");
 }
 
-// §5.6: an administrator, or no auth at all.
+// §5.6 with a template instead of HTML, in the shape of Stack's later
+// render-email (a template and a theme in, {html, subject,
+// notification_category} out): the console's live preview of a template
+// being edited. Only an administrator: it reads the project's template.
+Response render_template(RequestContext& ctx, ObjectReader& body) {
+  if (!ctx.access_type) throw e::access_type_required();
+  if (*ctx.access_type != AccessType::kAdmin)
+    throw e::insufficient_access_type(access_type_name(*ctx.access_type), {"admin"});
+  auto type = body.field("template_type").one_of(true, template_type_names());
+  auto subject = body.field("template_subject").string(false);
+  auto content = body.field("template_content").object(false);
+  body.reject_unknown();
+  ctx.validate();
+  auto rendered = core::preview_email_template(*ctx.app.store, ctx.require_project(),
+                                               *core::parse_template_type(*type), subject, content);
+  // Every auth e-mail is transactional: no unsubscribe link, sent whatever
+  // the user's preferences.
+  return Response::json(200, Json{{"html", rendered.html},
+                                  {"subject", rendered.subject},
+                                  {"notification_category", "Transactional"}});
+}
+
+// §5.6: an administrator, or no auth at all; with template_* members, the
+// template preview above.
 Response render_email(RequestContext& ctx) {
+  auto body = ctx.body_reader();
+  for (const char* key : {"template_type", "template_subject", "template_content"})
+    if (body.field(key).present()) return render_template(ctx, body);
   if (ctx.access_type && *ctx.access_type != AccessType::kAdmin)
     throw e::insufficient_access_type(access_type_name(*ctx.access_type), {"admin"});
-  auto body = ctx.body_reader();
   auto theme = body.field("theme").one_of(true, {"default-light", "default-dark"});
   auto preview = body.field("preview_html").string(true);
   body.reject_unknown();
@@ -228,8 +281,7 @@ Response failed_emails_digest(RequestContext& ctx) {
 
 // projects.md §5.4
 mail::TemplateType template_type(RequestContext& ctx) {
-  auto type = ctx.param("type").one_of(true, {"email_verification", "password_reset", "magic_link",
-                                              "team_invitation", "sign_in_invitation"});
+  auto type = ctx.param("type").one_of(true, template_type_names());
   return type ? *core::parse_template_type(*type) : mail::TemplateType::kEmailVerification;
 }
 

@@ -5,6 +5,7 @@ namespace latchkey::api {
 void register_routes(Router& r) {
   register_root_routes(r);
   register_project_routes(r);
+  register_project_rate_limit_routes(r);
   register_user_routes(r);
   register_password_auth_routes(r);
   register_session_routes(r);
@@ -21,6 +22,7 @@ void register_routes(Router& r) {
   register_api_key_routes(r);
   register_cli_login_routes(r);
   register_svix_routes(r);
+  register_openapi_route(r);  // last: its document lists the routes above
 }
 
 }  // namespace latchkey::api

@@ -14,6 +14,8 @@ void register_routes(Router& r);
 
 void register_root_routes(Router& r);
 void register_project_routes(Router& r);
+// Latchkey's per-project throttles (project_rate_limits.cpp).
+void register_project_rate_limit_routes(Router& r);
 void register_user_routes(Router& r);
 void register_password_auth_routes(Router& r);
 void register_session_routes(Router& r);
@@ -32,5 +34,8 @@ void register_api_key_routes(Router& r);
 void register_cli_login_routes(Router& r);
 // The Svix-compatible webhook management API under /svix.
 void register_svix_routes(Router& r);
+// GET /openapi.json, describing every route registered before it (and
+// itself): register it last.
+void register_openapi_route(Router& r);
 
 }  // namespace latchkey::api

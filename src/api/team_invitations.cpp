@@ -110,13 +110,43 @@ Response revoke(RequestContext& ctx) {
 }  // namespace
 
 void register_team_invitation_routes(Router& r) {
-  r.add(Method::kPost, "/team-invitations/send-code", Access::client_plus(), send_code,
-        Runs::kLong);
-  r.add(Method::kPost, "/team-invitations/accept", Access::client_plus(), accept);
-  r.add(Method::kPost, "/team-invitations/accept/details", Access::client_plus(), details);
-  r.add(Method::kPost, "/team-invitations/accept/check-code", Access::client_plus(), check_code);
-  r.add(Method::kGet, "/team-invitations", Access::client_plus(), list);
-  r.add(Method::kDelete, "/team-invitations/{id}", Access::client_plus(), revoke);
+  // What the handlers above read (route_spec.hpp).
+  static const ObjectSpec send_body{{
+      string_field("team_id").uuid().required(),
+      string_field("email").email().required(),
+      string_field("callback_url").url().required(),
+  }};
+  static const ObjectSpec team_query{{string_field("team_id").uuid().required()}};
+  const std::string sign_in_first = "USER_AUTHENTICATION_REQUIRED";
+  r.add(Method::kPost, "/team-invitations/send-code", Access::client_plus(), send_code, Runs::kLong,
+        {.summary = "Invite an e-mail address to a team (a client needs $invite_members).",
+         .body = &send_body,
+         .errors = {sign_in_first, "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED",
+                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"}});
+  r.add(Method::kPost, "/team-invitations/accept", Access::client_plus(), accept, Runs::kDatabase,
+        {.summary = "Accept an invitation as the signed-in user.",
+         .body = &kCodeBody,
+         .errors = code_errors({sign_in_first, "TEAM_MEMBERSHIP_ALREADY_EXISTS"})});
+  r.add(Method::kPost, "/team-invitations/accept/details", Access::client_plus(), details,
+        Runs::kDatabase,
+        {.summary = "The team an invitation is for.",
+         .body = &kCodeBody,
+         .errors = code_errors({sign_in_first})});
+  r.add(Method::kPost, "/team-invitations/accept/check-code", Access::client_plus(), check_code,
+        Runs::kDatabase,
+        {.summary = "Check an invitation code without using it.",
+         .body = &kCodeBody,
+         .errors = code_errors()});
+  r.add(Method::kGet, "/team-invitations", Access::client_plus(), list, Runs::kDatabase,
+        {.summary = "A team's open invitations.",
+         .query = &team_query,
+         .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER", "TEAM_NOT_FOUND",
+                    "TEAM_PERMISSION_REQUIRED"}});
+  r.add(Method::kDelete, "/team-invitations/{id}", Access::client_plus(), revoke, Runs::kDatabase,
+        {.summary = "Revoke an invitation (a client needs $remove_members).",
+         .query = &team_query,
+         .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER", "TEAM_NOT_FOUND",
+                    "TEAM_PERMISSION_REQUIRED"}});
 }
 
 }  // namespace latchkey::api

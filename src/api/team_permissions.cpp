@@ -150,15 +150,52 @@ Response revoke_project(RequestContext& ctx) {
   return success();
 }
 
+// What the handlers above read (route_spec.hpp).
+ObjectSpec definition_body(bool create) {
+  FieldSpec id = string_field("id").describe(
+      "A custom permission id: letters, digits, _ and :, not starting with $.");
+  id.is_required = create;
+  return ObjectSpec{{
+      std::move(id),
+      string_field("description"),
+      array_field("contained_permission_ids").describe("Ids of the permissions it contains."),
+  }};
+}
+const ObjectSpec kCreateDefinitionBody = definition_body(true);
+const ObjectSpec kUpdateDefinitionBody = definition_body(false);
+const ObjectSpec kEmptyBody{};
+ObjectSpec grant_query(PermissionScope scope) {
+  std::vector<FieldSpec> fields;
+  if (scope == PermissionScope::kTeam) fields.push_back(string_field("team_id").uuid());
+  fields.push_back(string_field("user_id").describe("A user's id, or me."));
+  fields.push_back(string_field("permission_id"));
+  fields.push_back(one_of_field("recursive", {"true", "false"})
+                       .describe("Also the permissions that granted ones contain."));
+  return ObjectSpec{std::move(fields)};
+}
+const ObjectSpec kTeamGrantQuery = grant_query(PermissionScope::kTeam);
+const ObjectSpec kProjectGrantQuery = grant_query(PermissionScope::kProject);
+
 void add_definition_routes(Router& r, const std::string& base, PermissionScope scope) {
+  const std::string what = scope == PermissionScope::kTeam ? "team" : "project";
   r.add(Method::kGet, base, Access::admin(),
-        [scope](RequestContext& ctx) { return list_definitions(ctx, scope); });
+        [scope](RequestContext& ctx) { return list_definitions(ctx, scope); }, Runs::kDatabase,
+        {.summary = "List the " + what + " permission definitions."});
   r.add(Method::kPost, base, Access::admin(),
-        [scope](RequestContext& ctx) { return create_definition(ctx, scope); });
+        [scope](RequestContext& ctx) { return create_definition(ctx, scope); }, Runs::kDatabase,
+        {.summary = "Define a " + what + " permission.",
+         .body = &kCreateDefinitionBody,
+         .errors = {"PERMISSION_ID_ALREADY_EXISTS", "CONTAINED_PERMISSION_NOT_FOUND"}});
   r.add(Method::kPatch, base + "/{permission_id}", Access::admin(),
-        [scope](RequestContext& ctx) { return update_definition(ctx, scope); });
+        [scope](RequestContext& ctx) { return update_definition(ctx, scope); }, Runs::kDatabase,
+        {.summary = "Update a " + what + " permission definition.",
+         .body = &kUpdateDefinitionBody,
+         .errors = {"PERMISSION_NOT_FOUND", "WRONG_PERMISSION_SCOPE",
+                    "PERMISSION_ID_ALREADY_EXISTS", "CONTAINED_PERMISSION_NOT_FOUND"}});
   r.add(Method::kDelete, base + "/{permission_id}", Access::admin(),
-        [scope](RequestContext& ctx) { return delete_definition(ctx, scope); });
+        [scope](RequestContext& ctx) { return delete_definition(ctx, scope); }, Runs::kDatabase,
+        {.summary = "Delete a " + what + " permission definition.",
+         .errors = {"PERMISSION_NOT_FOUND", "WRONG_PERMISSION_SCOPE"}});
 }
 
 }  // namespace
@@ -166,16 +203,40 @@ void add_definition_routes(Router& r, const std::string& base, PermissionScope s
 void register_team_permission_routes(Router& r) {
   add_definition_routes(r, "/team-permission-definitions", PermissionScope::kTeam);
   add_definition_routes(r, "/project-permission-definitions", PermissionScope::kProject);
-  r.add(Method::kGet, "/team-permissions", Access::client_plus(), list_team_grants);
+  const std::string no_user = "CANNOT_GET_OWN_USER_WITHOUT_USER";
+  const std::vector<std::string> grant_errors = {no_user, "USER_NOT_FOUND", "PERMISSION_NOT_FOUND",
+                                                 "WRONG_PERMISSION_SCOPE"};
+  auto with = [&grant_errors](std::vector<std::string> more) {
+    more.insert(more.begin(), grant_errors.begin(), grant_errors.end());
+    return more;
+  };
+  r.add(Method::kGet, "/team-permissions", Access::client_plus(), list_team_grants, Runs::kDatabase,
+        {.summary = "List team permission grants (a client: its own).",
+         .query = &kTeamGrantQuery,
+         .errors = {no_user}});
   r.add(Method::kPost, "/team-permissions/{team_id}/{user_id}/{permission_id}",
-        Access::server_plus(), grant_team);
+        Access::server_plus(), grant_team, Runs::kDatabase,
+        {.summary = "Grant a team permission to a member.",
+         .body = &kEmptyBody,
+         .errors = with({"TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND"})});
   r.add(Method::kDelete, "/team-permissions/{team_id}/{user_id}/{permission_id}",
-        Access::server_plus(), revoke_team);
-  r.add(Method::kGet, "/project-permissions", Access::client_plus(), list_project_grants);
+        Access::server_plus(), revoke_team, Runs::kDatabase,
+        {.summary = "Revoke a member's team permission.",
+         .errors =
+             with({"TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND", "TEAM_PERMISSION_NOT_FOUND"})});
+  r.add(Method::kGet, "/project-permissions", Access::client_plus(), list_project_grants,
+        Runs::kDatabase,
+        {.summary = "List project permission grants (a client: its own).",
+         .query = &kProjectGrantQuery,
+         .errors = {no_user}});
   r.add(Method::kPost, "/project-permissions/{user_id}/{permission_id}", Access::server_plus(),
-        grant_project);
+        grant_project, Runs::kDatabase,
+        {.summary = "Grant a project permission to a user.",
+         .body = &kEmptyBody,
+         .errors = with({})});
   r.add(Method::kDelete, "/project-permissions/{user_id}/{permission_id}", Access::server_plus(),
-        revoke_project);
+        revoke_project, Runs::kDatabase,
+        {.summary = "Revoke a user's project permission.", .errors = with({})});
 }
 
 }  // namespace latchkey::api

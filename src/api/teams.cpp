@@ -268,23 +268,98 @@ Response patch_profile(RequestContext& ctx) {
                                        p.team_id, p.user_id, in, ctx.is_server_or_admin()));
 }
 
+// What the handlers above read (route_spec.hpp). A user id is a UUID or
+// `me`, checked by user_id_of.
+FieldSpec user_id_or_me(bool required) {
+  FieldSpec f = string_field("user_id").describe("A user's id, or me for the signed-in user.");
+  f.is_required = required;
+  return f;
+}
+FieldSpec image_url() {
+  return string_field("profile_image_url")
+      .url()
+      .nullable()
+      .max(kMaxImageUrlLength)
+      .describe("Clients may only send a base64 data URL of an image.");
+}
+ObjectSpec team_body(bool create) {
+  FieldSpec name = string_field("display_name");
+  name.is_required = create;
+  std::vector<FieldSpec> fields = {
+      std::move(name),
+      image_url(),
+      any_field("client_metadata").nullable(),
+      any_field("client_read_only_metadata").nullable().server_only(),
+      any_field("server_metadata").nullable().server_only(),
+  };
+  if (create) {
+    FieldSpec creator = user_id_or_me(false);
+    creator.name = "creator_user_id";
+    fields.push_back(std::move(creator));
+  }
+  return ObjectSpec{std::move(fields)};
+}
+const ObjectSpec kTeamCreateBody = team_body(true);
+const ObjectSpec kTeamPatchBody = team_body(false);
+const ObjectSpec kTeamsQuery{{
+    user_id_or_me(false),
+    one_of_field("add_current_user", {"true", "false"})
+        .describe("Deprecated: use creator_user_id in the body."),
+}};
+const ObjectSpec kProfilesQuery{{string_field("team_id").uuid(), user_id_or_me(false)}};
+const ObjectSpec kProfileBody{{string_field("display_name"), image_url()}};
+const ObjectSpec kEmptyBody{};
+
 }  // namespace
 
 void register_team_routes(Router& r) {
-  r.add(Method::kGet, "/teams", Access::client_plus(), list_teams);
-  r.add(Method::kPost, "/teams", Access::client_plus(), create_team);
-  r.add(Method::kGet, "/teams/{team_id}", Access::client_plus(), get_team);
-  r.add(Method::kPatch, "/teams/{team_id}", Access::client_plus(), patch_team);
-  r.add(Method::kDelete, "/teams/{team_id}", Access::client_plus(), delete_team);
-  r.add(Method::kPost, "/team-memberships/{team_id}/{user_id}", Access::server_plus(),
-        add_membership);
+  const std::string kNoUser = "CANNOT_GET_OWN_USER_WITHOUT_USER";
+  const std::string kSignInFirst = "USER_AUTHENTICATION_REQUIRED";
+  r.add(Method::kGet, "/teams", Access::client_plus(), list_teams, Runs::kDatabase,
+        {.summary = "List teams (a client: its own user's).",
+         .query = &kTeamsQuery,
+         .errors = {kNoUser, "USER_NOT_FOUND"}});
+  r.add(Method::kPost, "/teams", Access::client_plus(), create_team, Runs::kDatabase,
+        {.summary = "Create a team.",
+         .body = &kTeamCreateBody,
+         .query = &kTeamsQuery,
+         .errors = {kNoUser, kSignInFirst, "USER_NOT_FOUND"}});
+  r.add(Method::kGet, "/teams/{team_id}", Access::client_plus(), get_team, Runs::kDatabase,
+        {.summary = "A team.",
+         .errors = {kSignInFirst, "TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND"}});
+  r.add(Method::kPatch, "/teams/{team_id}", Access::client_plus(), patch_team, Runs::kDatabase,
+        {.summary = "Update a team (a client needs $update_team).",
+         .body = &kTeamPatchBody,
+         .errors = {kSignInFirst, "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"}});
+  r.add(Method::kDelete, "/teams/{team_id}", Access::client_plus(), delete_team, Runs::kDatabase,
+        {.summary = "Delete a team (a client needs $delete_team).",
+         .errors = {kSignInFirst, "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"}});
+  r.add(
+      Method::kPost, "/team-memberships/{team_id}/{user_id}", Access::server_plus(), add_membership,
+      Runs::kDatabase,
+      {.summary = "Add a user to a team.",
+       .body = &kEmptyBody,
+       .errors = {kNoUser, "TEAM_NOT_FOUND", "USER_NOT_FOUND", "TEAM_MEMBERSHIP_ALREADY_EXISTS"}});
   r.add(Method::kDelete, "/team-memberships/{team_id}/{user_id}", Access::client_plus(),
-        remove_membership);
-  r.add(Method::kGet, "/team-member-profiles", Access::client_plus(), list_profiles);
+        remove_membership, Runs::kDatabase,
+        {.summary = "Remove a user from a team (another user: $remove_members).",
+         .errors = {kNoUser, "TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND",
+                    "TEAM_PERMISSION_REQUIRED"}});
+  r.add(Method::kGet, "/team-member-profiles", Access::client_plus(), list_profiles,
+        Runs::kDatabase,
+        {.summary = "List team members' profiles.",
+         .query = &kProfilesQuery,
+         .errors = {kNoUser, "TEAM_NOT_FOUND", "USER_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND",
+                    "TEAM_PERMISSION_REQUIRED"}});
   r.add(Method::kGet, "/team-member-profiles/{team_id}/{user_id}", Access::client_plus(),
-        get_profile);
+        get_profile, Runs::kDatabase,
+        {.summary = "A team member's profile.",
+         .errors = {kNoUser, "TEAM_MEMBERSHIP_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"}});
   r.add(Method::kPatch, "/team-member-profiles/{team_id}/{user_id}", Access::client_plus(),
-        patch_profile);
+        patch_profile, Runs::kDatabase,
+        {.summary = "Update a team member's profile (a client: its own).",
+         .body = &kProfileBody,
+         .errors = {kNoUser, "TEAM_MEMBERSHIP_NOT_FOUND"}});
 }
 
 }  // namespace latchkey::api

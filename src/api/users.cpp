@@ -344,19 +344,98 @@ Response delete_user(RequestContext& ctx) {
   return success();
 }
 
+// The bodies and query read_user_body and list_users read (route_spec.hpp).
+const ObjectSpec kOAuthProvider{{
+    string_field("id").required(),
+    string_field("account_id").required(),
+    string_field("email").nullable(),
+}};
+const ObjectSpec kSignUpRiskScores{{
+    integer_field("bot").required().at_least(0).at_most(100),
+    integer_field("free_trial_abuse").required().at_least(0).at_most(100),
+}};
+const ObjectSpec kRiskScores{{object_field("sign_up").required().of(kSignUpRiskScores)}};
+
+ObjectSpec user_body_spec(BodyKind kind) {
+  const bool create = kind == BodyKind::kCreate;
+  auto server = [](FieldSpec f) { return std::move(f).server_only(); };
+  std::vector<FieldSpec> fields = {
+      string_field("display_name").nullable(),
+      string_field("profile_image_url").url().nullable().max(1000000),
+      any_field("client_metadata").nullable(),
+      server(any_field("client_read_only_metadata").nullable()),
+      server(any_field("server_metadata").nullable()),
+      server(string_field("primary_email").email().nullable()),
+      server(boolean_field("primary_email_verified")),
+      server(boolean_field("primary_email_auth_enabled")),
+      server(string_field("password").nullable().max(70)),
+      server(string_field("password_hash")
+                 .min(1)
+                 .describe("A bcrypt or argon2id hash to store as the password.")),
+      boolean_field("otp_auth_enabled"),
+      boolean_field("passkey_auth_enabled"),
+      string_field("totp_secret_base64").nullable().describe("Standard base64."),
+      server(boolean_field("is_anonymous")
+                 .describe(create ? "" : "Only false: an anonymous user can be upgraded.")),
+      server(boolean_field("restricted_by_admin")),
+      server(string_field("restricted_by_admin_reason")
+                 .nullable()
+                 .describe("Only with restricted_by_admin true.")),
+      server(string_field("restricted_by_admin_private_details")
+                 .nullable()
+                 .describe("Only with restricted_by_admin true.")),
+      server(string_field("country_code").nullable().min(2).max(2).describe("ISO 3166-1 alpha-2.")),
+      server(object_field("risk_scores").of(kRiskScores)),
+  };
+  if (create)
+    fields.push_back(array_field("oauth_providers").of(kOAuthProvider));
+  else
+    fields.push_back(string_field("selected_team_id").uuid().nullable());
+  return ObjectSpec{std::move(fields)};
+}
+
+const ObjectSpec kUserPatchBody = user_body_spec(BodyKind::kServerPatch);
+const ObjectSpec kUserCreateBody = user_body_spec(BodyKind::kCreate);
+const ObjectSpec kUserListQuery{{
+    integer_field("limit").at_least(1),
+    string_field("cursor").uuid(),
+    one_of_field("order_by", {"signed_up_at"}),
+    boolean_field("desc"),
+    string_field("team_id").uuid(),
+    string_field("query").describe("Matches the display name, primary e-mail or id."),
+}};
+
 }  // namespace
 
 // PATCH and POST may set a password (argon2id): Runs::kLong.
 void register_user_routes(Router& r) {
-  // The signed-in user is the request's context: answered from memory.
-  r.add(Method::kGet, "/users/me", Access::client_plus(), get_me, Runs::kMemory);
-  r.add(Method::kPatch, "/users/me", Access::client_plus(), patch_me, Runs::kLong);
-  r.add(Method::kDelete, "/users/me", Access::client_plus(), delete_me);
-  r.add(Method::kGet, "/users", Access::server_plus(), list_users);
-  r.add(Method::kPost, "/users", Access::server_plus(), create_user, Runs::kLong);
-  r.add(Method::kGet, "/users/{user_id}", Access::server_plus(), get_user);
-  r.add(Method::kPatch, "/users/{user_id}", Access::server_plus(), patch_user_by_id, Runs::kLong);
-  r.add(Method::kDelete, "/users/{user_id}", Access::server_plus(), delete_user);
+  r.add(Method::kGet, "/users/me", Access::client_plus(), get_me, Runs::kMemory,
+        {.summary = "The signed-in user.", .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER"}});
+  r.add(Method::kPatch, "/users/me", Access::client_plus(), patch_me, Runs::kLong,
+        {.summary = "Update the signed-in user.",
+         .body = &kUserPatchBody,
+         .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER", "USER_EMAIL_ALREADY_EXISTS",
+                    "TEAM_MEMBERSHIP_NOT_FOUND"}});
+  r.add(Method::kDelete, "/users/me", Access::client_plus(), delete_me, Runs::kDatabase,
+        {.summary = "Delete the signed-in user.", .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER"}});
+  r.add(Method::kGet, "/users", Access::server_plus(), list_users, Runs::kDatabase,
+        {.summary = "List the project's users.", .query = &kUserListQuery});
+  r.add(Method::kPost, "/users", Access::server_plus(), create_user, Runs::kLong,
+        {.summary = "Create a user.",
+         .body = &kUserCreateBody,
+         .errors = {"USER_EMAIL_ALREADY_EXISTS",
+                    "OAUTH_CONNECTION_ALREADY_CONNECTED_TO_ANOTHER_USER"}});
+  r.add(Method::kGet, "/users/{user_id}", Access::server_plus(), get_user, Runs::kDatabase,
+        {.summary = "A user by id (or me).",
+         .errors = {"USER_NOT_FOUND", "CANNOT_GET_OWN_USER_WITHOUT_USER"}});
+  r.add(Method::kPatch, "/users/{user_id}", Access::server_plus(), patch_user_by_id, Runs::kLong,
+        {.summary = "Update a user.",
+         .body = &kUserPatchBody,
+         .errors = {"USER_NOT_FOUND", "CANNOT_GET_OWN_USER_WITHOUT_USER",
+                    "USER_EMAIL_ALREADY_EXISTS", "TEAM_MEMBERSHIP_NOT_FOUND"}});
+  r.add(Method::kDelete, "/users/{user_id}", Access::server_plus(), delete_user, Runs::kDatabase,
+        {.summary = "Delete a user.",
+         .errors = {"USER_NOT_FOUND", "CANNOT_GET_OWN_USER_WITHOUT_USER"}});
 }
 
 }  // namespace latchkey::api

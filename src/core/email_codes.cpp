@@ -7,15 +7,16 @@
 
 namespace latchkey::core {
 
-void count_email_request(const EmailServices& s, const std::string& address) {
+void count_email_request(const EmailServices& s, const store::Project& project,
+                         const std::string& address) {
   if (!s.limits) return;
   if (!s.client_ip.empty()) s.limits->count_code_send(s.client_ip);
-  s.limits->count_email(address);
+  s.limits->count_email({project.id, project.config}, address);
 }
 
 IssuedCode send_code_email(const EmailServices& s, const store::Project& project,
                            const std::string& branch_id, CodeEmail e) {
-  if (!e.counted) count_email_request(s, normalize_email(e.recipient));
+  if (!e.counted) count_email_request(s, project, normalize_email(e.recipient));
   if (!e.code.redirect_url) e.code.redirect_url = e.callback_url;
   // The link must be buildable before anything is written.
   auto probe = mail::build_code_link(e.callback_url, std::string(kCodeLength, '0'));
@@ -44,6 +45,19 @@ IssuedCode send_code_email(const EmailServices& s, const store::Project& project
 std::vector<store::SentEmail> recent_sent_emails(store::Store& store, const std::string& project_id,
                                                  int limit) {
   return store.sent_emails().list_sent_emails(project_id, limit);
+}
+
+SentEmailPage sent_email_page(store::Store& store, const std::string& project_id, int limit,
+                              const std::optional<std::string>& cursor) {
+  // One row more than the page tells whether there is a next one.
+  SentEmailPage page;
+  page.items = cursor ? store.sent_emails().list_sent_emails_from(project_id, *cursor, limit + 1)
+                      : store.sent_emails().list_sent_emails(project_id, limit + 1);
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.next_cursor = page.items[limit].id;
+    page.items.resize(limit);
+  }
+  return page;
 }
 
 }  // namespace latchkey::core

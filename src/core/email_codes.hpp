@@ -3,6 +3,7 @@
 // deliver it — shared by OTP sign-in, password reset, e-mail verification
 // and team invitations.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,20 @@ struct EmailServices {
 // The project's most recently sent e-mails, newest first (GET /internal/emails).
 std::vector<store::SentEmail> recent_sent_emails(store::Store& store, const std::string& project_id,
                                                  int limit);
-// Counts one code e-mail asked for `address` (normalised) by the request's
-// client; throws errors::too_many_requests when either limit is reached.
-void count_email_request(const EmailServices& s, const std::string& address);
+// A page of them (GET /internal/emails?limit=&cursor=): at most `limit`,
+// from the e-mail `cursor` (inclusive; the newest without one); next_cursor
+// names the first e-mail of the next page, if there is one.
+struct SentEmailPage {
+  std::vector<store::SentEmail> items;
+  std::optional<std::string> next_cursor;
+};
+SentEmailPage sent_email_page(store::Store& store, const std::string& project_id, int limit,
+                              const std::optional<std::string>& cursor);
+// Counts one code e-mail asked for `address` (normalised) in `project` by
+// the request's client; throws errors::too_many_requests when either limit
+// is reached.
+void count_email_request(const EmailServices& s, const store::Project& project,
+                         const std::string& address);
 
 struct CodeEmail {
   NewCode code;  // redirect_url defaults to callback_url

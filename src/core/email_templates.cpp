@@ -99,4 +99,55 @@ mail::RenderedEmail render_auth_email(store::Store& store, const store::Project&
   return mail::render_document(t->subject, t->content, vars);
 }
 
+mail::TemplateVars sample_template_vars(const store::Project& project, mail::TemplateType type) {
+  using T = mail::TemplateType;
+  mail::TemplateVars vars{{"projectDisplayName", project.display_name}};
+  // What the e-mail's link looks like: the SDK's handler page with a code.
+  const char* page = "";
+  switch (type) {
+    case T::kEmailVerification:
+      page = "email-verification";
+      vars["userDisplayName"] = "John Doe";
+      break;
+    case T::kPasswordReset:
+      page = "password-reset";
+      vars["userDisplayName"] = "John Doe";
+      break;
+    case T::kMagicLink:
+      page = "magic-link-callback";
+      vars["otp"] = "3SLSWZ";
+      break;
+    case T::kTeamInvitation:
+      page = "team-invitation";
+      vars["teamDisplayName"] = "My Team";
+      break;
+    case T::kSignInInvitation:
+      page = "sign-in";
+      break;
+  }
+  vars[mail::template_text(type).link_var] =
+      std::string("https://example.com/handler/") + page + "?code=sample-code";
+  return vars;
+}
+
+mail::RenderedEmail preview_email_template(store::Store& store, const store::Project& project,
+                                           mail::TemplateType type,
+                                           const std::optional<std::string>& subject,
+                                           const std::optional<Json>& content) {
+  const mail::TemplateVars vars = sample_template_vars(project, type);
+  auto stored =
+      store.emails().get_email_template(project.id, std::string(mail::template_type_name(type)));
+  const bool new_subject = subject && !subject->empty();
+  if (!new_subject && !content && !stored) return mail::render_email(type, vars);
+  const Json document = content  ? *content
+                        : stored ? stored->content
+                                 : mail::default_document(type);
+  if (auto problem = mail::document_problem(document))
+    throw errors::email_rendering_error(*problem);
+  const std::string text = new_subject ? *subject
+                           : stored    ? stored->subject
+                                       : mail::default_subject(type);
+  return mail::render_document(text, document, vars);
+}
+
 }  // namespace latchkey::core

@@ -1,7 +1,8 @@
 // Projects' e-mail templates (projects.md §5.4): the five built-in
 // templates, customised per project as editor documents (only while the
-// project has its own SMTP server), and the rendering of an auth e-mail
-// with the project's template when it has one.
+// project has its own SMTP server), the rendering of an auth e-mail with the
+// project's template when it has one, and the preview of a template being
+// edited.
 #pragma once
 #include <optional>
 #include <string>
@@ -46,5 +47,23 @@ void delete_email_template(store::Store& store, const store::Project& project,
 mail::RenderedEmail render_auth_email(store::Store& store, const store::Project& project,
                                       mail::TemplateType type, const mail::TemplateVars& vars,
                                       bool legacy_magic_link = false);
+
+// POST /emails/render-email with a template: the e-mail of `type` as it
+// would be sent once `subject` and `content` are saved (each, when absent or
+// an empty subject, the project's template, else the built-in one), with
+// sample values for the variables that e-mail gets (the project's own
+// name). The document is checked as PATCH checks it: an invalid one is
+// EMAIL_RENDERING_ERROR naming the problem. The request body's limits bound
+// the document's size and shape; the renderer bounds the e-mail's (blocks
+// rendered, bytes of HTML). Templates are not wrapped in the project's
+// email_theme when sent (their EmailLayout block is their theme), so
+// neither is the preview.
+mail::RenderedEmail preview_email_template(store::Store& store, const store::Project& project,
+                                           mail::TemplateType type,
+                                           const std::optional<std::string>& subject,
+                                           const std::optional<Json>& content);
+
+// The sample values preview_email_template renders `type` with.
+mail::TemplateVars sample_template_vars(const store::Project& project, mail::TemplateType type);
 
 }  // namespace latchkey::core

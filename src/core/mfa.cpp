@@ -28,10 +28,10 @@ std::optional<Attempt> attempt_of(const store::VerificationCode& row) {
 
 }  // namespace
 
-MfaSignIn complete_mfa_sign_in(const SessionServices& s, RateLimits& limits,
-                               const std::string& project_id, const std::string& branch_id,
-                               std::string_view attempt_code, std::string_view totp,
-                               const ClientInfo& client) {
+MfaSignIn complete_mfa_sign_in(const SessionServices& s, RateLimits& limits, LimitScope project,
+                               const std::string& branch_id, std::string_view attempt_code,
+                               std::string_view totp, const ClientInfo& client) {
+  const std::string project_id(project.project_id);
   auto row =
       check_code(s.store, s.clock, project_id, branch_id, CodeType::kOneTimePassword, attempt_code);
   auto attempt = attempt_of(row);
@@ -41,10 +41,10 @@ MfaSignIn complete_mfa_sign_in(const SessionServices& s, RateLimits& limits,
   if (!user) throw errors::user_not_found();
   // Without a secret (MFA switched off since the attempt began) no code can
   // be right; the user signs in again and gets a session directly.
-  limits.check_totp(project_id, user->id);
+  limits.check_totp(project, user->id);
   const int64_t step = totp_step(s.clock.now_millis());
   if (!user->totp_secret || !totp_matches(*user->totp_secret, step, totp)) {
-    limits.totp_failed(project_id, user->id);
+    limits.totp_failed(project, user->id);
     throw errors::invalid_totp_code();
   }
   // Replay protection: the step is claimed atomically before the code is
@@ -52,7 +52,7 @@ MfaSignIn complete_mfa_sign_in(const SessionServices& s, RateLimits& limits,
   if (!s.store.totp_steps().claim_totp_step(project_id, user->id, step))
     throw errors::invalid_totp_code();
 
-  limits.totp_succeeded(project_id, user->id);
+  limits.totp_succeeded(project, user->id);
   mark_code_used(s.store, s.clock, row);
   MfaSignIn out;
   out.session = create_session(s, project_id, branch_id, user->id, SessionOptions{}, client);

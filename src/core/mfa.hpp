@@ -23,9 +23,8 @@ struct MfaSignIn {
 // Wrong TOTP codes count per user in `limits` across attempt codes (a fresh
 // attempt code buys no new guesses); while the user has too many, every
 // TOTP code is refused with TOO_MANY_REQUESTS before it is checked.
-MfaSignIn complete_mfa_sign_in(const SessionServices& s, RateLimits& limits,
-                               const std::string& project_id, const std::string& branch_id,
-                               std::string_view attempt_code, std::string_view totp,
-                               const ClientInfo& client);
+MfaSignIn complete_mfa_sign_in(const SessionServices& s, RateLimits& limits, LimitScope project,
+                               const std::string& branch_id, std::string_view attempt_code,
+                               std::string_view totp, const ClientInfo& client);
 
 }  // namespace latchkey::core

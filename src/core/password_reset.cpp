@@ -23,7 +23,7 @@ bool send_password_reset_code(const EmailServices& s, const store::Project& proj
   // no answer depends on whether the address has an account.
   if (!is_trusted_url(project.config, callback_url)) throw errors::redirect_url_not_whitelisted();
   const std::string address = normalize_email(email);
-  count_email_request(s, address);
+  count_email_request(s, project, address);
   auto user = s.store.users().find_user_by_auth_email(project.id, address);
   if (!user) return false;
 

@@ -3,6 +3,7 @@
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
 #include "core/project_config.hpp"
+#include "core/project_rate_limits.hpp"
 #include "core/sessions.hpp"
 #include "core/users.hpp"
 
@@ -83,6 +84,7 @@ Json project_admin_view(const store::Project& p) {
   if (config.is_object()) {
     config.erase(kAnonymousSignUpEnabled);
     config.erase(kRequireEmailVerification);
+    config.erase(kProjectRateLimits);
   }
   return Json{{"id", p.id},
               {"display_name", p.display_name},

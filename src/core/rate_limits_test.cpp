@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.hpp"
+#include "core/project_rate_limits.hpp"
 
 namespace latchkey::core {
 namespace {
@@ -149,18 +150,67 @@ TEST_F(RateLimitsTest, TotpFailuresCountPerUser) {
 
 TEST_F(RateLimitsTest, CountsRefuseOnceFullAndRoundTheWaitUp) {
   RateLimits l(options(), clock_);
-  l.count_email("a@x.io");
+  l.count_email("p", "a@x.io");
   clock_.advance(500);
-  l.count_email("a@x.io");
+  l.count_email("p", "a@x.io");
   // 59.5 s to wait: Retry-After says 60.
-  EXPECT_EQ(retry_after_seconds([&] { l.count_email("a@x.io"); }), 60);
-  EXPECT_NO_THROW(l.count_email("b@x.io"));
-  l.count_sign_up("1.2.3.4");
-  l.count_sign_up("1.2.3.4");
-  EXPECT_GT(retry_after_seconds([&] { l.count_sign_up("1.2.3.4"); }), 0);
+  EXPECT_EQ(retry_after_seconds([&] { l.count_email("p", "a@x.io"); }), 60);
+  EXPECT_NO_THROW(l.count_email("p", "b@x.io"));
+  l.count_sign_up("p", "1.2.3.4");
+  l.count_sign_up("p", "1.2.3.4");
+  EXPECT_GT(retry_after_seconds([&] { l.count_sign_up("p", "1.2.3.4"); }), 0);
   l.count_code_send("1.2.3.4");
   l.count_code_send("1.2.3.4");
   EXPECT_GT(retry_after_seconds([&] { l.count_code_send("1.2.3.4"); }), 0);
+}
+
+TEST_F(RateLimitsTest, AProjectsOwnLimitReplacesTheServersForThatProjectOnly) {
+  RateLimits l(options(), clock_);
+  Json config = Json::object();
+  set_project_rate_limit(config, Limit::kSignInFailuresPerAccountIp, WindowLimit{4, 2 * kWindow});
+  set_project_rate_limit(config, Limit::kEmailsPerAddress, WindowLimit{1, kWindow});
+  const LimitScope p{"p", config};
+  for (int i = 0; i < 3; ++i) l.password_failed(p, "a@x.io", "10.0.0.1");
+  // The server's 2 would have stopped it; the project's 4 does not yet.
+  EXPECT_NO_THROW(l.check_password(p, "a@x.io", "10.0.0.1"));
+  l.password_failed(p, "a@x.io", "10.0.0.1");
+  EXPECT_EQ(retry_after_seconds([&] { l.check_password(p, "a@x.io", "10.0.0.1"); }), 120);
+  // Another project keeps the server's limit.
+  l.password_failed("q", "a@x.io", "10.0.0.1");
+  l.password_failed("q", "a@x.io", "10.0.0.1");
+  EXPECT_GT(retry_after_seconds([&] { l.check_password("q", "a@x.io", "10.0.0.1"); }), 0);
+  l.count_email(p, "a@x.io");
+  EXPECT_GT(retry_after_seconds([&] { l.count_email(p, "a@x.io"); }), 0);
+  EXPECT_NO_THROW(l.count_email("q", "a@x.io"));
+  EXPECT_NO_THROW(l.count_email("q", "a@x.io"));
+}
+
+TEST(ProjectRateLimits, BoundsAndView) {
+  EXPECT_TRUE(parse_project_rate_limit("1/1s"));
+  EXPECT_TRUE(parse_project_rate_limit("1000000/24h"));
+  for (const char* bad : {"0", "off", "0/1h", "1000001/1h", "5/25h", "5/500ms", "x", ""})
+    EXPECT_FALSE(parse_project_rate_limit(bad)) << bad;
+  RateLimitOptions server;
+  Json config = Json::object();
+  set_project_rate_limit(config, Limit::kSignUpsPerIp, WindowLimit{50, 3600'000});
+  Json view = project_rate_limits_view(config, server);
+  EXPECT_EQ(view["sign_ups_per_ip"]["effective"], "50/1h");
+  EXPECT_EQ(view["sign_ups_per_ip"]["server_default"], "2000/10min");
+  EXPECT_EQ(view["sign_ups_per_ip"]["project_override"], "50/1h");
+  EXPECT_TRUE(view["emails_per_address"]["project_override"].is_null());
+  EXPECT_FALSE(view.contains("code_sends_per_ip"));  // server-wide only
+  set_project_rate_limit(config, Limit::kSignUpsPerIp, std::nullopt);
+  EXPECT_FALSE(config.contains(kProjectRateLimits));
+  // A stored value that is not a valid limit counts as none.
+  config[kProjectRateLimits] = Json{{"sign_ups_per_ip", "0"}};
+  EXPECT_FALSE(project_rate_limit(config, Limit::kSignUpsPerIp));
+}
+
+TEST(SlidingWindow, ALimitLoweredAfterTheFactWaitsForEnoughEventsToLeave) {
+  SlidingWindow w;
+  for (int64_t t = 0; t < 4; ++t) w.record("k", WindowLimit{4, kWindow}, t * 1000);
+  // Four events in the window, limit now 2: one more fits when three left.
+  EXPECT_EQ(w.wait_millis("k", WindowLimit{2, kWindow}, 5000), 2000 + kWindow - 5000);
 }
 
 }  // namespace

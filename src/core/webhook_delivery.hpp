@@ -28,6 +28,15 @@ struct WebhookDeliveryOptions {
   // --webhooks-allow-private-addresses`; off: refused, against server-side
   // request forgery).
   bool allow_private_addresses = false;
+  // Deliveries a worker claims at once: their attempts are then recorded in
+  // one transaction, which takes the database's write lock once per batch
+  // rather than twice per event.
+  int batch = 16;
+  // How much lower than the server's request threads the workers run
+  // (nice levels, 0 to 19): delivery is background work, and when the CPU
+  // is saturated the requests that emit the events come first. The outbox
+  // keeps what is not delivered yet.
+  int nice_increment = 10;
 };
 
 class WebhookDelivery {
@@ -42,15 +51,21 @@ class WebhookDelivery {
 
   // Starts the worker threads (serve only; other commands never deliver).
   void start();
-  // Lets each worker finish the attempt it is making, then joins them.
+  // Lets each worker finish the attempt it is making (the rest of its batch
+  // goes back to the queue), then joins them.
   void stop();
 
-  // Claims one due delivery and makes its attempt; false when none was due.
-  // What each worker does in its loop; callable directly in tests.
-  bool deliver_one();
+  // Claims up to `batch` due deliveries, makes their attempts (oldest
+  // message first; after a failure, the rest of the batch's deliveries to
+  // that endpoint are released untried) and records them together. Returns
+  // how many were claimed: 0 when none was due. What each worker does in its
+  // loop; callable directly in tests.
+  size_t deliver_batch();
 
  private:
   void run();
+  store::DeliveryOutcome attempt(const store::ClaimedDelivery& d);
+  bool stopping();
 
   store::Store& store_;
   const Clock& clock_;

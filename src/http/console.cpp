@@ -20,6 +20,22 @@ constexpr std::string_view kConsoleHeaders =
     "X-Content-Type-Options: nosniff\r\n"
     "X-Frame-Options: DENY\r\n";
 
+// The frame the template page shows a rendered e-mail in (preview.html):
+// e-mails are styled inline, which the console's policy refuses and a srcdoc
+// or blob: frame would inherit, so this page has a policy of its own:
+// inline style and images, no script, no requests of any other kind, and
+// only the console may frame it.
+constexpr std::string_view kPreviewHeaders =
+    "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; "
+    "img-src data: https:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'\r\n"
+    "Cross-Origin-Opener-Policy: same-origin\r\n"
+    "Cross-Origin-Resource-Policy: same-origin\r\n"
+    "Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n"
+    "Referrer-Policy: no-referrer\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "X-Frame-Options: SAMEORIGIN\r\n";
+constexpr std::string_view kPreviewPage = "preview.html";
+
 constexpr std::string_view kPrefix = "/console/";
 
 const StaticFiles& files() {
@@ -59,8 +75,11 @@ Response console_response(const Request& req, std::string_view client_key,
     r.set_header("Cache-Control", "no-store");
     return with_headers(std::move(r));
   }
-  if (const auto* asset = files().find(name))
-    return with_headers(StaticFiles::respond(req, *asset));
+  if (const auto* asset = files().find(name)) {
+    Response r = with_headers(StaticFiles::respond(req, *asset));
+    if (name == kPreviewPage) r.fixed_headers = kPreviewHeaders;
+    return r;
+  }
   // A deep link of the single-page app (/console/projects/…) gets the index;
   // a missing file (a name with an extension) is a 404.
   auto last_slash = name.rfind('/');

@@ -47,6 +47,21 @@ TEST(ConsolePages, ServesTheIndexWithAStrictPolicy) {
   EXPECT_EQ(r.body.find("<script>"), std::string::npos);
 }
 
+TEST(ConsolePages, TheEmailPreviewFrameHasAPolicyOfItsOwn) {
+  // Inline style (e-mails are styled inline) and images, never a script;
+  // framed by the console only.
+  Response r = console("/console/preview.html");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.fixed_headers.find("Content-Security-Policy: default-src 'none'; style-src "
+                                 "'unsafe-inline'; img-src data: https:;"),
+            std::string_view::npos);
+  EXPECT_EQ(r.fixed_headers.find("script-src"), std::string_view::npos);
+  EXPECT_NE(r.fixed_headers.find("frame-ancestors 'self'"), std::string_view::npos);
+  EXPECT_NE(r.fixed_headers.find("X-Frame-Options: SAMEORIGIN"), std::string_view::npos);
+  // Every other page keeps the console's policy.
+  EXPECT_EQ(console("/console/js/main.js").fixed_headers.find("unsafe-inline"), std::string::npos);
+}
+
 TEST(ConsolePages, RedirectsTheBarePathToTheFolder) {
   Response r = console("/console");
   EXPECT_EQ(r.status, 308);

@@ -1,5 +1,7 @@
 #include "http/context.hpp"
 
+#include <stdexcept>
+
 #include "core/errors.hpp"
 #include "store/read_cache.hpp"
 
@@ -70,11 +72,29 @@ std::optional<bool> RequestContext::cached_session_live(const std::string& proje
   return app.cache->is_live_session(project_id, session_id, now);
 }
 
-ObjectReader RequestContext::body_reader(bool required) {
-  return ObjectReader("body", body ? &*body : nullptr, schema, required);
+// A route that declares itself declares its body and query too (an empty
+// ObjectSpec when it takes no fields), so the document lists all it reads.
+static const ObjectSpec* declared(const RouteSpec* route, const ObjectSpec* part,
+                                  std::string_view what) {
+  if (route && !part)
+    throw std::logic_error("the handler reads a " + std::string(what) +
+                           ", which its route does not declare");
+  return part;
 }
 
-ObjectReader RequestContext::query_reader() { return ObjectReader("query", &query, schema, true); }
+ObjectReader RequestContext::body_reader(bool required) {
+  const ObjectSpec* spec = declared(route_spec, route_spec ? route_spec->body : nullptr, "body");
+  if (spec && spec->optional == required)
+    throw std::logic_error(
+        "the route's declaration and its handler disagree on whether the "
+        "body is required");
+  return ObjectReader("body", body ? &*body : nullptr, schema, required, spec);
+}
+
+ObjectReader RequestContext::query_reader() {
+  const ObjectSpec* spec = declared(route_spec, route_spec ? route_spec->query : nullptr, "query");
+  return ObjectReader("query", &query, schema, true, spec);
+}
 
 Field RequestContext::param(std::string_view name) {
   if (!params_json_.is_object()) {

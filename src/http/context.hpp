@@ -12,6 +12,7 @@
 #include "core/sessions.hpp"
 #include "core/users.hpp"
 #include "http/message.hpp"
+#include "http/route_spec.hpp"
 #include "http/schema.hpp"
 #include "store/store.hpp"
 
@@ -59,6 +60,9 @@ struct RequestContext {
   bool in_memory = false;
   // Runs::kSessionRead: the session read before the handler ran, or null.
   const SessionRead* session_read = nullptr;
+  // The route's declaration (route_spec.hpp), when it has one: the body and
+  // query readers check what the handler reads against it.
+  const RouteSpec* route_spec = nullptr;
 
   // The read cache's answers (nullptr: no such project / user): loaded on a
   // miss on a worker; in memory, nullopt on a miss.

@@ -185,6 +185,7 @@ std::optional<Response> Pipeline::handle_api(const Request& req, const Router::M
   RequestContext ctx{app_, req, request_id, match.params};
   ctx.in_memory = in_memory;
   ctx.session_read = session_read;
+  if (match.route && match.route->spec) ctx.route_spec = &*match.route->spec;
   Response res;
   std::optional<std::string> known_code;  // of a known error, for its x-hexclave- twin
   try {

@@ -57,6 +57,27 @@ struct Segments {
 
 void Router::add(Method method, std::string pattern, Access access, Handler handler, Runs runs,
                  SessionHint session_hint) {
+  add_route({.method = method,
+             .pattern = std::move(pattern),
+             .access = std::move(access),
+             .handler = std::move(handler),
+             .runs = runs,
+             .session_hint = session_hint});
+}
+
+void Router::add(Method method, std::string pattern, Access access, Handler handler, Runs runs,
+                 RouteSpec spec, SessionHint session_hint) {
+  add_route({.method = method,
+             .pattern = std::move(pattern),
+             .access = std::move(access),
+             .handler = std::move(handler),
+             .runs = runs,
+             .session_hint = session_hint,
+             .spec = std::move(spec)});
+}
+
+void Router::add_route(Route route) {
+  const std::string& pattern = route.pattern;
   Pattern parsed;
   for_each_segment(pattern, [&](std::string_view seg) { parsed.segments.emplace_back(seg); });
   if (parsed.segments.size() > kMaxSegments)
@@ -68,10 +89,8 @@ void Router::add(Method method, std::string pattern, Access access, Handler hand
       parsed.param_mask |= uint32_t{1} << (parsed.segments.size() - 1 - i);
     }
   }
-  if (runs == Runs::kSessionRead && !session_hint)
+  if (route.runs == Runs::kSessionRead && !route.session_hint)
     throw std::logic_error("a session-read route needs a session hint: " + pattern);
-  Route route{method, std::move(pattern), std::move(access), std::move(handler),
-              runs,   session_hint};
   for (auto& p : patterns_) {
     if (p.segments == parsed.segments && p.param_mask == parsed.param_mask) {
       p.routes.push_back(std::move(route));
@@ -104,6 +123,13 @@ Router::Match Router::match(Method method, std::string_view path) const {
     if (r.method == method) m.route = &r;
   }
   return m;
+}
+
+std::vector<const Route*> Router::routes() const {
+  std::vector<const Route*> out;
+  for (const auto& p : patterns_)
+    for (const auto& r : p.routes) out.push_back(&r);
+  return out;
 }
 
 }  // namespace latchkey::http

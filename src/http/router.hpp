@@ -12,6 +12,7 @@
 
 #include "http/context.hpp"
 #include "http/message.hpp"
+#include "http/route_spec.hpp"
 
 namespace latchkey::http {
 
@@ -67,12 +68,18 @@ struct Route {
   Handler handler;
   Runs runs = Runs::kDatabase;
   SessionHint session_hint = nullptr;
+  // Its body, query and errors, when declared (route_spec.hpp): the OpenAPI
+  // document's, and what the request readers check the handler against.
+  std::optional<RouteSpec> spec = std::nullopt;
 };
 
 class Router {
  public:
   void add(Method method, std::string pattern, Access access, Handler handler,
            Runs runs = Runs::kDatabase, SessionHint session_hint = nullptr);
+  // With the route's declaration (route_spec.hpp).
+  void add(Method method, std::string pattern, Access access, Handler handler, Runs runs,
+           RouteSpec spec, SessionHint session_hint = nullptr);
 
   struct Match {
     const Route* route = nullptr;  // set when method and path match
@@ -90,6 +97,9 @@ class Router {
   // a request path is split without allocating.
   static constexpr size_t kMaxSegments = 16;
 
+  // Every route, grouped by path (the OpenAPI document lists them).
+  std::vector<const Route*> routes() const;
+
  private:
   struct Pattern {
     std::vector<std::string> segments;  // a literal, or a parameter's name
@@ -99,6 +109,7 @@ class Router {
     std::vector<Route> routes;
     bool is_param(size_t i) const { return param_mask >> (segments.size() - 1 - i) & 1; }
   };
+  void add_route(Route route);
   std::vector<Pattern> patterns_;
 };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <stdexcept>
+#include <utility>
 
 #include "core/crypto.hpp"
 #include "core/errors.hpp"
@@ -33,6 +35,33 @@ static std::string print_value(const Json& v) {
   return v.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+void Field::conform(const Use& use) {
+  const FieldSpec* spec = std::exchange(spec_, nullptr);
+  if (!spec) return;
+  const char* problem = nullptr;
+  if (spec->type != use.type)
+    problem = "type";
+  else if (use.format != FieldFormat::kNone && spec->format != use.format)
+    problem = "format";
+  else if (spec->is_required != use.required)
+    problem = "requiredness";
+  else if (use.nullable && !spec->is_nullable)
+    problem = "nullability";
+  else if (use.max_length && spec->max_length != use.max_length)
+    problem = "maximum length";
+  else if (use.non_empty && spec->min_length < 1)
+    problem = "minimum length";
+  else if ((use.minimum && spec->minimum != use.minimum) ||
+           (use.maximum && spec->maximum != use.maximum))
+    problem = "range";
+  else if (use.values && spec->values != *use.values)
+    problem = "allowed values";
+  if (problem)
+    throw std::logic_error("the route's declaration and its handler disagree on the " +
+                           std::string(problem) + " of " + path_ +
+                           " (read with Field::" + use.reader + ")");
+}
+
 bool Field::check_present(bool required, bool allow_null) {
   if (!value_) {
     if (required) errors_.add(path_ + " must be defined");
@@ -51,6 +80,11 @@ void Field::type_error(std::string_view type) {
 }
 
 std::optional<std::string> Field::string(bool required, size_t max_len, bool non_empty) {
+  conform({.reader = "string",
+           .type = FieldType::kString,
+           .required = required,
+           .max_length = max_len,
+           .non_empty = non_empty});
   if (!check_present(required, false)) return std::nullopt;
   std::string s;
   if (value_->is_string()) {
@@ -73,6 +107,10 @@ std::optional<std::string> Field::string(bool required, size_t max_len, bool non
 }
 
 std::optional<std::string> Field::email(bool required, bool strict) {
+  conform({.reader = "email",
+           .type = FieldType::kString,
+           .required = required,
+           .format = FieldFormat::kEmail});
   auto s = string(required);
   if (!s) return std::nullopt;
   if (!is_valid_email(*s)) {
@@ -87,6 +125,10 @@ std::optional<std::string> Field::email(bool required, bool strict) {
 }
 
 std::optional<std::string> Field::url(bool required) {
+  conform({.reader = "url",
+           .type = FieldType::kString,
+           .required = required,
+           .format = FieldFormat::kUrl});
   auto s = string(required);
   if (!s) return std::nullopt;
   bool ok = true;
@@ -102,6 +144,10 @@ std::optional<std::string> Field::url(bool required) {
 }
 
 std::optional<std::string> Field::uuid(bool required) {
+  conform({.reader = "uuid",
+           .type = FieldType::kString,
+           .required = required,
+           .format = FieldFormat::kUuid});
   auto s = string(required);
   if (!s) return std::nullopt;
   if (!core::is_uuid(*s)) {
@@ -112,6 +158,7 @@ std::optional<std::string> Field::uuid(bool required) {
 }
 
 std::optional<bool> Field::boolean(bool required) {
+  conform({.reader = "boolean", .type = FieldType::kBoolean, .required = required});
   if (!check_present(required, false)) return std::nullopt;
   if (value_->is_boolean()) return value_->get<bool>();
   if (value_->is_string()) {
@@ -129,6 +176,13 @@ std::optional<bool> Field::boolean(bool required) {
 }
 
 std::optional<int64_t> Field::integer(bool required, int64_t min, int64_t max) {
+  conform({.reader = "integer",
+           .type = FieldType::kInteger,
+           .required = required,
+           .minimum = min == std::numeric_limits<int64_t>::min() ? std::nullopt
+                                                                 : std::optional<int64_t>(min),
+           .maximum = max == std::numeric_limits<int64_t>::max() ? std::nullopt
+                                                                 : std::optional<int64_t>(max)});
   if (!check_present(required, false)) return std::nullopt;
   double d;
   if (value_->is_number()) {
@@ -163,6 +217,8 @@ std::optional<int64_t> Field::integer(bool required, int64_t min, int64_t max) {
 }
 
 std::optional<std::string> Field::one_of(bool required, const std::vector<std::string>& values) {
+  conform(
+      {.reader = "one_of", .type = FieldType::kString, .required = required, .values = &values});
   auto s = string(required);
   if (!s) return std::nullopt;
   if (std::find(values.begin(), values.end(), *s) == values.end()) {
@@ -175,6 +231,7 @@ std::optional<std::string> Field::one_of(bool required, const std::vector<std::s
 }
 
 std::optional<Json> Field::object(bool required) {
+  conform({.reader = "object", .type = FieldType::kObject, .required = required});
   if (!check_present(required, false)) return std::nullopt;
   if (!value_->is_object()) {
     type_error("object");
@@ -184,6 +241,7 @@ std::optional<Json> Field::object(bool required) {
 }
 
 std::optional<Json> Field::array(bool required) {
+  conform({.reader = "array", .type = FieldType::kArray, .required = required});
   if (!check_present(required, false)) return std::nullopt;
   if (!value_->is_array()) {
     type_error("array");
@@ -193,11 +251,16 @@ std::optional<Json> Field::array(bool required) {
 }
 
 std::optional<Json> Field::any(bool required) {
+  conform({.reader = "any", .type = FieldType::kAny, .required = required, .nullable = true});
   if (!check_present(required, true)) return std::nullopt;
   return *value_;
 }
 
 Patch<std::string> Field::nullable_string(size_t max_len) {
+  conform({.reader = "nullable_string",
+           .type = FieldType::kString,
+           .nullable = true,
+           .max_length = max_len});
   Patch<std::string> p;
   if (!value_) return p;
   p.present = true;
@@ -208,6 +271,10 @@ Patch<std::string> Field::nullable_string(size_t max_len) {
 }
 
 Patch<std::string> Field::nullable_url() {
+  conform({.reader = "nullable_url",
+           .type = FieldType::kString,
+           .nullable = true,
+           .format = FieldFormat::kUrl});
   Patch<std::string> p;
   if (!value_) return p;
   p.present = true;
@@ -218,6 +285,7 @@ Patch<std::string> Field::nullable_url() {
 }
 
 Patch<Json> Field::nullable_json() {
+  conform({.reader = "nullable_json", .type = FieldType::kAny, .nullable = true});
   Patch<Json> p;
   if (!value_) return p;
   p.present = true;
@@ -225,8 +293,9 @@ Patch<Json> Field::nullable_json() {
   return p;
 }
 
-ObjectReader::ObjectReader(std::string path, const Json* value, SchemaErrors& errors, bool required)
-    : path_(std::move(path)), errors_(errors) {
+ObjectReader::ObjectReader(std::string path, const Json* value, SchemaErrors& errors, bool required,
+                           const ObjectSpec* spec)
+    : path_(std::move(path)), errors_(errors), spec_(spec) {
   if (!value) {
     if (required) errors_.add(path_ + " must be defined");
     return;
@@ -246,9 +315,12 @@ ObjectReader::ObjectReader(std::string path, const Json* value, SchemaErrors& er
 Field ObjectReader::field(std::string_view key) {
   seen_.emplace_back(key);
   std::string p = path_ + "." + std::string(key);
-  if (!obj_) return Field(std::move(p), nullptr, errors_);
+  const FieldSpec* spec = nullptr;
+  if (spec_ && !(spec = spec_->find(key)))
+    throw std::logic_error("the handler reads " + p + ", which its route does not declare");
+  if (!obj_) return Field(std::move(p), nullptr, errors_, spec);
   auto it = obj_->find(std::string(key));
-  return Field(std::move(p), it == obj_->end() ? nullptr : &*it, errors_);
+  return Field(std::move(p), it == obj_->end() ? nullptr : &*it, errors_, spec);
 }
 
 void ObjectReader::reject_unknown() {

@@ -1,7 +1,9 @@
 // Request validation at the edge: handlers read body, query, headers and
 // params through these readers, which coerce values yup-style and collect
 // every problem; finish() throws one SCHEMA_ERROR listing them all
-// (overview.md §4). No handler reads raw JSON.
+// (overview.md §4). No handler reads raw JSON. Where the route declares its
+// fields (http/route_spec.hpp), each reader first checks that it reads the
+// field as declared.
 #pragma once
 #include <cstdint>
 #include <limits>
@@ -12,6 +14,7 @@
 
 #include "core/json.hpp"
 #include "core/validation.hpp"
+#include "http/route_spec.hpp"
 
 namespace latchkey::http {
 
@@ -38,8 +41,9 @@ struct Patch {
 
 class Field {
  public:
-  Field(std::string path, const Json* value, SchemaErrors& errors)
-      : path_(std::move(path)), value_(value), errors_(errors) {}
+  // `spec`: the field's declaration, when its route declares one.
+  Field(std::string path, const Json* value, SchemaErrors& errors, const FieldSpec* spec = nullptr)
+      : path_(std::move(path)), value_(value), errors_(errors), spec_(spec) {}
 
   bool present() const { return value_ != nullptr; }
   bool is_null() const { return value_ && value_->is_null(); }
@@ -68,19 +72,39 @@ class Field {
   void add_error(std::string_view suffix) { errors_.add(path_ + " " + std::string(suffix)); }
 
  private:
+  // What a reader enforces, to compare with the field's declaration.
+  struct Use {
+    const char* reader;
+    FieldType type;
+    bool required = false;
+    bool nullable = false;
+    FieldFormat format = FieldFormat::kNone;
+    size_t max_length = 0;
+    bool non_empty = false;
+    std::optional<int64_t> minimum = std::nullopt;
+    std::optional<int64_t> maximum = std::nullopt;
+    const std::vector<std::string>* values = nullptr;
+  };
+  // Throws std::logic_error when the declaration says otherwise than the
+  // reader enforces. Checked once: readers built on others (email on
+  // string) do not check again.
+  void conform(const Use& use);
   bool check_present(bool required, bool allow_null);
   void type_error(std::string_view type);
 
   std::string path_;
   const Json* value_;
   SchemaErrors& errors_;
+  const FieldSpec* spec_;
 };
 
 // An object under body, query or params.
 class ObjectReader {
  public:
   // `value` null means undefined; `required` records "<path> must be defined".
-  ObjectReader(std::string path, const Json* value, SchemaErrors& errors, bool required = true);
+  // `spec`: the declared fields (field() refuses to read any other).
+  ObjectReader(std::string path, const Json* value, SchemaErrors& errors, bool required = true,
+               const ObjectSpec* spec = nullptr);
   Field field(std::string_view key);
   // Records "<path> contains unknown properties: a, b" for keys not read.
   void reject_unknown();
@@ -91,6 +115,7 @@ class ObjectReader {
   std::string path_;
   const Json* obj_ = nullptr;
   SchemaErrors& errors_;
+  const ObjectSpec* spec_;
   std::vector<std::string> seen_;
 };
 

@@ -26,5 +26,39 @@ TEST(SchemaInteger, TwoToThe63IsTooLargeNotUndefined) {
   EXPECT_TRUE(errors.empty());
 }
 
+// A declared body (route_spec.hpp): a reader that reads a field as declared
+// validates as before; one that reads it otherwise, or reads an undeclared
+// field, is a programming error, never a request's.
+TEST(SchemaDeclared, ReadersMatchTheDeclaration) {
+  const ObjectSpec spec{{
+      string_field("email").email().required(),
+      string_field("password").max(70).required(),
+      integer_field("limit").at_least(1),
+      any_field("metadata").nullable(),
+  }};
+  Json body{{"email", "a@b.example"}, {"password", "x"}, {"limit", 0}, {"extra", 1}};
+  SchemaErrors errors;
+  ObjectReader reader("body", &body, errors, true, &spec);
+  EXPECT_EQ(reader.field("email").email(true), "a@b.example");
+  EXPECT_EQ(reader.field("password").string(true, 70), "x");
+  EXPECT_EQ(reader.field("limit").integer(false, 1), std::nullopt);
+  EXPECT_FALSE(reader.field("metadata").nullable_json().present);
+  reader.reject_unknown();
+  ASSERT_EQ(errors.lines().size(), 2u);
+  EXPECT_EQ(errors.lines()[0], "body.limit must be greater than or equal to 1");
+  EXPECT_EQ(errors.lines()[1], "body contains unknown properties: extra");
+
+  EXPECT_THROW(reader.field("extra"), std::logic_error);                         // not declared
+  EXPECT_THROW(reader.field("email").url(true), std::logic_error);               // another format
+  EXPECT_THROW(reader.field("email").email(false), std::logic_error);            // optional
+  EXPECT_THROW(reader.field("password").string(true, 50), std::logic_error);     // other limit
+  EXPECT_THROW(reader.field("password").nullable_string(70), std::logic_error);  // null
+  EXPECT_THROW(reader.field("limit").integer(false, 2), std::logic_error);       // other minimum
+  EXPECT_THROW(reader.field("limit").boolean(false), std::logic_error);          // type
+  // A declaration may say more than the reader checks (the handler checks
+  // the rest itself): a plain string read of a declared e-mail.
+  EXPECT_NO_THROW(reader.field("email").string(true));
+}
+
 }  // namespace
 }  // namespace latchkey::http

@@ -1,5 +1,5 @@
 // The sent-e-mail log (emails.md §4.3): one row per delivery attempt, read by
-// GET /internal/emails.
+// GET /internal/emails (a page at a time from a cursor).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -29,6 +29,10 @@ class SentEmailStore {
   virtual void insert_sent_email(const SentEmail& e) = 0;
   // Newest first, at most `limit` rows.
   virtual std::vector<SentEmail> list_sent_emails(const std::string& project_id, int limit) = 0;
+  // The same order from the row `cursor` on (inclusive), at most `limit`
+  // rows; none when `cursor` is not a row of the project.
+  virtual std::vector<SentEmail> list_sent_emails_from(const std::string& project_id,
+                                                       const std::string& cursor, int limit) = 0;
 };
 
 }  // namespace latchkey::store

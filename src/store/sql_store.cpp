@@ -21,7 +21,8 @@ SqlStore::SqlStore(std::unique_ptr<sql::Database> db)
       permissions_(domain::make_permission_store(*db_)),
       webhooks_(domain::make_webhook_store(*db_)),
       api_keys_(domain::make_api_key_store(*db_)),
-      cli_logins_(domain::make_cli_login_store(*db_)) {}
+      cli_logins_(domain::make_cli_login_store(*db_)),
+      rate_limits_(domain::make_rate_limit_store(*db_)) {}
 
 SqlStore::~SqlStore() = default;
 

@@ -35,6 +35,7 @@ class SqlStore : public Store {
   WebhookStore& webhooks() override { return *webhooks_; }
   ApiKeyStore& api_keys() override { return *api_keys_; }
   CliLoginStore& cli_logins() override { return *cli_logins_; }
+  RateLimitStore& rate_limits() override { return *rate_limits_; }
 
  protected:
   sql::Database& database() { return *db_; }
@@ -61,6 +62,7 @@ class SqlStore : public Store {
   std::unique_ptr<WebhookStore> webhooks_;
   std::unique_ptr<ApiKeyStore> api_keys_;
   std::unique_ptr<CliLoginStore> cli_logins_;
+  std::unique_ptr<RateLimitStore> rate_limits_;
 };
 
 }  // namespace latchkey::store

@@ -20,6 +20,7 @@
 #include "store/passkey_store.hpp"
 #include "store/permission_store.hpp"
 #include "store/project_store.hpp"
+#include "store/rate_limit_store.hpp"
 #include "store/sent_email_store.hpp"
 #include "store/session_store.hpp"
 #include "store/team_store.hpp"
@@ -93,6 +94,7 @@ class Store {
   virtual WebhookStore& webhooks() = 0;
   virtual ApiKeyStore& api_keys() = 0;
   virtual CliLoginStore& cli_logins() = 0;
+  virtual RateLimitStore& rate_limits() = 0;
 
   // Non-blocking reads driven by `io` (one per I/O thread), or nullptr when
   // the engine has none (SQLite: its reads are local and short, so requests

@@ -111,10 +111,14 @@ class WebhookStore {
   // so instances sharing the database never claim the same row).
   virtual std::vector<ClaimedDelivery> claim_deliveries(int64_t now_millis, int64_t lease_until,
                                                         int limit) = 0;
-  // Records the attempt and moves the delivery on (delivered, retried or
-  // failed), and the endpoint's failure run (disabling it when too long),
-  // in one transaction.
-  virtual void record_attempt(const DeliveryOutcome& outcome) = 0;
+  // Records the attempts and moves each delivery on (delivered, retried or
+  // failed), and its endpoint's failure run (disabling it when too long),
+  // in one transaction for the whole batch. An attempt whose message (or
+  // project) was deleted meanwhile is dropped; the others are kept.
+  virtual void record_attempts(const std::vector<DeliveryOutcome>& outcomes) = 0;
+  // Ends the claims on deliveries a worker took but did not attempt (their
+  // endpoint failed earlier in the batch), so that they are due again now.
+  virtual void release_claims(const std::vector<ClaimedDelivery>& deliveries) = 0;
 
   // --- the management API
   // The project's application, created on first use.

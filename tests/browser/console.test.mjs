@@ -2,7 +2,8 @@
 // playwright-core as a person would use it: sign in (a wrong password shows
 // the API's error), create a project, create and revoke a key set, change a
 // setting and read it back through the REST API, find a user by e-mail and
-// revoke a session, create a team and add a member. Every page is
+// revoke a session, create a team and add a member, edit an e-mail template
+// with its live preview, page through the sent-e-mail log. Every page is
 // screenshotted into tests/browser/artifacts/console/; any page script
 // error or Content-Security-Policy violation fails the test.
 import assert from 'node:assert/strict';
@@ -212,6 +213,46 @@ test('visit every project page', { timeout: 90_000 }, async () => {
                /\/api\/v1\/auth\/oauth\/callback\/github$/);
 });
 
+test('an e-mail template shows a live preview of the unsaved edit', { timeout: 60_000 }, async () => {
+  await openSection('E-mail templates');
+  const card = page.locator('details', { has: page.locator('summary', { hasText: 'Password reset' }) });
+  await card.locator('summary').click();
+  // The e-mail as the server renders it, in the sandboxed preview frame.
+  const frame = page.frameLocator('iframe[title="Preview of Password reset"]');
+  await frame.getByText('Reset your password at Console demo').first().waitFor();
+  await card.getByText('Subject: Reset your password at Console demo', { exact: true }).waitFor();
+  const sandbox = await card.locator('iframe').getAttribute('sandbox');
+  assert.doesNotMatch(sandbox, /allow-scripts/);
+
+  const doc = {
+    root: { type: 'EmailLayout', data: { backdropColor: '#F5F5F5', canvasColor: '#FFFFFF', childrenIds: ['t', 'b'] } },
+    t: { type: 'Text', data: { style: { color: '#B91C1C' }, props: { text: 'Preview check for {{ projectDisplayName }}' } } },
+    b: { type: 'Button', data: { props: { text: 'Choose a password', url: '{{ passwordResetLink }}' } } },
+  };
+  await card.getByLabel('Document (JSON)').fill(JSON.stringify(doc, null, 2));
+  const text = frame.getByText('Preview check for Console demo');
+  await text.waitFor();
+  // The e-mail's inline styles apply inside the frame (its own policy).
+  assert.equal(await text.evaluate((el) => getComputedStyle(el).color), 'rgb(185, 28, 28)');
+  assert.match(await frame.getByRole('link', { name: 'Choose a password' }).getAttribute('href'),
+               /^https:\/\/example\.com\/handler\/password-reset\?code=/);
+  await card.getByLabel('Subject', { exact: true }).fill('Draft for {{ projectDisplayName }}');
+  await card.getByText('Subject: Draft for Console demo', { exact: true }).waitFor();
+  await shot(page, '36-template-preview');
+
+  // A document the server refuses: its error is shown, the last preview stays.
+  doc.t.type = 'Marquee';
+  await card.getByLabel('Document (JSON)').fill(JSON.stringify(doc));
+  await card.getByRole('alert').filter({ hasText: 'content.t.type is not a known block type' }).waitFor();
+  await text.waitFor();
+  await card.getByLabel('Document (JSON)').fill('{ not json');
+  await card.getByRole('alert').filter({ hasText: 'The document is not valid JSON.' }).waitFor();
+  // Nothing was saved: the template is still the built-in one.
+  await page.reload();
+  await heading(page, 'E-mail templates');
+  await card.getByText('Built in', { exact: true }).waitFor();
+});
+
 test('add and delete a webhook endpoint', { timeout: 60_000 }, async () => {
   await openSection('Webhooks');
   await page.getByLabel('Endpoint URL').fill('https://hooks.example.com/latchkey');
@@ -238,6 +279,35 @@ test('revoke the key set', { timeout: 60_000 }, async () => {
     return res.status === 401 ? res : null;
   }, 'the revoked key to be refused');
   assert.match(r.body.code, /^(INVALID_PUBLISHABLE_CLIENT_KEY|API_KEY_REVOKED)$/);
+});
+
+test('a delivery attempt shows the payload it delivered', { timeout: 60_000 }, async () => {
+  // An endpoint on loopback of the fixture's project: the server refuses to
+  // deliver to private addresses (no --webhooks-allow-private-addresses), so
+  // the attempt fails without leaving the machine, and is recorded.
+  const url = 'http://127.0.0.1:9/latchkey-hook';
+  await page.goto(`${latchkey.baseUrl}/console/projects/${latchkey.project.id}/webhooks`);
+  await heading(page, 'Webhooks');
+  await page.getByLabel('Endpoint URL').fill(url);
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.getByRole('heading', { name: url }).waitFor();
+  await latchkey.admin('POST', '/users', { primary_email: 'hooked@console.test' });
+  const show = page.getByRole('button', { name: 'Show delivery attempts' });
+  const payloadButton = page.getByRole('button', { name: /^Show payload of message / }).first();
+  await until(async () => {
+    await show.click();
+    await page.waitForTimeout(200);
+    return payloadButton.isVisible();
+  }, 'a delivery attempt', 20_000);
+  await payloadButton.click();
+  await page.getByRole('heading', { name: /^Payload of user\.created/ }).waitFor();
+  const shown = JSON.parse(await page.locator('pre.payload').textContent());
+  assert.equal(shown.type, 'user.created');
+  assert.equal(shown.data.primary_email, 'hooked@console.test');
+  await shot(page, '38-webhook-payload');
+  await page.getByRole('button', { name: `Delete endpoint ${url}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('No endpoint yet.').waitFor();
 });
 
 test('find a user by e-mail and revoke a session', { timeout: 60_000 }, async () => {
@@ -294,6 +364,36 @@ test('create a team and add a member', { timeout: 60_000 }, async () => {
   assert.deepEqual(members.items.map((u) => u.primary_email), ['alice@console.test']);
   // The member got the default member permission, shown on the page.
   await page.getByText('team_member', { exact: true }).first().waitFor();
+});
+
+test('page through the sent-e-mail log', { timeout: 60_000 }, async () => {
+  // 25 sign-in invitations of the fixture's project, each in its log (the
+  // server has no SMTP server: e-mails are logged, and listed as sent).
+  for (let i = 0; i < 25; i++) {
+    await latchkey.admin('POST', '/internal/send-sign-in-invitation',
+                         { email: `invitee-${i}@console.test`, callback_url: 'http://localhost:3000/sign-in' });
+  }
+  const all = (await latchkey.admin('GET', '/internal/emails')).items.map((m) => m.to.join(', '));
+  assert.ok(all.length > 20 && all.length <= 40, `${all.length} e-mails`);
+  assert.equal(all[0], 'invitee-24@console.test');
+
+  await page.goto(`${latchkey.baseUrl}/console/projects/${latchkey.project.id}/sent-emails`);
+  await heading(page, 'Sent e-mails');
+  const pager = page.getByRole('navigation', { name: 'Pages of sent e-mails' });
+  const recipients = () => page.locator('main tbody tr td:nth-child(2)').allTextContents();
+  await pager.getByText('Page 1').waitFor();
+  assert.deepEqual(await recipients(), all.slice(0, 20));
+  assert.equal(await pager.getByRole('button', { name: 'Previous page' }).isDisabled(), true);
+  await shot(page, '37-sent-emails');
+
+  await pager.getByRole('button', { name: 'Next page' }).click();
+  await pager.getByText('Page 2').waitFor();
+  assert.deepEqual(await recipients(), all.slice(20));
+  assert.equal(await pager.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+
+  await pager.getByRole('button', { name: 'Previous page' }).click();
+  await pager.getByText('Page 1').waitFor();
+  assert.deepEqual(await recipients(), all.slice(0, 20));
 });
 
 test('works on a phone-sized screen', { timeout: 60_000 }, async () => {

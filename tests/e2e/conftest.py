@@ -217,6 +217,31 @@ def suite_database(stack: contextlib.ExitStack, workdir: Path) -> str:
     return configured or str(workdir / "latchkey.db")
 
 
+@contextlib.contextmanager
+def servers_on_one_database(tmp_path: Path, *arg_lists: tuple, public_url: str | None = None):
+    """Starts one server per argument list, all on one fresh database of the
+    suite's engine (a new PostgreSQL database when LATCHKEY_TEST_DATABASE_URL
+    names a server, else a SQLite file: then only one instance may write
+    it), as instances behind one load balancer with `public_url` as their
+    common token issuer; yields the servers and stops them afterwards."""
+    with contextlib.ExitStack() as stack:
+        configured = os.environ.get("LATCHKEY_TEST_DATABASE_URL", "")
+        if is_postgres_url(configured):
+            database = stack.enter_context(fresh_database(configured))
+        else:
+            database = str(tmp_path / "instances.db")
+        started = []
+        for i, args in enumerate(arg_lists):
+            workdir = tmp_path / f"server-{i}"
+            workdir.mkdir()
+            srv = Server(_binary(), workdir, database, extra_args=tuple(args))
+            srv.public_url = public_url
+            srv.start()
+            stack.callback(srv.stop, check=False)
+            started.append(srv)
+        yield started
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     binary = _binary()

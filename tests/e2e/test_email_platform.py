@@ -27,7 +27,9 @@ from email_fixtures import (  # noqa: F401 (fixtures)
     start_server,
 )
 from latchkey_e2e import (
+    ANY,
     INTERNAL_PROJECT,
+    MSG,
     Client,
     assert_insufficient_access_type,
     assert_json,
@@ -308,6 +310,83 @@ def test_render_email(api, own_smtp_project):
                                  "POST", RENDER)
 
 
+def template_document(text: str) -> dict:
+    return {"root": {"type": "EmailLayout", "data": {"childrenIds": ["t", "b"]}},
+            "t": {"type": "Text", "data": {"props": {"text": text}}},
+            "b": {"type": "Button", "data": {"props": {"text": "Reset", "url": "{{ passwordResetLink }}"}}}}
+
+
+def test_render_email_renders_an_unsaved_template(api, make_project):
+    """The console's live preview: a template document rendered as it would
+    be sent, with sample values, without saving it."""
+    project = make_project("Render Co")
+    admin = api.headers("admin", project)
+    body = {"template_type": "password_reset", "template_subject": "Reset at {{ projectDisplayName }}",
+            "template_content": template_document("Hi {{ userDisplayName }} <b>of</b> {{ projectDisplayName }}")}
+    r = assert_json(api.post(RENDER, headers=admin, json=body))
+    assert list(r) == ["html", "subject", "notification_category"]
+    assert r["subject"] == "Reset at Render Co"
+    assert r["notification_category"] == "Transactional"
+    assert "Hi John Doe &lt;b&gt;of&lt;/b&gt; Render Co" in r["html"]
+    assert 'href="https://example.com/handler/password-reset?code=sample-code"' in r["html"]
+    assert r["html"].startswith("<!DOCTYPE html>")
+    # Nothing was saved (the project is even on the shared server).
+    assert assert_json(api.get(f"{TEMPLATES}/password_reset", headers=admin))["is_default"] is True
+    # No template given: the built-in one, as it is sent.
+    r = assert_json(api.post(RENDER, headers=admin, json={"template_type": "magic_link"}))
+    assert r["subject"] == "Sign in to Render Co: Your code is 3SLSWZ"
+    assert "3SLSWZ" in r["html"]
+
+
+def test_render_email_uses_the_saved_template_for_parts_not_given(api, make_project, smtp_sink):
+    project = make_project("Saved Co", email_config=standard_config(smtp_sink))
+    admin = api.headers("admin", project)
+    assert_json(api.patch(f"{TEMPLATES}/email_verification", headers=admin,
+                          json={"subject": "Saved {{ projectDisplayName }}",
+                                "content": template_document("Saved body")}))
+    r = assert_json(api.post(RENDER, headers=admin, json={"template_type": "email_verification"}))
+    assert r["subject"] == "Saved Saved Co" and "Saved body" in r["html"]
+    r = assert_json(api.post(RENDER, headers=admin, json={
+        "template_type": "email_verification", "template_content": template_document("Draft body")}))
+    assert r["subject"] == "Saved Saved Co" and "Draft body" in r["html"]
+
+
+def test_render_email_template_errors(api, make_project):
+    project = make_project()
+    admin = api.headers("admin", project)
+    bad = template_document("x")
+    bad["t"]["type"] = "Marquee"
+    assert_known_error(api.post(RENDER, headers=admin, json={"template_type": "password_reset",
+                                                             "template_content": bad}),
+                       400, "EMAIL_RENDERING_ERROR",
+                       "Failed to render email with theme: content.t.type is not a known block type",
+                       {"error": "content.t.type is not a known block type"})
+    loop = template_document("x")
+    loop["root"]["data"]["childrenIds"] = ["root"]
+    assert_known_error(api.post(RENDER, headers=admin, json={"template_type": "password_reset",
+                                                             "template_content": loop}),
+                       400, "EMAIL_RENDERING_ERROR", ANY, ANY)
+    assert_schema_error_contains(api.post(RENDER, headers=admin, json={"template_type": "newsletter"}),
+                                 "POST", RENDER)
+    assert_schema_error_contains(api.post(RENDER, headers=admin, json={"template_subject": "x"}),
+                                 "POST", RENDER, ["body.template_type must be defined"])
+    assert_schema_error_contains(api.post(RENDER, headers=admin, json={
+        "template_type": "magic_link", "template_content": "not a document"}), "POST", RENDER)
+    # A template and a theme preview are two different requests.
+    assert_schema_error_contains(api.post(RENDER, headers=admin, json={
+        "template_type": "magic_link", "theme": "default-light", "preview_html": "x"}), "POST", RENDER)
+
+
+def test_render_email_template_is_for_administrators_only(api, make_project):
+    project = make_project()
+    body = {"template_type": "magic_link"}
+    for access in ("client", "server"):
+        assert_insufficient_access_type(api.post(RENDER, headers=api.headers(access, project), json=body),
+                                        access, ["admin"])
+    assert_known_error(api.post(RENDER, json=body), 400, "ACCESS_TYPE_REQUIRED",
+                       MSG["ACCESS_TYPE_REQUIRED"])
+
+
 def test_stack_mock_rendering(tmp_path_factory, smtp_sink):
     """With Stack's development key the bodies are Stack's mock answer."""
     srv = start_server(tmp_path_factory, "latchkey-email-mock", **smtp_env(smtp_sink.port),
@@ -351,6 +430,41 @@ def test_send_test_email_succeeds_and_is_logged(api, make_project, smtp_sink):
     logged = assert_json(api.get(EMAILS, headers=api.headers("admin", project)))["items"][0]
     assert logged["sender_config"]["host"] == "127.0.0.1" and logged["error"] is None
     assert "password" not in logged["sender_config"]
+
+
+def test_sent_emails_are_listed_a_page_at_a_time(api, make_project, smtp_sink):
+    project = make_project()
+    admin = api.headers("admin", project)
+    recipients = [new_email() for _ in range(5)]
+    for to in recipients:
+        r = api.post(TEST_EMAIL, headers=admin,
+                     json={"recipient_email": to, "email_config": smtp_config_for(smtp_sink.port)})
+        assert assert_json(r) == {"success": True}
+    everything = assert_json(api.get(EMAILS, headers=admin))
+    assert everything["is_paginated"] is False and "pagination" not in everything
+    newest_first = [m["to"] for m in everything["items"]]
+    assert newest_first == [[to] for to in reversed(recipients)]
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = assert_json(api.get(EMAILS, headers=admin, params=params))
+        assert page["is_paginated"] is True and len(page["items"]) <= 2
+        seen += [m["to"] for m in page["items"]]
+        pages += 1
+        cursor = page["pagination"]["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3 and seen == newest_first
+    # A cursor alone pages by 100; an unknown one gives nothing.
+    third = everything["items"][2]["id"]
+    page = assert_json(api.get(EMAILS, headers=admin, params={"cursor": third}))
+    assert [m["id"] for m in page["items"]] == [m["id"] for m in everything["items"][2:]]
+    assert page["pagination"] == {"next_cursor": None}
+    page = assert_json(api.get(EMAILS, headers=admin, params={"cursor": str(uuid.uuid4())}))
+    assert page["items"] == []
+    for params in ({"limit": 0}, {"limit": 101}, {"limit": "x"}, {"cursor": "nope"}, {"page": 1}):
+        assert_schema_error_contains(api.get(EMAILS, headers=admin, params=params), "GET", EMAILS)
 
 
 def test_send_test_email_failures(api, make_project):

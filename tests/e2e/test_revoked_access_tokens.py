@@ -18,7 +18,7 @@ import time
 import pytest
 
 from auth_helpers import ME, SESSIONS, signed_up
-from conftest import Server, _binary, fresh_database, is_postgres_url
+from conftest import is_postgres_url, servers_on_one_database
 from latchkey_e2e import INTERNAL_PROJECT, Client, assert_json, assert_known_error
 
 DATABASE_URL = os.environ.get("LATCHKEY_TEST_DATABASE_URL", "")
@@ -30,21 +30,9 @@ FLAG = "--refuse-revoked-access-tokens"
 @contextlib.contextmanager
 def servers(tmp_path, *arg_lists: tuple):
     """One server per argument list, all on one fresh database."""
-    with contextlib.ExitStack() as stack:
-        if is_postgres_url(DATABASE_URL):
-            database = stack.enter_context(fresh_database(DATABASE_URL))
-        else:
-            database = str(tmp_path / "revocation.db")
-        started = []
-        for i, args in enumerate(arg_lists):
-            workdir = tmp_path / f"server-{i}"
-            workdir.mkdir()
-            srv = Server(_binary(), workdir, database,
-                         extra_args=("--cache-ttl-ms", str(CACHE_TTL_MS), *args))
-            srv.public_url = PUBLIC_URL  # one token issuer for all of them
-            srv.start()
-            stack.callback(srv.stop, check=False)
-            started.append(srv)
+    with servers_on_one_database(tmp_path, *(("--cache-ttl-ms", str(CACHE_TTL_MS), *args)
+                                              for args in arg_lists),
+                                 public_url=PUBLIC_URL) as started:
         yield [Client(s.base_url) for s in started]
 
 

@@ -259,6 +259,20 @@ def test_sign_up_emits_user_created_and_a_personal_team(hook_server, receiver):
     assert created["selected_team_id"] == team["id"]
 
 
+def test_deliveries_to_one_receiver_keep_their_connections_open(hook_server, receiver):
+    s = Setup(hook_server, receiver.url)
+    receiver.control(secrets=[s.secret])
+    for i in range(12):
+        assert s.server_call("POST", "/api/v1/teams",
+                             json={"display_name": f"kept-{i}"}).status_code == 201
+        time.sleep(0.05)  # one by one, so that they are not all in one batch
+    got = receiver.wait_for(12)
+    assert all(d["verified"] for d in got)
+    # Keep-alive: at most one connection per delivery worker (2 by default),
+    # not one per event.
+    assert len({d["connection"] for d in got}) <= 2, [d["connection"] for d in got]
+
+
 def test_filter_types_limit_what_an_endpoint_receives(hook_server, receiver):
     s = Setup(hook_server, receiver.url, filterTypes=["team.created"])
     receiver.control(secrets=[s.secret])
@@ -446,7 +460,7 @@ def sigkill_then_restart(tmp_path_factory, database: str, receiver) -> None:
         receiver.control(delay_ms=0)
         srv.start()
         s.api = Client(srv.base_url, {s.project.id: s.project})
-        # The claim of the killed attempt runs out (15 s timeout + 15 s);
+        # The claim of the killed batch runs out (5 s + 15 s timeout + 15 s);
         # move the clock past it rather than wait.
         s.api.advance_clock(60 * 1000)
         got = receiver.wait_for(4, timeout=30)

@@ -7,7 +7,8 @@
 //     svix's Webhook.verify against the secrets it was told, recorded, and
 //     answered with the next status of the plan (then 200). Control:
 //       POST /_control {"secrets": [...], "statuses": [500, 500], "delay_ms": 0}
-//       GET  /_received  -> [{"verified", "error", "payload", "headers", "status"}]
+//       GET  /_received  -> [{"verified", "error", "payload", "headers", "status",
+//                              "body", "connection" (the client's port)}]
 //
 //   node svix_tool.mjs client <server_url> <token> <method> <json args>
 //     Calls one method of the Svix client (new Svix(token, {serverUrl})),
@@ -58,7 +59,9 @@ function receive() {
       }
       if (secrets.length === 0) error = "no secret configured";
       const status = statuses.length ? statuses.shift() : 200;
-      received.push({ verified: payload !== null, error, payload, headers, status, body });
+      // The client's port tells the connections apart (keep-alive).
+      const connection = req.socket.remotePort;
+      received.push({ verified: payload !== null, error, payload, headers, status, body, connection });
       setTimeout(() => reply(status, JSON.stringify({ received: true })), delayMs);
     });
   });

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 namespace latchkey::core::oauth {
 namespace {
@@ -93,8 +94,15 @@ class CurlHttpClient final : public HttpClient {
   }
 
   HttpResponse send(const HttpRequest& r) override {
-    std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+    std::unique_ptr<CURL, CurlDeleter> curl = take_handle();
     if (!curl) throw HttpError("curl_easy_init failed");
+    // Back to the pool however the request ends; its connection stays in the
+    // handle's cache (curl closes it if the exchange left it unusable).
+    struct GiveBack {
+      CurlHttpClient& client;
+      std::unique_ptr<CURL, CurlDeleter>& handle;
+      ~GiveBack() { client.give_back(std::move(handle)); }
+    } give_back{*this, curl};
     CURL* c = curl.get();
     Sink sink{std::string(), options_.max_response_bytes};
     std::unique_ptr<curl_slist, SlistDeleter> headers;
@@ -155,6 +163,28 @@ class CurlHttpClient final : public HttpClient {
   }
 
  private:
+  // A handle from the pool (reset to no options; its connection, DNS and
+  // TLS session caches kept), or a new one.
+  std::unique_ptr<CURL, CurlDeleter> take_handle() {
+    if (options_.reuse_connections) {
+      std::lock_guard lock(pool_mu_);
+      if (!pool_.empty()) {
+        auto h = std::move(pool_.back());
+        pool_.pop_back();
+        return h;
+      }
+    }
+    return std::unique_ptr<CURL, CurlDeleter>(curl_easy_init());
+  }
+  void give_back(std::unique_ptr<CURL, CurlDeleter> h) {
+    if (!options_.reuse_connections || !h) return;
+    // Drops every option, among them the pointers to the finished request's
+    // buffers; the caches stay.
+    curl_easy_reset(h.get());
+    std::lock_guard lock(pool_mu_);
+    if (pool_.size() < kMaxPooledHandles) pool_.push_back(std::move(h));
+  }
+
   // For error messages: the scheme and host only, never the query (which
   // may carry secrets).
   static std::string host_of(const std::string& url) {
@@ -164,7 +194,11 @@ class CurlHttpClient final : public HttpClient {
     return url.substr(0, end);
   }
 
+  // One handle per thread that sends at once is all a pool needs.
+  static constexpr size_t kMaxPooledHandles = 16;
   HttpClientOptions options_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<CURL, CurlDeleter>> pool_;
 };
 
 }  // namespace

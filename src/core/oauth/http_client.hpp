@@ -49,6 +49,11 @@ struct HttpClientOptions {
   // user chose (webhook endpoints) must not reach the server's own network.
   bool public_addresses_only = false;
   std::string user_agent = "latchkey";
+  // Keep connections open between requests (HTTP keep-alive, TLS session
+  // reuse): the client keeps its curl handles, each with its own connection
+  // cache, for the next request. Off: every request has a connection of its
+  // own, closed after it.
+  bool reuse_connections = false;
 };
 
 // Whether a textual IPv4 or IPv6 address is a public unicast one (not

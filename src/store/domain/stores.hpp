@@ -16,6 +16,7 @@
 #include "store/passkey_store.hpp"
 #include "store/permission_store.hpp"
 #include "store/project_store.hpp"
+#include "store/rate_limit_store.hpp"
 #include "store/sent_email_store.hpp"
 #include "store/session_store.hpp"
 #include "store/sql/columns.hpp"
@@ -43,6 +44,7 @@ std::unique_ptr<PermissionStore> make_permission_store(sql::Database& db);
 std::unique_ptr<WebhookStore> make_webhook_store(sql::Database& db);
 std::unique_ptr<ApiKeyStore> make_api_key_store(sql::Database& db);
 std::unique_ptr<CliLoginStore> make_cli_login_store(sql::Database& db);
+std::unique_ptr<RateLimitStore> make_rate_limit_store(sql::Database& db);
 
 // --- sessions (session_store.cpp)
 // A session row's columns.

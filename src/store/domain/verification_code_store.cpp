@@ -63,6 +63,16 @@ const sql::Sql kListEmails = sql::Sql::each([](const sql::Dialect& d) {
          " FROM sent_emails WHERE project_id = $1 ORDER BY sent_at DESC, " +
          std::string(d.insertion_order) + " DESC LIMIT $2";
 });
+// Rows at or after the cursor row in that order; an unknown cursor compares
+// as NULL and matches nothing.
+const sql::Sql kListEmailsFrom = sql::Sql::each([](const sql::Dialect& d) {
+  const std::string order(d.insertion_order);
+  return "SELECT " + kEmailColumns.list() +
+         " FROM sent_emails WHERE project_id = $1 AND (sent_at, " + order +
+         ") <= (SELECT sent_at, " + order +
+         " FROM sent_emails WHERE project_id = $1 AND id = $2) ORDER BY sent_at DESC, " + order +
+         " DESC LIMIT $3";
+});
 
 std::optional<VerificationCode> find_code(sql::Connection& c, const std::string& project_id,
                                           const std::string& branch_id, const std::string& type,
@@ -135,6 +145,16 @@ class SqlSentEmailStore final : public SentEmailStore {
     auto c = db_.acquire();
     std::vector<SentEmail> out;
     for (auto r = c->query(kListEmails, project_id, static_cast<int64_t>(limit)); r.next();)
+      out.push_back(kEmailColumns.read(r));
+    return out;
+  }
+
+  std::vector<SentEmail> list_sent_emails_from(const std::string& project_id,
+                                               const std::string& cursor, int limit) override {
+    auto c = db_.acquire();
+    std::vector<SentEmail> out;
+    for (auto r = c->query(kListEmailsFrom, project_id, cursor, static_cast<int64_t>(limit));
+         r.next();)
       out.push_back(kEmailColumns.read(r));
     return out;
   }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 
 #include "core/crypto.hpp"
@@ -265,6 +266,36 @@ TEST_P(SentEmailStoreContract, NewestFirstThenLastInsertedUpToTheLimit) {
   ASSERT_TRUE(store().projects().delete_project(project_));
   EXPECT_TRUE(subjects(project_, 10).empty());
   EXPECT_EQ(subjects(other, 10).size(), 1u);
+}
+
+TEST_P(SentEmailStoreContract, PagesFromACursorInTheSameOrder) {
+  std::map<std::string, std::string> ids;  // subject -> id
+  for (auto [at, subject] : std::vector<std::pair<int64_t, std::string>>{
+           {20, "b"}, {10, "a"}, {30, "e"}, {20, "c"}, {20, "d"}}) {
+    SentEmail e = email(at, subject);
+    ids[subject] = e.id;
+    emails().insert_sent_email(e);
+  }
+  auto from = [&](const std::string& cursor, int limit) {
+    std::vector<std::string> out;
+    for (const auto& e : emails().list_sent_emails_from(project_, cursor, limit))
+      out.push_back(e.subject);
+    return out;
+  };
+  // Ties in sent_at (b, c, d) keep the order of the full list, so pages
+  // neither overlap nor skip.
+  EXPECT_EQ(from(ids["e"], 10), (std::vector<std::string>{"e", "d", "c", "b", "a"}));
+  EXPECT_EQ(from(ids["d"], 2), (std::vector<std::string>{"d", "c"}));
+  EXPECT_EQ(from(ids["c"], 2), (std::vector<std::string>{"c", "b"}));
+  EXPECT_EQ(from(ids["a"], 2), std::vector<std::string>{"a"});
+  // An unknown cursor, or one of another project, gives nothing.
+  EXPECT_TRUE(from(core::random_uuid(), 10).empty());
+  std::string other = new_project();
+  SentEmail elsewhere = email(99, "elsewhere");
+  elsewhere.project_id = other;
+  emails().insert_sent_email(elsewhere);
+  EXPECT_TRUE(from(elsewhere.id, 10).empty());
+  EXPECT_TRUE(emails().list_sent_emails_from(other, ids["e"], 10).empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, VerificationCodeStoreContract, LATCHKEY_BOTH_ENGINES);

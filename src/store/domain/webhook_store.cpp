@@ -98,8 +98,11 @@ const sql::Sql kInsertAttempt{"INSERT INTO webhook_attempts (" + kAttemptColumns
 const sql::Sql kFinishDelivery{
     "UPDATE webhook_deliveries SET status = $4, attempts = attempts + 1, next_attempt_at = $5, "
     "lease_until = 0 WHERE project_id = $1 AND msg_id = $2 AND endpoint_id = $3"};
+// Only when there is a failure run to end: most deliveries succeed, and an
+// UPDATE that matches no row writes nothing.
 const sql::Sql kEndpointSucceeded{
-    "UPDATE webhook_endpoints SET failing_since = NULL WHERE project_id = $1 AND id = $2"};
+    "UPDATE webhook_endpoints SET failing_since = NULL WHERE project_id = $1 AND id = $2 AND "
+    "failing_since IS NOT NULL"};
 const sql::Sql kEndpointFailed{
     "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $3) "
     "WHERE project_id = $1 AND id = $2"};
@@ -108,6 +111,9 @@ const sql::Sql kEndpointFailed{
 const sql::Sql kDisableIfFailingSince{
     "UPDATE webhook_endpoints SET disabled = TRUE, updated_at = $4 WHERE project_id = $1 AND "
     "id = $2 AND failing_since IS NOT NULL AND failing_since <= $3"};
+const sql::Sql kReleaseClaim{
+    "UPDATE webhook_deliveries SET lease_until = 0 WHERE project_id = $1 AND msg_id = $2 AND "
+    "endpoint_id = $3 AND status = 0"};
 const sql::Sql kDropPendingOfEndpoint{
     "UPDATE webhook_deliveries SET status = 2 WHERE project_id = $1 AND endpoint_id = $2 AND "
     "status = 0"};
@@ -210,32 +216,38 @@ class SqlWebhookStore final : public WebhookStore {
     return out;
   }
 
-  void record_attempt(const DeliveryOutcome& o) override {
-    const auto& a = o.attempt;
+  void record_attempts(const std::vector<DeliveryOutcome>& outcomes) override {
+    if (outcomes.empty()) return;
+    auto c = db_.acquire();
+    sql::CountWritesIn counted(*c, delivery_writes_);
+    try {
+      sql::Transaction tx(*c);
+      for (const auto& o : outcomes) record(*c, o);
+      tx.commit();
+      return;
+    } catch (const sql::ConstraintError&) {
+      // A message deleted meanwhile (with its project) took its delivery
+      // with it, and its attempt has nothing left to belong to. Rare: the
+      // batch is written again one attempt at a time, without that one.
+    }
+    for (const auto& o : outcomes) {
+      try {
+        sql::Transaction tx(*c);
+        record(*c, o);
+        tx.commit();
+      } catch (const sql::ConstraintError&) {
+      }
+    }
+  }
+  void release_claims(const std::vector<ClaimedDelivery>& deliveries) override {
+    if (deliveries.empty()) return;
     auto c = db_.acquire();
     sql::CountWritesIn counted(*c, delivery_writes_);
     sql::Transaction tx(*c);
-    try {
-      c->exec(kInsertAttempt, a.project_id, a.id, a.msg_id, a.endpoint_id, a.url, a.status,
-              a.response, a.response_status_code, a.response_duration_ms, a.trigger_type,
-              a.created_at_millis);
-    } catch (const sql::ConstraintError&) {
-      return;  // the message (or its project) was deleted meanwhile
-    }
-    const int64_t status = o.delivered ? 1 : o.retry_at_millis ? 0 : 2;
-    c->exec(kFinishDelivery, a.project_id, a.msg_id, a.endpoint_id, status,
-            o.retry_at_millis.value_or(a.created_at_millis));
-    if (o.delivered) {
-      c->exec(kEndpointSucceeded, a.project_id, a.endpoint_id);
-    } else {
-      c->exec(kEndpointFailed, a.project_id, a.endpoint_id, a.created_at_millis);
-      if (c->exec(kDisableIfFailingSince, a.project_id, a.endpoint_id,
-                  a.created_at_millis - o.disable_after_millis, a.created_at_millis) > 0)
-        c->exec(kDropPendingOfEndpoint, a.project_id, a.endpoint_id);
-    }
+    for (const auto& d : deliveries)
+      c->exec(kReleaseClaim, d.message.project_id, d.message.id, d.endpoint_id);
     tx.commit();
   }
-
   WebhookApp get_or_create_app(const WebhookApp& app) override {
     auto c = db_.acquire();
     c->exec(kInsertApp, app.project_id, app.id, app.name, app.created_at_millis,
@@ -344,6 +356,22 @@ class SqlWebhookStore final : public WebhookStore {
   }
 
  private:
+  static void record(sql::Connection& c, const DeliveryOutcome& o) {
+    const auto& a = o.attempt;
+    c.exec(kInsertAttempt, a.project_id, a.id, a.msg_id, a.endpoint_id, a.url, a.status, a.response,
+           a.response_status_code, a.response_duration_ms, a.trigger_type, a.created_at_millis);
+    const int64_t status = o.delivered ? 1 : o.retry_at_millis ? 0 : 2;
+    c.exec(kFinishDelivery, a.project_id, a.msg_id, a.endpoint_id, status,
+           o.retry_at_millis.value_or(a.created_at_millis));
+    if (o.delivered) {
+      c.exec(kEndpointSucceeded, a.project_id, a.endpoint_id);
+    } else {
+      c.exec(kEndpointFailed, a.project_id, a.endpoint_id, a.created_at_millis);
+      if (c.exec(kDisableIfFailingSince, a.project_id, a.endpoint_id,
+                 a.created_at_millis - o.disable_after_millis, a.created_at_millis) > 0)
+        c.exec(kDropPendingOfEndpoint, a.project_id, a.endpoint_id);
+    }
+  }
   sql::Database& db_;
   std::atomic<uint64_t> delivery_writes_{0};
 };

@@ -176,12 +176,12 @@ TEST_P(WebhookStoreContract, AttemptsRetryDeliverAndAreListed) {
   auto e = endpoint();
   hooks().insert_events({event("user.created")});
   auto d = claim().at(0);
-  hooks().record_attempt(outcome(d, false, 2100, 7100));
+  hooks().record_attempts({outcome(d, false, 2100, 7100)});
   EXPECT_TRUE(claim(100, 7099).empty());
   auto again = claim(100, 7100);
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].attempts, 1);
-  hooks().record_attempt(outcome(again[0], true, 7200));
+  hooks().record_attempts({outcome(again[0], true, 7200)});
   EXPECT_TRUE(claim(100, 1'000'000).empty());
   auto by_endpoint = hooks().list_attempts_by_endpoint(project_, e.id, {});
   ASSERT_EQ(by_endpoint.size(), 2u);
@@ -197,16 +197,55 @@ TEST_P(WebhookStoreContract, AnEndpointFailingTooLongIsDisabled) {
   hooks().insert_events({event("user.created"), event("user.updated")});
   auto claimed = claim();
   ASSERT_EQ(claimed.size(), 2u);
-  hooks().record_attempt(outcome(claimed[0], false, 3000, 8000));
+  hooks().record_attempts({outcome(claimed[0], false, 3000, 8000)});
   EXPECT_FALSE(hooks().get_endpoint(project_, e.id)->disabled);
   // 10 s (the outcome's limit) after the first failure.
-  hooks().record_attempt(outcome(claimed[1], false, 13000, 18000));
+  hooks().record_attempts({outcome(claimed[1], false, 13000, 18000)});
   auto after = hooks().get_endpoint(project_, e.id);
   EXPECT_TRUE(after->disabled);
   // Its pending deliveries stop, and new events skip it.
   EXPECT_TRUE(claim(100, 1'000'000).empty());
   hooks().insert_events({event("team.created")});
   EXPECT_TRUE(claim(100, 1'000'000).empty());
+}
+
+TEST_P(WebhookStoreContract, ABatchOfAttemptsIsRecordedTogetherAndADeletedMessageSkipped) {
+  auto e = endpoint();
+  // A second project whose message is deleted (with the project) between
+  // the claim and the record.
+  const std::string mine = project_;
+  project_ = new_project();
+  auto other = endpoint();
+  hooks().insert_events({event("user.created")});
+  project_ = mine;
+  hooks().insert_events({event("user.created"), event("user.updated")});
+  auto claimed = claim();
+  ASSERT_EQ(claimed.size(), 3u);
+  std::vector<DeliveryOutcome> batch;
+  std::string gone;
+  for (const auto& d : claimed) {
+    batch.push_back(outcome(d, true, 2100));
+    batch.back().attempt.project_id = d.message.project_id;
+    if (d.endpoint_id == other.id) gone = d.message.project_id;
+  }
+  ASSERT_FALSE(gone.empty());
+  ASSERT_TRUE(store().projects().delete_project(gone));
+  hooks().record_attempts(batch);
+  EXPECT_EQ(hooks().list_attempts_by_endpoint(project_, e.id, {}).size(), 2u);
+  EXPECT_TRUE(claim(100, 1'000'000).empty());  // both delivered, none left
+}
+
+TEST_P(WebhookStoreContract, ReleasedClaimsAreDueAgainAtOnce) {
+  endpoint();
+  hooks().insert_events({event("user.created"), event("user.updated")});
+  auto claimed = claim();
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_TRUE(claim().empty());  // held by the claim until 32000
+  hooks().release_claims({claimed[1]});
+  auto again = claim();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].message.id, claimed[1].message.id);
+  EXPECT_EQ(again[0].attempts, 0);  // released, not attempted
 }
 
 TEST_P(WebhookStoreContract, EndpointsPageNewestFirstAndFindByUid) {

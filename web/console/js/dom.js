@@ -84,6 +84,37 @@ export function table(headers, rows, emptyText = 'Nothing here yet.') {
              h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c)))))));
 }
 
+// A table shown a page at a time, as the API pages its lists: each answer
+// names the cursor of the next page, and the cursors of the pages seen are
+// kept for Previous. `load(cursor)` resolves to { rows, next, empty } (empty:
+// the text shown when there is no row). The element's restart() shows the
+// first page (again); it must be called once.
+export function pagedTable(headers, label, load) {
+  const results = h('div', { class: 'results', 'aria-live': 'polite' });
+  const cursors = [undefined];
+  let index = 0;
+  const show = async () => {
+    try {
+      const { rows, next, empty } = await load(cursors[index]);
+      cursors.length = index + 1;
+      if (next) cursors.push(next);
+      const prev = button('Previous page', () => { index -= 1; show(); }, { disabled: index === 0 });
+      const nextButton = button('Next page', () => { index += 1; show(); }, { disabled: !next });
+      clear(results).append(table(headers, rows, empty),
+        h('nav', { class: 'pager', 'aria-label': label }, prev,
+          h('span', { class: 'muted' }, `Page ${index + 1}`), nextButton));
+    } catch (e) {
+      clear(results).append(h('p', { class: 'error', role: 'alert' }, e.message));
+    }
+  };
+  results.restart = () => {
+    index = 0;
+    cursors.length = 1;
+    return show();
+  };
+  return results;
+}
+
 export function section(title, ...children) {
   return h('section', { class: 'card' }, h('h2', {}, title), ...children);
 }

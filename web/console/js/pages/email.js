@@ -1,8 +1,15 @@
 // The e-mail server (shared or own SMTP, with a test e-mail) and the log of
 // sent e-mails.
 import * as api from '../api.js';
-import { busy, errorBox, field, formatDate, h, input, section, table, toast } from '../dom.js';
+import { busy, errorBox, field, formatDate, h, input, pagedTable, section, toast } from '../dom.js';
 import { saveConfig } from '../project.js';
+
+const SENT_PAGE_SIZE = 20;
+
+// A failed delivery's error as the log has it ({"message": …} or any JSON).
+function errorText(error) {
+  return typeof error?.message === 'string' ? error.message : JSON.stringify(error);
+}
 
 export async function renderEmail(ctx) {
   const current = ctx.project.config.email_config || { type: 'shared' };
@@ -71,11 +78,17 @@ export async function renderEmail(ctx) {
       testBox, testErrors, result));
 }
 
+// A page of the log at a time, newest first (GET /internal/emails with
+// limit and cursor).
 export async function renderSentEmails(ctx) {
-  const { items } = await api.admin(ctx.projectId, 'GET', '/internal/emails');
-  const rows = items.map((m) => [formatDate(m.sent_at_millis), (m.to || []).join(', '), m.subject,
-    m.error ? h('span', { class: 'badge bad' }, 'Failed') : h('span', { class: 'badge on' }, 'Sent')]);
+  const log = pagedTable(['Sent', 'To', 'Subject', 'Status'], 'Pages of sent e-mails', async (cursor) => {
+    const page = await api.admin(ctx.projectId, 'GET', '/internal/emails', { query: { limit: SENT_PAGE_SIZE, cursor } });
+    const rows = page.items.map((m) => [formatDate(m.sent_at_millis), (m.to || []).join(', '), m.subject,
+      m.error ? [h('span', { class: 'badge bad' }, 'Failed'), ' ', h('small', { class: 'muted' }, errorText(m.error))]
+              : h('span', { class: 'badge on' }, 'Sent')]);
+    return { rows, next: page.pagination?.next_cursor, empty: 'No e-mail sent yet.' };
+  });
+  await log.restart();
   return h('div', {}, h('h1', {}, 'Sent e-mails'),
-    h('p', { class: 'muted' }, 'The most recent e-mails this project sent.'),
-    table(['Sent', 'To', 'Subject', 'Status'], rows, 'No e-mail sent yet.'));
+    h('p', { class: 'muted' }, 'Every e-mail this project sent or tried to send, newest first.'), log);
 }

@@ -2,7 +2,7 @@
 // (contact channels, sessions, teams, metadata, password reset, deletion).
 import * as api from '../api.js';
 import { ownedKeysSection } from './owned_keys.js';
-import { busy, button, clear, confirmDialog, errorBox, field, formatDate, h, input, section, table,
+import { busy, button, confirmDialog, errorBox, field, formatDate, h, input, pagedTable, section, table,
          toast } from '../dom.js';
 
 const PAGE_SIZE = 20;
@@ -15,47 +15,26 @@ export async function renderUsers(ctx) {
   const params = new URLSearchParams(location.search);
   const search = input({ type: 'search', name: 'query', value: params.get('query') ?? '',
                          placeholder: 'E-mail, name or id' });
-  const results = h('div', { class: 'results', 'aria-live': 'polite' });
-  const cursors = [undefined];  // the cursor of each page shown so far
-  let pageIndex = 0;
-
-  async function load() {
+  const results = pagedTable(['User', 'Display name', 'Signed up', 'Last active'], 'Pages of users', async (cursor) => {
     const query = search.value.trim();
     const page = await api.admin(ctx.projectId, 'GET', '/users', {
-      query: { limit: PAGE_SIZE, cursor: cursors[pageIndex], query, order_by: 'signed_up_at', desc: 'true' },
+      query: { limit: PAGE_SIZE, cursor, query, order_by: 'signed_up_at', desc: 'true' },
     });
-    const next = page.pagination?.next_cursor;
-    if (next) cursors[pageIndex + 1] = next;
     const rows = page.items.map((u) => [
       h('a', { href: ctx.path('users', u.id) }, userLabel(u)),
       u.display_name ?? '—',
       formatDate(u.signed_up_at_millis),
       formatDate(u.last_active_at_millis),
     ]);
-    const prev = button('Previous page', async () => { pageIndex -= 1; await show(); }, { disabled: pageIndex === 0 });
-    const nextButton = button('Next page', async () => { pageIndex += 1; await show(); }, { disabled: !next });
-    clear(results).append(
-      table(['User', 'Display name', 'Signed up', 'Last active'], rows,
-            query ? `No user matches “${query}”.` : 'No users yet.'),
-      h('nav', { class: 'pager', 'aria-label': 'Pages of users' }, prev,
-        h('span', { class: 'muted' }, `Page ${pageIndex + 1}`), nextButton));
-  }
-  async function show() {
-    try {
-      await load();
-    } catch (e) {
-      clear(results).append(h('p', { class: 'error', role: 'alert' }, e.message));
-    }
-  }
+    return { rows, next: page.pagination?.next_cursor, empty: query ? `No user matches “${query}”.` : 'No users yet.' };
+  });
   const searchForm = h('form', {
     class: 'inline-form', role: 'search',
     onsubmit: async (event) => {
       event.preventDefault();
-      cursors.length = 1;
-      pageIndex = 0;
       const q = search.value.trim();
       history.replaceState(null, '', q ? `?query=${encodeURIComponent(q)}` : location.pathname);
-      await show();
+      await results.restart();
     },
   }, field('Search users', search), h('button', { type: 'submit' }, 'Search'));
 
@@ -75,7 +54,7 @@ export async function renderUsers(ctx) {
   }, h('h2', {}, 'New user'), field('Email', email), field('Password', password, 'Optional: without one, the user signs in another way.'),
   createErrors, h('div', { class: 'actions' }, button('Cancel', () => { newForm.hidden = true; }), create));
 
-  await show();
+  await results.restart();
   return h('div', {},
     h('div', { class: 'page-head' }, h('h1', {}, 'Users'),
       button('New user', () => { newForm.hidden = false; email.focus(); }, { class: 'primary' })),

@@ -1,5 +1,6 @@
 // Webhook endpoints (Latchkey's Svix-compatible API): add, enable/disable,
-// the signing secret, recent delivery attempts, delete.
+// the signing secret, recent delivery attempts with the payload each
+// delivered, delete.
 import * as api from '../api.js';
 import { busy, button, clear, confirmDialog, copyable, errorBox, field, h, input, section, table,
          toast } from '../dom.js';
@@ -16,13 +17,27 @@ function endpointCard(ctx, e) {
     const r = await busy(secretButton, null, () => api.svix(ctx.projectId, 'GET', `/endpoint/${enc(e.id)}/secret`));
     if (r) secretButton.replaceWith(copyable(`Signing secret of ${e.url}`, r.key));
   });
+  // The event an attempt delivered, read from its message (Svix's GET
+  // /msg/{id}), shown below the attempts.
+  const payload = h('div', { 'aria-live': 'polite' });
+  const payloadButton = (msgId) => {
+    const b = button('Show payload', async () => {
+      const m = await busy(b, null, () => api.svix(ctx.projectId, 'GET', `/msg/${enc(msgId)}`));
+      if (!m) return;
+      clear(payload).append(h('h4', {}, `Payload of ${m.eventType} `, h('span', { class: 'mono small' }, m.id)),
+        h('pre', { class: 'mono payload', tabindex: '0', 'aria-label': `Payload of message ${m.id}` },
+          JSON.stringify(m.payload, null, 2)));
+    }, { 'aria-label': `Show payload of message ${msgId}` });
+    return b;
+  };
   const attemptsButton = button('Show delivery attempts', async () => {
     const r = await busy(attemptsButton, null, () => api.svix(ctx.projectId, 'GET', `/attempt/endpoint/${enc(e.id)}`));
     if (!r) return;
-    clear(details).append(table(['When', 'Event message', 'Status', 'HTTP status'],
+    clear(payload);
+    clear(details).append(table(['When', 'Event message', 'Status', 'HTTP status', ''],
       r.data.map((a) => [new Date(a.timestamp).toLocaleString(), h('span', { class: 'mono small' }, a.msgId),
-                         STATUS[a.status] ?? String(a.status), String(a.responseStatusCode)]),
-      'No delivery attempt yet.'));
+                         STATUS[a.status] ?? String(a.status), String(a.responseStatusCode), payloadButton(a.msgId)]),
+      'No delivery attempt yet.'), payload);
   });
   const enabled = h('input', { type: 'checkbox', role: 'switch', checked: !e.disabled,
     onchange: async (event) => {
