@@ -15,7 +15,8 @@
 # --log-level, warn), FLOOR_SH (path of floor.sh), LATCHKEY_BIN (a server
 # binary to use instead of building build/latchkey), BENCH_DATABASE (sqlite,
 # the default, or postgres: a throw-away cluster from scripts/pg.sh with
-# Debian's default durability settings, removed afterwards; BENCH_PG_SOCKET=1
+# Debian's default durability settings, removed afterwards; BENCH_DATABASE_URL
+# (a SQLite path or PostgreSQL URL) runs on that existing database instead; BENCH_PG_SOCKET=1
 # connects over its Unix socket instead of TCP on loopback, and
 # BENCH_PG_SSLMODE=require over TLS on loopback), PERF_DIR (record
 # the server with `perf record -g` during each scenario into
@@ -134,7 +135,8 @@ trap 'exit 130' INT TERM
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export BENCH_URL=http://127.0.0.1:$port
 export NEXT_PUBLIC_STACK_API_URL=$BENCH_URL
-case "${BENCH_DATABASE:-sqlite}" in
+case "${BENCH_DATABASE_URL:+given}${BENCH_DATABASE:-sqlite}" in
+  given*) database=$BENCH_DATABASE_URL ;;  # an existing database (bench/data_scale.sh)
   sqlite) database=$work/bench.db ;;
   postgres)
     chmod 755 "$work"

@@ -20,9 +20,9 @@ BUILD_PKGS=(
 )
 TEST_PKGS=(
   python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-aiosmtpd
-  python3-psycopg2 postgresql sqlite3 chromium
+  python3-psycopg2 postgresql postgresql-contrib sqlite3 chromium
 )
-PG_PKGS=(postgresql openssl)
+PG_PKGS=(postgresql postgresql-contrib openssl)
 FUZZ_PKGS=(clang-14 libclang-rt-14-dev)
 BENCH_PKGS=(wrk nginx curl python3)
 

@@ -344,6 +344,15 @@ Response delete_user(RequestContext& ctx) {
   return success();
 }
 
+// A search reads up to its time limit (store::kSearchTimeLimitMillis): on
+// the long pool, so that searches never occupy the few workers that serve
+// cheap reads (which would then wait behind them).
+Runs list_users_runs(const Request& req) {
+  for (const auto& [key, value] : req.query)
+    if (key == "query" && !value.empty()) return Runs::kLong;
+  return Runs::kDatabase;
+}
+
 // The bodies and query read_user_body and list_users read (route_spec.hpp).
 const ObjectSpec kOAuthProvider{{
     string_field("id").required(),
@@ -418,7 +427,7 @@ void register_user_routes(Router& r) {
                     "TEAM_MEMBERSHIP_NOT_FOUND"}});
   r.add(Method::kDelete, "/users/me", Access::client_plus(), delete_me, Runs::kDatabase,
         {.summary = "Delete the signed-in user.", .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER"}});
-  r.add(Method::kGet, "/users", Access::server_plus(), list_users, Runs::kDatabase,
+  r.add(Method::kGet, "/users", Access::server_plus(), list_users, list_users_runs,
         {.summary = "List the project's users.", .query = &kUserListQuery});
   r.add(Method::kPost, "/users", Access::server_plus(), create_user, Runs::kLong,
         {.summary = "Create a user.",

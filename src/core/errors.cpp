@@ -139,6 +139,7 @@ constexpr KnownErrorInfo kWrongApiKeyType{"WRONG_API_KEY_TYPE", 400};
 constexpr KnownErrorInfo kPublicApiKeyCannotBeRevoked{"PUBLIC_API_KEY_CANNOT_BE_REVOKED", 400};
 // Latchkey's own
 constexpr KnownErrorInfo kTooManyRequests{"TOO_MANY_REQUESTS", 429};
+constexpr KnownErrorInfo kSearchTimeout{"SEARCH_TIMEOUT", 503};
 }  // namespace code
 
 constexpr std::string_view kAuthDocsHint =
@@ -346,6 +347,7 @@ const std::vector<KnownErrorInfo>& known_error_table() {
       kWrongApiKeyType,
       kPublicApiKeyCannotBeRevoked,
       kTooManyRequests,
+      kSearchTimeout,
   };
   return table;
 }
@@ -905,6 +907,14 @@ KnownError too_many_requests(int64_t wait_millis) {
               "Too many attempts. Please wait " + std::to_string(seconds) +
                   (seconds == 1 ? " second" : " seconds") + " before trying again.",
               Json{{"retry_after_seconds", seconds}});
+}
+
+KnownError search_timeout(int64_t limit_millis) {
+  return make(kSearchTimeout,
+              "The search took longer than " + std::to_string(limit_millis) +
+                  " ms and was stopped. Search for a longer text (3 characters or more use the "
+                  "search index), or try again later.",
+              Json{{"limit_millis", limit_millis}});
 }
 
 }  // namespace errors

@@ -209,6 +209,12 @@ KnownError public_api_key_cannot_be_revoked();
 // 429 TOO_MANY_REQUESTS, details {"retry_after_seconds"}: the wait, rounded
 // up, which the http layer also sends as Retry-After.
 KnownError too_many_requests(int64_t wait_millis);
+// 503 SEARCH_TIMEOUT, details {"limit_millis"}: a user search (GET
+// /users?query=) ran past its time limit and was stopped, so that it does
+// not hold a database connection for seconds. 503 with Retry-After (as the
+// http layer adds to every 503): the server declined the work; a longer
+// text, which the search index serves, or a calmer moment succeeds.
+KnownError search_timeout(int64_t limit_millis);
 
 }  // namespace errors
 

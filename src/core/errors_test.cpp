@@ -127,6 +127,7 @@ const std::vector<std::pair<std::string, int>> kSpecCodes = {
 // Latchkey's own codes, beyond Stack's catalogue (errors.hpp).
 const std::vector<std::pair<std::string, int>> kLatchkeyCodes = {
     {"TOO_MANY_REQUESTS", 429},
+    {"SEARCH_TIMEOUT", 503},
 };
 
 // errors.md §2: never sent, so never in the table.
@@ -245,6 +246,7 @@ std::vector<KnownError> every_factory() {
       wrong_api_key_type("user", "team"),
       public_api_key_cannot_be_revoked(),
       too_many_requests(1500),
+      search_timeout(1000),
   };
 }
 
@@ -570,6 +572,13 @@ TEST(KnownErrorFactories, TooManyRequestsRoundsTheWaitUp) {
                Json{{"retry_after_seconds", 2}});
   EXPECT_EQ(errors::too_many_requests(1).message(),
             "Too many attempts. Please wait 1 second before trying again.");
+}
+
+TEST(KnownErrorFactories, SearchTimeoutNamesItsLimit) {
+  expect_error(errors::search_timeout(1000), "SEARCH_TIMEOUT", 503,
+               "The search took longer than 1000 ms and was stopped. Search for a longer text (3 "
+               "characters or more use the search index), or try again later.",
+               Json{{"limit_millis", 1000}});
 }
 
 }  // namespace

@@ -81,9 +81,9 @@ TEST_F(Teams, PersonalTeamIsCreatedAndSelectedWithTheUser) {
 TEST_F(Teams, BadDefaultPermissionCreatesNothing) {
   set_config("create_team_on_sign_up", true);
   set_config("team_creator_default_permissions", Json::array({Json{{"id", "missing"}}}));
-  const auto before = store_->users().list_users(project_.id, {}).size();
+  const auto before = store_->users().list_users(project_.id, {}).users.size();
   EXPECT_THROW(user("Eve"), KnownError);
-  EXPECT_EQ(store_->users().list_users(project_.id, {}).size(), before);
+  EXPECT_EQ(store_->users().list_users(project_.id, {}).users.size(), before);
   EXPECT_TRUE(store_->teams().list_teams(project_.id, std::nullopt).empty());
 }
 

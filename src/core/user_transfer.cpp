@@ -259,7 +259,7 @@ size_t export_users(store::Store& store, const std::string& project_id,
   store::ListUsersQuery q;
   q.limit = kPage;
   for (;;) {
-    auto users = store.users().list_users(project_id, q);
+    auto users = store.users().list_users(project_id, q).users;
     bool more = static_cast<int64_t>(users.size()) > kPage;
     if (more) {
       q.cursor = users.back().id;  // the first of the next page

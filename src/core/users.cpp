@@ -414,11 +414,21 @@ UserPage list_users(store::Store& store, const std::string& project_id, const Us
         id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     if (is_uuid(id)) q.text_id = id;
   }
+  store::UserList list;
+  try {
+    list = store.users().list_users(project_id, q);
+  } catch (const store::StatementTimedOut&) {
+    throw errors::search_timeout(store::kSearchTimeLimitMillis);
+  }
   UserPage page;
-  page.items = store.users().list_users(project_id, q);
+  page.items = std::move(list.users);
   if (r.limit && page.items.size() > static_cast<size_t>(*r.limit)) {
     page.next_cursor = page.items[static_cast<size_t>(*r.limit)].id;
     page.items.resize(static_cast<size_t>(*r.limit));
+  } else {
+    // A search that walked its budget out: a shorter page (maybe empty)
+    // whose next page starts where the walk stopped.
+    page.next_cursor = std::move(list.resume_at);
   }
   return page;
 }

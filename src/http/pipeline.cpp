@@ -123,7 +123,7 @@ Router::Match Pipeline::match(const Request& req) const {
 }
 
 Runs Pipeline::runs(const Request& req, const Router::Match& match) const {
-  if (match.route) return match.route->runs;
+  if (match.route) return match.route->runs_for ? match.route->runs_for(req) : match.route->runs;
   // The readiness check waits on the database.
   if (kind_of(req) == Kind::kOther && req.path() == "/health/ready") return Runs::kDatabase;
   if (kind_of(req) == Kind::kOther && req.method != Method::kGet && req.method != Method::kHead)

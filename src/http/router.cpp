@@ -76,6 +76,16 @@ void Router::add(Method method, std::string pattern, Access access, Handler hand
              .spec = std::move(spec)});
 }
 
+void Router::add(Method method, std::string pattern, Access access, Handler handler,
+                 RunsFor runs_for, RouteSpec spec) {
+  add_route({.method = method,
+             .pattern = std::move(pattern),
+             .access = std::move(access),
+             .handler = std::move(handler),
+             .runs_for = runs_for,
+             .spec = std::move(spec)});
+}
+
 void Router::add_route(Route route) {
   const std::string& pattern = route.pattern;
   Pattern parsed;

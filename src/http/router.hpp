@@ -61,6 +61,10 @@ enum class Runs { kMemory, kDatabase, kLong, kSessionRead };
 // running the handler. nullopt, or no hint: the handler reads it, on a worker.
 using SessionHint = std::optional<std::string> (*)(const Request& req);
 
+// For a route whose requests differ in how they run: where this one runs
+// (e.g. GET /users runs long when it searches).
+using RunsFor = Runs (*)(const Request& req);
+
 struct Route {
   Method method;
   std::string pattern;
@@ -68,6 +72,7 @@ struct Route {
   Handler handler;
   Runs runs = Runs::kDatabase;
   SessionHint session_hint = nullptr;
+  RunsFor runs_for = nullptr;  // when set, decides instead of `runs`
   // Its body, query and errors, when declared (route_spec.hpp): the OpenAPI
   // document's, and what the request readers check the handler against.
   std::optional<RouteSpec> spec = std::nullopt;
@@ -80,6 +85,10 @@ class Router {
   // With the route's declaration (route_spec.hpp).
   void add(Method method, std::string pattern, Access access, Handler handler, Runs runs,
            RouteSpec spec, SessionHint session_hint = nullptr);
+  // A declared route whose requests run where `runs_for` says (never
+  // kSessionRead).
+  void add(Method method, std::string pattern, Access access, Handler handler, RunsFor runs_for,
+           RouteSpec spec);
 
   struct Match {
     const Route* route = nullptr;  // set when method and path match

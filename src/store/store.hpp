@@ -42,6 +42,13 @@ class StoreUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by a statement run under a time limit (sql::TimeLimit) that took
+// longer: it was stopped, and its connection is free again.
+class StatementTimedOut : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Reads done without blocking, on the thread running the io_context they were
 // opened with; each completion is posted to that io_context. A failure
 // (StoreUnavailable, or anything else as an exception_ptr) leaves the caller

@@ -129,7 +129,35 @@ struct ListUsersQuery {
   std::optional<std::string> team_id;
   std::optional<std::string> text;     // case-insensitive substring filter
   std::optional<std::string> text_id;  // exact user id match for the filter
+  // How the text filter finds its users: the store chooses (through the
+  // search index when the index narrows the users to a few thousand, else
+  // by walking the page order), or always one way (tests compare them). A
+  // text of fewer than 3 characters, which no trigram index can look up,
+  // is always walked.
+  enum class Plan { kChoose, kIndex, kWalk };
+  Plan plan = Plan::kChoose;
+  // A walk for a page (a limit set) reads the page order in ranges of this
+  // many users and stops after the range during which the budget ran out,
+  // with the users it found and where it stopped (UserList::resume_at): a
+  // text that (nearly) no user contains then answers within the budget
+  // instead of walking a million users. Tests make both small.
+  int64_t walk_range_users = 4096;
+  int64_t walk_budget_millis = 40;
+  // A team of at most this many members is listed from its members (read
+  // and sorted); a larger one by walking the page order, where its members
+  // are dense enough to fill a page soon.
+  int64_t team_members_read_at_most = 10000;
 };
+
+// A list's users; resume_at, when the walk stopped at its budget before it
+// found a page: the first user it did not read (the next page's cursor).
+struct UserList {
+  std::vector<User> users;
+  std::optional<std::string> resume_at;
+};
+
+// How long GET /users?query= may search before it is stopped (SQLite).
+constexpr int64_t kSearchTimeLimitMillis = 1000;
 
 class UserStore {
  public:
@@ -161,9 +189,11 @@ class UserStore {
       const std::string& project_id, const std::string& id,
       const std::function<WebhookEvents(const std::vector<std::string>&)>& events = nullptr) = 0;
   // Up to limit + 1 users (all when no limit), so the caller can tell whether
-  // there is a next page. An unknown cursor gives no rows.
-  virtual std::vector<User> list_users(const std::string& project_id,
-                                       const ListUsersQuery& query) = 0;
+  // there is a next page; fewer, with resume_at, when a walk ran out of its
+  // budget. An unknown cursor gives no rows. A text search runs under a
+  // time limit (kSearchTimeLimitMillis; SQLite) and throws StatementTimedOut
+  // past it.
+  virtual UserList list_users(const std::string& project_id, const ListUsersQuery& query) = 0;
 };
 
 }  // namespace latchkey::store

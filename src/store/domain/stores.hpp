@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/api_key_store.hpp"
 #include "store/cli_login_store.hpp"
@@ -31,6 +32,12 @@ namespace latchkey::store::domain {
 
 std::unique_ptr<ProjectStore> make_project_store(sql::Database& db);
 std::unique_ptr<UserStore> make_user_store(sql::Database& db);
+// Every statement GET /users may run, for the plan tests: the pages (each
+// order, with and without a cursor; without a text, walking, walking a
+// range, through the index, from a team's members without and with a
+// text: 24), then where a walk's range ends (each order, from the start or
+// a position: 4).
+std::vector<sql::Sql> user_list_statements();
 std::unique_ptr<SessionStore> make_session_store(sql::Database& db);
 std::unique_ptr<ContactChannelStore> make_contact_channel_store(sql::Database& db);
 std::unique_ptr<VerificationCodeStore> make_verification_code_store(sql::Database& db);

@@ -1,6 +1,7 @@
 // UserStore: users with their primary e-mail channel, passkey flag, selected
 // team and OAuth accounts read in one SELECT, their updates and the user list.
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -58,32 +59,200 @@ const char* const kOAuthPostgres =
     "o.provider_account_id), '[]'::json)::text FROM oauth_accounts o "
     "WHERE o.project_id = u.project_id AND o.user_id = u.id)";
 
-// SELECT … FROM users u with every join a User needs: kColumns, then the
-// selected team's columns (NULL unless the user is a member of the team:
-// the team is joined through the membership), then the OAuth array.
-std::string user_select(const sql::Dialect& d) {
+// SELECT … FROM `from` (which names the user row u) with every join a User
+// needs: kColumns, then the selected team's columns (NULL unless the user is
+// a member of the team: the team is joined through the membership), then
+// the OAuth array.
+std::string user_select(const sql::Dialect& d, std::string_view from = "users u") {
   return "SELECT " + kColumns.list("u") + ", " + team_columns().list("st") + ", " +
-         (d.engine == sql::Engine::kSqlite ? kOAuthSqlite : kOAuthPostgres) +
-         " FROM users u LEFT JOIN contact_channels cc ON cc.project_id = u.project_id AND "
+         (d.engine == sql::Engine::kSqlite ? kOAuthSqlite : kOAuthPostgres) + " FROM " +
+         std::string(from) +
+         " LEFT JOIN contact_channels cc ON cc.project_id = u.project_id AND "
          "cc.user_id = u.id AND cc.type = 'email' AND cc.is_primary "
          "LEFT JOIN team_members sm ON sm.project_id = u.project_id AND sm.team_id = "
          "u.selected_team_id AND sm.user_id = u.id "
          "LEFT JOIN teams st ON st.project_id = sm.project_id AND st.id = sm.team_id ";
 }
 
-// The list filter (users.md §5): $1 project, $3 text (case-insensitive
-// ASCII substring of the display name or any contact channel), $4 an exact
-// user id the text names, $6 team.
-std::string list_where(const sql::Dialect& d) {
-  const std::string strpos(d.strpos);
-  const std::string text = d.lower_ascii("$3::text");
-  return "WHERE u.project_id = $1 AND ($3::text IS NULL OR " + strpos + "(" +
-         d.lower_ascii("coalesce(u.display_name, '')") + ", " + text +
-         ") > 0 OR u.id = $4::text OR EXISTS (SELECT 1 FROM contact_channels x WHERE "
-         "x.project_id = u.project_id AND x.user_id = u.id AND " +
-         strpos + "(" + d.lower_ascii("x.value") + ", " + text +
-         ") > 0)) AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM team_members tm WHERE "
-         "tm.project_id = u.project_id AND tm.team_id = $6::text AND tm.user_id = u.id)) ";
+// A join whose left side the plan must read first: SQLite's planner keeps
+// the order of a CROSS JOIN (without statistics it may otherwise prefer
+// walking the page order and probing the few candidates); PostgreSQL plans
+// a plain join by its statistics.
+std::string_view join_in_order(const sql::Dialect& d) {
+  return d.engine == sql::Engine::kSqlite ? " CROSS JOIN " : " JOIN ";
+}
+
+// How a list finds its users (ListUsersQuery::plan): no text filter, the
+// text filter checked on each user in page order (to the end, or up to a
+// given user: kWalkRange), or the users the search index names (a
+// superset), checked the same way and sorted.
+// A team's list starts from its members when the team is small (kTeam,
+// kTeamWalk with a text), rather than walking every user for them.
+enum class Search { kNone, kWalk, kWalkRange, kIndex, kTeam, kTeamWalk };
+constexpr size_t kSearchKinds = 6;
+bool filters_text(Search s) { return s != Search::kNone && s != Search::kTeam; }
+bool from_team(Search s) { return s == Search::kTeam || s == Search::kTeamWalk; }
+
+// The texts the search index holds for a user (display name and every
+// contact channel value) containing the pattern $n, as candidate user ids
+// (SQLite: from the full-text match outwards, never from all the project's
+// texts, which the planner would otherwise pick),
+// plus the exact id $id the text names. The index's matching is wider than
+// the filter's (Unicode case folding, trigrams across a gap): the filter is
+// applied to the candidates afterwards.
+std::string search_candidates(const sql::Dialect& d, const std::string& pattern,
+                              const std::string& id) {
+  if (d.engine == sql::Engine::kSqlite)
+    return "SELECT r.user_id FROM user_search CROSS JOIN user_search_rows r ON r.id = "
+           "user_search.rowid WHERE user_search MATCH " +
+           pattern + " AND r.project_id = $1 UNION SELECT " + id;
+  return "SELECT id AS user_id FROM users WHERE project_id = $1 AND display_name ILIKE " + pattern +
+         " UNION SELECT user_id FROM contact_channels WHERE project_id = $1 AND "
+         "value ILIKE " +
+         pattern + " UNION SELECT " + id + "::text";
+}
+
+// GET /users (users.md §5). Parameters: $1 project, $2 the most rows, $3
+// team (or NULL); with a cursor, its created_at and id; with a text, the
+// text and the exact user id it names (or NULL); with the index, the
+// index's pattern (search_pattern); for a walk's range, the created_at and
+// id of the first user past it. The page's (created_at, id) pairs are
+// found first, as an index range on users_created_id (from the cursor's
+// values, looked up beforehand) or among the search's candidates; the
+// whole users are read for that page only.
+std::string list_sql(const sql::Dialect& d, bool desc, bool cursor, Search search) {
+  int n = 4;
+  auto next = [&n] { return "$" + std::to_string(n++); };
+  std::string cursor_created, cursor_id, text, text_id, pattern;
+  if (cursor) {
+    cursor_created = next();
+    cursor_id = next();
+  }
+  if (filters_text(search)) {
+    text = next();
+    text_id = next();
+  }
+  if (search == Search::kIndex) pattern = next();
+  std::string end_created, end_id;
+  if (search == Search::kWalkRange) {
+    end_created = next();
+    end_id = next();
+  }
+
+  std::string from = "users u";
+  if (search == Search::kIndex)
+    from = "(" + search_candidates(d, pattern, text_id) + ") c" + std::string(join_in_order(d)) +
+           "users u ON u.project_id = $1 AND u.id = c.user_id";
+  if (from_team(search))
+    from = "(SELECT user_id FROM team_members WHERE project_id = $1 AND team_id = $3::text) c" +
+           std::string(join_in_order(d)) + "users u ON u.project_id = $1 AND u.id = c.user_id";
+  std::string where = "WHERE u.project_id = $1";
+  if (filters_text(search)) {
+    // A case-insensitive ASCII substring of the display name or of any
+    // contact channel, or the exact user id.
+    const std::string strpos(d.strpos);
+    const std::string folded = d.lower_ascii(text + "::text");
+    where += " AND (" + strpos + "(" + d.lower_ascii("coalesce(u.display_name, '')") + ", " +
+             folded + ") > 0 OR u.id = " + text_id +
+             "::text OR EXISTS (SELECT 1 FROM contact_channels x WHERE x.project_id = "
+             "u.project_id AND x.user_id = u.id AND " +
+             strpos + "(" + d.lower_ascii("x.value") + ", " + folded + ") > 0))";
+  }
+  if (!from_team(search))
+    where +=
+        " AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = "
+        "u.project_id AND tm.team_id = $3::text AND tm.user_id = u.id))";
+  if (cursor)
+    where += std::string(" AND (u.created_at, u.id) ") + (desc ? "<=" : ">=") + " (" +
+             cursor_created + "::bigint, " + cursor_id + "::text)";
+  if (search == Search::kWalkRange)
+    where += std::string(" AND (u.created_at, u.id) ") + (desc ? ">" : "<") + " (" + end_created +
+             "::bigint, " + end_id + "::text)";
+  const std::string order =
+      desc ? " ORDER BY u.created_at DESC, u.id DESC" : " ORDER BY u.created_at, u.id";
+  const std::string page =
+      "(SELECT u.id, u.created_at FROM " + from + " " + where + order + " LIMIT $2::bigint) p";
+  return user_select(d, page + std::string(join_in_order(d)) +
+                            "users u ON u.project_id = $1 AND u.id = p.id") +
+         "ORDER BY p.created_at" + (desc ? " DESC, p.id DESC" : ", p.id");
+}
+
+// The statement of each kind of list, built on first use.
+const sql::Sql& list_statement(bool desc, bool cursor, Search search) {
+  static const std::vector<sql::Sql> all = [] {
+    std::vector<sql::Sql> out;
+    for (bool d : {false, true})
+      for (bool c : {false, true})
+        for (size_t s = 0; s < kSearchKinds; ++s)
+          out.push_back(sql::Sql::each([&](const sql::Dialect& dialect) {
+            return list_sql(dialect, d, c, static_cast<Search>(s));
+          }));
+    return out;
+  }();
+  return all[(desc * 2 + cursor) * kSearchKinds + static_cast<size_t>(search)];
+}
+
+// The created_at and id of the user `$n` places after a position in page
+// order (from the first user without one): where a walk's range ends.
+const sql::Sql& range_end_statement(bool desc, bool from) {
+  static const std::vector<sql::Sql> all = [] {
+    std::vector<sql::Sql> out;
+    for (bool d : {false, true})
+      for (bool f : {false, true}) {
+        std::string q = "SELECT created_at, id FROM users WHERE project_id = $1";
+        if (f)
+          q +=
+              std::string(" AND (created_at, id) ") + (d ? "<=" : ">=") + " ($2::bigint, $3::text)";
+        q += d ? " ORDER BY created_at DESC, id DESC" : " ORDER BY created_at, id";
+        q += f ? " LIMIT 1 OFFSET $4::bigint" : " LIMIT 1 OFFSET $2::bigint";
+        out.emplace_back(q);
+      }
+    return out;
+  }();
+  return all[desc * 2 + from];
+}
+
+// The candidates the index names for a text, counted up to $3 (which
+// Search to use). SQLite: a trigram phrase; PostgreSQL: an ILIKE pattern.
+const sql::Sql kCountCandidates = sql::Sql::each([](const sql::Dialect& d) {
+  if (d.engine == sql::Engine::kSqlite)
+    return std::string(
+        "SELECT count(*) FROM (SELECT 1 FROM user_search CROSS JOIN user_search_rows r ON r.id = "
+        "user_search.rowid WHERE user_search MATCH $2 AND r.project_id = $1 LIMIT $3)");
+  return std::string(
+      "SELECT count(*) FROM (SELECT 1 FROM users WHERE project_id = $1 AND display_name ILIKE "
+      "$2 UNION ALL SELECT 1 FROM contact_channels WHERE project_id = $1 AND value ILIKE $2 "
+      "LIMIT $3) x");
+});
+// A team's members, counted up to $3 (whether the list starts from them).
+const sql::Sql kCountTeamMembers{
+    "SELECT count(*) FROM (SELECT 1 FROM team_members WHERE project_id = $1 AND team_id = $2 "
+    "LIMIT $3) x"};
+const sql::Sql kCursorCreatedAt{"SELECT created_at FROM users WHERE project_id = $1 AND id = $2"};
+
+// When the index names at most this many candidates, reading and sorting
+// them is cheaper than walking the page order until a page of matches is
+// found (which, with more candidates, are at least this dense).
+constexpr int64_t kMostIndexCandidates = 10000;
+
+// The index's pattern for a text: SQLite's FTS5 phrase (trigrams, each
+// `"` doubled), PostgreSQL's ILIKE pattern (`\`, `%` and `_` escaped).
+std::string search_pattern(sql::Engine e, std::string_view text) {
+  std::string out = e == sql::Engine::kSqlite ? "\"" : "%";
+  for (char c : text) {
+    if (e == sql::Engine::kSqlite && c == '"') out += '"';
+    if (e == sql::Engine::kPostgres && (c == '\\' || c == '%' || c == '_')) out += '\\';
+    out += c;
+  }
+  out += e == sql::Engine::kSqlite ? '"' : '%';
+  return out;
+}
+
+// Characters (code points) of UTF-8 text: a trigram index looks up 3 at least.
+size_t characters(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 // The statements that read a whole User. They embed team_columns(), which
@@ -94,11 +263,6 @@ struct UserReads {
   // The same, locking the user row until the commit (PostgreSQL).
   sql::Sql by_id_for_update;
   sql::Sql by_auth_email;
-  // The cursor row's (created_at, id) bounds the page; an unknown cursor
-  // compares as NULL and matches nothing. Ties in created_at are broken by
-  // id so that pages never overlap. $5: the most rows to return.
-  sql::Sql list_asc;
-  sql::Sql list_desc;
 };
 
 const UserReads& reads() {
@@ -113,18 +277,6 @@ const UserReads& reads() {
         return user_select(d) +
                "WHERE u.project_id = $1 AND u.id = (SELECT user_id FROM contact_channels WHERE "
                "project_id = $1 AND type = 'email' AND value = $2 AND used_for_auth)";
-      }),
-      sql::Sql::each([](const sql::Dialect& d) {
-        return user_select(d) + list_where(d) +
-               "AND ($2::text IS NULL OR (u.created_at, u.id) >= (SELECT created_at, id FROM "
-               "users WHERE project_id = $1 AND id = $2::text)) "
-               "ORDER BY u.created_at ASC, u.id ASC LIMIT $5::bigint";
-      }),
-      sql::Sql::each([](const sql::Dialect& d) {
-        return user_select(d) + list_where(d) +
-               "AND ($2::text IS NULL OR (u.created_at, u.id) <= (SELECT created_at, id FROM "
-               "users WHERE project_id = $1 AND id = $2::text)) "
-               "ORDER BY u.created_at DESC, u.id DESC LIMIT $5::bigint";
       }),
   };
   return r;
@@ -368,7 +520,7 @@ class SqlUserStore final : public UserStore {
     return true;
   }
 
-  std::vector<User> list_users(const std::string& project_id, const ListUsersQuery& q) override {
+  UserList list_users(const std::string& project_id, const ListUsersQuery& q) override {
     // limit + 1 rows; no limit means all rows, and so does a limit below -1
     // (as both engines always did: SQLite's negative LIMIT). The bound is
     // a plain number on both engines, so neither needs NULL or a negative
@@ -379,15 +531,86 @@ class SqlUserStore final : public UserStore {
       if (n >= 0) rows = n;
     }
     auto c = db_.acquire();
-    std::vector<User> out;
-    for (auto r = c->query(q.desc ? reads().list_desc : reads().list_asc, project_id, q.cursor,
-                           q.text, q.text_id, rows, q.team_id);
-         r.next();)
-      out.push_back(read_user(r));
+    UserList out;
+    std::optional<Position> from;
+    if (q.cursor) {
+      // The cursor's position, read once: the page is then a plain index
+      // range. An unknown cursor gives no rows.
+      auto r = c->query(kCursorCreatedAt, project_id, *q.cursor);
+      if (!r.next()) return out;
+      from = Position{r.int64(0), *q.cursor};
+    }
+    std::optional<sql::TimeLimit> limit;
+    Search search = Search::kNone;
+    if (q.text) {
+      limit.emplace(*c, kSearchTimeLimitMillis);
+      search = choose_search(*c, project_id, q);
+    }
+    if (q.team_id && search != Search::kIndex &&
+        small_team(*c, project_id, *q.team_id, q.team_members_read_at_most))
+      search = q.text ? Search::kTeamWalk : Search::kTeam;
+    if (search == Search::kWalk && q.limit) return walk(*c, project_id, q, rows, from);
+    read_page(*c, project_id, q, rows, search, from, std::nullopt, out);
     return out;
   }
 
  private:
+  // A user's place in page order.
+  struct Position {
+    int64_t created_at;
+    std::string id;
+  };
+
+  // Appends the page's users from `from` (inclusive; the start when none)
+  // to `end` (exclusive; kWalkRange) to out.users.
+  static void read_page(sql::Connection& c, const std::string& project_id, const ListUsersQuery& q,
+                        int64_t rows, Search search, const std::optional<Position>& from,
+                        const std::optional<Position>& end, UserList& out) {
+    sql::Params p;
+    p.add(project_id);
+    p.add(rows);
+    p.add(q.team_id);
+    if (from) {
+      p.add(from->created_at);
+      p.add(from->id);
+    }
+    if (filters_text(search)) {
+      p.add(*q.text);
+      p.add(q.text_id);
+    }
+    if (search == Search::kIndex) p.add(search_pattern(c.engine(), *q.text));
+    if (end) {
+      p.add(end->created_at);
+      p.add(end->id);
+    }
+    for (auto r = c.run(list_statement(q.desc, from.has_value(), search), std::move(p)); r.next();)
+      out.users.push_back(read_user(r));
+  }
+
+  // The text filter over the page order, one range of users at a time,
+  // until the page is full, the users end, or the budget is spent.
+  static UserList walk(sql::Connection& c, const std::string& project_id, const ListUsersQuery& q,
+                       int64_t rows, std::optional<Position> from) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(q.walk_budget_millis);
+    UserList out;
+    for (;;) {
+      std::optional<Position> end;
+      auto r = from ? c.query(range_end_statement(q.desc, true), project_id, from->created_at,
+                              from->id, q.walk_range_users)
+                    : c.query(range_end_statement(q.desc, false), project_id, q.walk_range_users);
+      if (r.next()) end = Position{r.int64(0), r.text(1)};
+      const int64_t wanted = rows - static_cast<int64_t>(out.users.size());
+      read_page(c, project_id, q, wanted, end ? Search::kWalkRange : Search::kWalk, from, end, out);
+      if (static_cast<int64_t>(out.users.size()) >= rows || !end) return out;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        out.resume_at = end->id;
+        return out;
+      }
+      from = std::move(end);
+    }
+  }
+
   // Creates or rewrites the primary e-mail channel with its final value,
   // verification and auth flags (users.md §3.2).
   static UpdateUserStatus write_primary_channel(sql::Connection& c, const User& u,
@@ -413,10 +636,38 @@ class SqlUserStore final : public UserStore {
     return UpdateUserStatus::kUpdated;
   }
 
+  // Through the index when it narrows the candidates enough; without a
+  // limit every match is read anyway, and the index finds them fastest.
+  static Search choose_search(sql::Connection& c, const std::string& project_id,
+                              const ListUsersQuery& q) {
+    if (characters(*q.text) < 3 || q.plan == ListUsersQuery::Plan::kWalk) return Search::kWalk;
+    if (q.plan == ListUsersQuery::Plan::kIndex || !q.limit) return Search::kIndex;
+    auto r = c.query(kCountCandidates, project_id, search_pattern(c.engine(), *q.text),
+                     kMostIndexCandidates + 1);
+    return r.next() && r.int64(0) <= kMostIndexCandidates ? Search::kIndex : Search::kWalk;
+  }
+
+  static bool small_team(sql::Connection& c, const std::string& project_id,
+                         const std::string& team_id, int64_t most) {
+    auto r = c.query(kCountTeamMembers, project_id, team_id, most + 1);
+    return r.next() && r.int64(0) <= most;
+  }
+
   sql::Database& db_;
 };
 
 }  // namespace
+
+std::vector<sql::Sql> user_list_statements() {
+  std::vector<sql::Sql> out;
+  for (bool desc : {false, true})
+    for (bool cursor : {false, true})
+      for (size_t s = 0; s < kSearchKinds; ++s)
+        out.push_back(list_statement(desc, cursor, static_cast<Search>(s)));
+  for (bool desc : {false, true})
+    for (bool from : {false, true}) out.push_back(range_end_statement(desc, from));
+  return out;
+}
 
 std::unique_ptr<UserStore> make_user_store(sql::Database& db) {
   return std::make_unique<SqlUserStore>(db);

@@ -586,33 +586,33 @@ TEST_P(UserStoreContract, UsersAreListedInPagesByCreationThenId) {
   std::vector<std::string> asc = ids(sorted);
   std::vector<std::string> desc(asc.rbegin(), asc.rend());
 
-  EXPECT_EQ(ids(users().list_users(project_, {})), asc);
+  EXPECT_EQ(ids(users().list_users(project_, {}).users), asc);
   ListUsersQuery q;
   q.desc = true;
-  EXPECT_EQ(ids(users().list_users(project_, q)), desc);
+  EXPECT_EQ(ids(users().list_users(project_, q).users), desc);
 
   // limit + 1 rows, the cursor row first.
   q = {};
   q.limit = 2;
-  EXPECT_EQ(ids(users().list_users(project_, q)),
+  EXPECT_EQ(ids(users().list_users(project_, q).users),
             (std::vector<std::string>{asc[0], asc[1], asc[2]}));
   q.cursor = asc[2];
-  EXPECT_EQ(ids(users().list_users(project_, q)),
+  EXPECT_EQ(ids(users().list_users(project_, q).users),
             (std::vector<std::string>{asc[2], asc[3], asc[4]}));
   q.desc = true;
-  EXPECT_EQ(ids(users().list_users(project_, q)),
+  EXPECT_EQ(ids(users().list_users(project_, q).users),
             (std::vector<std::string>{asc[2], asc[1], asc[0]}));
   q.limit = 0;
-  EXPECT_EQ(ids(users().list_users(project_, q)), (std::vector<std::string>{asc[2]}));
+  EXPECT_EQ(ids(users().list_users(project_, q).users), (std::vector<std::string>{asc[2]}));
   q.limit.reset();
   q.desc = false;
   q.cursor = asc[3];
-  EXPECT_EQ(ids(users().list_users(project_, q)), (std::vector<std::string>{asc[3], asc[4]}));
+  EXPECT_EQ(ids(users().list_users(project_, q).users), (std::vector<std::string>{asc[3], asc[4]}));
   q.limit = INT64_MAX;
-  EXPECT_EQ(ids(users().list_users(project_, q)), (std::vector<std::string>{asc[3], asc[4]}));
+  EXPECT_EQ(ids(users().list_users(project_, q).users), (std::vector<std::string>{asc[3], asc[4]}));
   // An unknown cursor gives no rows.
   q.cursor = core::random_uuid();
-  EXPECT_TRUE(users().list_users(project_, q).empty());
+  EXPECT_TRUE(users().list_users(project_, q).users.empty());
 }
 
 TEST_P(UserStoreContract, UsersAreFilteredByTextAndTeam) {
@@ -639,7 +639,7 @@ TEST_P(UserStoreContract, UsersAreFilteredByTextAndTeam) {
     q.text = std::move(text);
     q.text_id = std::move(text_id);
     q.team_id = std::move(team);
-    return ids(users().list_users(project_, q));
+    return ids(users().list_users(project_, q).users);
   };
   using Ids = std::vector<std::string>;
   // ASCII letters fold either way, on the display name and on any channel.
@@ -664,11 +664,30 @@ TEST_P(UserStoreContract, UsersAreFilteredByTextAndTeam) {
   EXPECT_EQ(find("alice", std::nullopt, team), Ids{});
   EXPECT_TRUE(find(std::nullopt, std::nullopt, core::random_uuid()).empty());
 
+  // A team's pages, in both directions, from its members (a small team) or
+  // walking every user (a large one) alike.
+  for (int64_t read_at_most : {10000, 0})
+    for (bool desc : {false, true}) {
+      ListUsersQuery q;
+      q.team_id = team;
+      q.desc = desc;
+      q.limit = 1;
+      q.team_members_read_at_most = read_at_most;
+      const Ids first = ids(users().list_users(project_, q).users);
+      ASSERT_EQ(first.size(), 2u);
+      EXPECT_EQ(first, desc ? (Ids{carol.id, bob.id}) : (Ids{bob.id, carol.id}));
+      q.cursor = first[1];
+      EXPECT_EQ(ids(users().list_users(project_, q).users), Ids{first[1]});
+      q.text = "CAROL";
+      q.cursor.reset();
+      EXPECT_EQ(ids(users().list_users(project_, q).users), Ids{carol.id});
+    }
+
   // A listed user is read whole: selected team, channel, OAuth accounts.
   ListUsersQuery q;
   q.cursor = alice.id;
   q.limit = 0;
-  auto one = users().list_users(project_, q);
+  auto one = users().list_users(project_, q).users;
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].primary_email, "Alice@Example.com");
   EXPECT_EQ(one[0].display_name, "Alice Liddell");

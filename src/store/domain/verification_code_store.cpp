@@ -63,15 +63,18 @@ const sql::Sql kListEmails = sql::Sql::each([](const sql::Dialect& d) {
          " FROM sent_emails WHERE project_id = $1 ORDER BY sent_at DESC, " +
          std::string(d.insertion_order) + " DESC LIMIT $2";
 });
-// Rows at or after the cursor row in that order; an unknown cursor compares
-// as NULL and matches nothing.
+// The cursor row's place in that order, read first: the page is then a
+// plain index range (sent_emails_recent ends with the insertion order).
+const sql::Sql kEmailPosition = sql::Sql::each([](const sql::Dialect& d) {
+  return "SELECT sent_at, " + std::string(d.insertion_order) +
+         " FROM sent_emails WHERE project_id = $1 AND id = $2";
+});
+// Rows at or after that place.
 const sql::Sql kListEmailsFrom = sql::Sql::each([](const sql::Dialect& d) {
   const std::string order(d.insertion_order);
   return "SELECT " + kEmailColumns.list() +
          " FROM sent_emails WHERE project_id = $1 AND (sent_at, " + order +
-         ") <= (SELECT sent_at, " + order +
-         " FROM sent_emails WHERE project_id = $1 AND id = $2) ORDER BY sent_at DESC, " + order +
-         " DESC LIMIT $3";
+         ") <= ($2::bigint, $3::bigint) ORDER BY sent_at DESC, " + order + " DESC LIMIT $4";
 });
 
 std::optional<VerificationCode> find_code(sql::Connection& c, const std::string& project_id,
@@ -153,7 +156,15 @@ class SqlSentEmailStore final : public SentEmailStore {
                                                const std::string& cursor, int limit) override {
     auto c = db_.acquire();
     std::vector<SentEmail> out;
-    for (auto r = c->query(kListEmailsFrom, project_id, cursor, static_cast<int64_t>(limit));
+    int64_t sent_at = 0, position = 0;
+    {
+      auto at = c->query(kEmailPosition, project_id, cursor);
+      if (!at.next()) return out;  // an unknown cursor: no rows
+      sent_at = at.int64(0);
+      position = at.int64(1);
+    }
+    for (auto r =
+             c->query(kListEmailsFrom, project_id, sent_at, position, static_cast<int64_t>(limit));
          r.next();)
       out.push_back(kEmailColumns.read(r));
     return out;

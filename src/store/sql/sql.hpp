@@ -215,6 +215,12 @@ class Connection {
   // statement that changes rows counts once, and so does every commit.
   virtual std::atomic<uint64_t>* swap_write_counter(std::atomic<uint64_t>* c) = 0;
 
+  // Statements run after this stop once they have run `millis` (0: no
+  // limit) and throw store::StatementTimedOut. SQLite checks the time while a
+  // statement runs; PostgreSQL keeps its pool's statement_timeout (nothing
+  // here). Set through TimeLimit.
+  virtual void set_time_limit(int64_t millis) { (void)millis; }
+
  protected:
   friend class Transaction;
   virtual void begin() = 0;
@@ -275,6 +281,18 @@ class Transaction {
  private:
   Connection& c_;
   bool done_ = false;
+};
+
+// While alive, the statements run on a connection stop after `millis`
+// (Connection::set_time_limit).
+class TimeLimit {
+ public:
+  TimeLimit(Connection& c, int64_t millis) : c_(c) { c_.set_time_limit(millis); }
+  ~TimeLimit() { c_.set_time_limit(0); }
+  TimeLimit(const TimeLimit&) = delete;
+
+ private:
+  Connection& c_;
 };
 
 // While alive, the writes on a connection count in `counter`; declare it

@@ -1,15 +1,20 @@
 // The SQLite driver of the SQL layer (store/sql/sql.hpp): one connection per
-// concurrent caller, statements prepared once per connection and text, and
-// the rewriting of the shared statement syntax into SQLite's.
+// concurrent caller (readers run in parallel under WAL), writers queued on
+// one in-process lock, statements prepared once per connection and text, a
+// background checkpoint that keeps the write-ahead log small, and the
+// rewriting of the shared statement syntax into SQLite's.
 #pragma once
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -24,8 +29,11 @@ std::string rewrite_for_sqlite(std::string_view sql);
 class Connection final : public sql::Connection {
  public:
   // `writes` counts completed writes on every connection of a pool: the
-  // store's write generation (Store::write_generation).
-  Connection(const std::string& path, std::atomic<uint64_t>* writes);
+  // store's write generation (Store::write_generation). `writer`: the lock
+  // every connection of the pool takes to write (SQLite allows one writer;
+  // waiting on a mutex hands the turn over at once, where SQLite's busy
+  // handler sleeps and polls).
+  Connection(const std::string& path, std::atomic<uint64_t>* writes, std::timed_mutex* writer);
   ~Connection() override;
   Connection(const Connection&) = delete;
 
@@ -36,8 +44,14 @@ class Connection final : public sql::Connection {
     return std::exchange(writes_, c);
   }
 
+  void set_time_limit(int64_t millis) override;
+
   sqlite3* raw() { return db_; }
   void note_write() { writes_->fetch_add(1, std::memory_order_acq_rel); }
+  // The pool's writer lock, held by this connection (nested holds count);
+  // StoreUnavailable after the busy timeout, as SQLite's own wait would.
+  void hold_writer();
+  void release_writer() noexcept;
 
  protected:
   void begin() override;
@@ -46,9 +60,13 @@ class Connection final : public sql::Connection {
 
  private:
   sqlite3_stmt* prepared(const std::string& text);
+  static int past_deadline(void* self);
 
   sqlite3* db_ = nullptr;
   std::atomic<uint64_t>* writes_;
+  std::timed_mutex* writer_;
+  int writer_holds_ = 0;
+  std::chrono::steady_clock::time_point deadline_;
   struct CachedStatement {
     sqlite3_stmt* statement;
     bool in_use;  // a Rows is reading it
@@ -62,6 +80,7 @@ class Database final : public sql::Database {
   // permissions off an existing one and its -wal/-shm files (with a warning):
   // the database holds the token-signing secret and every user.
   explicit Database(std::string path);
+  ~Database() override;
 
   sql::Engine engine() const override { return sql::Engine::kSqlite; }
   sql::Lease acquire() override;
@@ -71,10 +90,19 @@ class Database final : public sql::Database {
 
  private:
   void release(std::unique_ptr<sql::Connection> c);
+  void checkpoint_loop();
+  void checkpoint(std::unique_ptr<Connection>& c);
+
   std::string path_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<sql::Connection>> idle_;
   std::atomic<uint64_t> general_writes_{0}, activity_writes_{0}, unpooled_writes_{0};
+  std::timed_mutex writer_;
+  // The background checkpoint (file databases only).
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread checkpointer_;
 };
 
 }  // namespace latchkey::store::sqlite
