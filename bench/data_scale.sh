@@ -9,7 +9,9 @@
 #   (limit=100 from the user at 90 %), deep_page_desc, search_hit (a part of
 #   one user's address: "user<n>@"), search_miss (matches nobody),
 #   search_common (a text every user has: "example"), search_short (2
-#   characters: no index, walks the page order), and cheap_while_searching:
+#   characters: no index, walks the page order for about 30 ms at most), the four
+#   searches again from one connection (*_c1: latency without queueing),
+#   and cheap_while_searching:
 #   GET /users?limit=1 from one connection while 2 others run search_short
 #   without pause (how long a cheap read waits behind slow searches);
 #   then users_me, refresh and sign_in from bench/run.sh on the same
@@ -224,6 +226,12 @@ get search_hit "/api/v1/users?limit=100&query=user$((N / 3))%40"
 get search_miss "/api/v1/users?limit=100&query=nobody-has-this"
 get search_common "/api/v1/users?limit=100&query=example"
 get search_short "/api/v1/users?limit=100&query=zq"
+# The same searches one at a time: a search's own latency, where the runs
+# above (C connections on the few long workers) add queueing to it.
+get search_hit_c1 "/api/v1/users?limit=100&query=user$((N / 3))%40" 1
+get search_miss_c1 "/api/v1/users?limit=100&query=nobody-has-this" 1
+get search_common_c1 "/api/v1/users?limit=100&query=example" 1
+get search_short_c1 "/api/v1/users?limit=100&query=zq" 1
 # A cheap read on one connection while two others search without pause,
 # each search walking every user (2 characters that nobody has: no index).
 BENCH_SCENARIO=search_background BENCH_PATH="/api/v1/users?limit=100&query=zq" \

@@ -5,9 +5,9 @@
 
 #include <boost/url/parse.hpp>
 
+#include "api/routes.hpp"
 #include "api/team_request.hpp"
 #include "core/errors.hpp"
-#include "api/routes.hpp"
 
 namespace latchkey::api {
 using namespace team_request;
@@ -127,17 +127,83 @@ Response revoke_leaked(RequestContext& ctx) {
   return success();
 }
 
+// What the handlers above read (route_spec.hpp), per family: a user key's
+// owner is user_id (a UUID or me), a team key's team_id.
+struct FamilySpecs {
+  ObjectSpec list_query, id_query, create_body;
+};
+
+FamilySpecs family_specs(ApiKeyType type) {
+  const bool user = type == ApiKeyType::kUser;
+  FieldSpec owner = user ? string_field("user_id").describe("A user's id, or me.")
+                         : string_field("team_id").describe("A team's id.");
+  FieldSpec list_owner = owner;
+  if (user)
+    list_owner.description += " Required, unless a user is signed in.";
+  else
+    list_owner = std::move(list_owner).uuid().required();
+  FieldSpec id_owner = owner;
+  if (!user) id_owner = std::move(id_owner).uuid();
+  id_owner.description += " Checked for its form only.";
+  return {
+      ObjectSpec{{std::move(list_owner)}},
+      ObjectSpec{{std::move(id_owner)}},
+      ObjectSpec{{
+          string_field("description").required(),
+          integer_field("expires_at_millis").required().nullable().describe("null: never."),
+          boolean_field("is_public")
+              .describe("A public key is marked for secret scanners and cannot be revoked."),
+          std::move(owner).required(),
+      }},
+  };
+}
+
+const FamilySpecs kUserKeySpecs = family_specs(ApiKeyType::kUser);
+const FamilySpecs kTeamKeySpecs = family_specs(ApiKeyType::kTeam);
+const ObjectSpec kUpdateBody{{
+    string_field("description"),
+    boolean_field("revoked").describe("Only true: a revoked key stays revoked."),
+}};
+const ObjectSpec kCheckBody{{string_field("api_key").required()}};
+
 void add_family(Router& r, const std::string& base, ApiKeyType type) {
+  const FamilySpecs& specs = type == ApiKeyType::kUser ? kUserKeySpecs : kTeamKeySpecs;
+  const std::string owner = type == ApiKeyType::kUser ? "user" : "team";
+  const std::string no_user = "CANNOT_GET_OWN_USER_WITHOUT_USER";
+  const std::string not_owner = type == ApiKeyType::kUser ? "USER_NOT_FOUND" : "TEAM_NOT_FOUND";
   r.add(Method::kGet, base, Access::client_plus(),
-        [type](RequestContext& ctx) { return list(ctx, type); });
+        [type](RequestContext& ctx) { return list(ctx, type); }, Runs::kDatabase,
+        {.summary = "List a " + owner + "'s API keys.",
+         .query = &specs.list_query,
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", not_owner},
+         .response = &shapes::list_of(shapes::api_key())});
   r.add(Method::kPost, base, Access::client_plus(),
-        [type](RequestContext& ctx) { return create(ctx, type); });
+        [type](RequestContext& ctx) { return create(ctx, type); }, Runs::kDatabase,
+        {.summary = "Create a " + owner + " API key (its value is shown once).",
+         .body = &specs.create_body,
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", not_owner},
+         .response = &shapes::api_key()});
   r.add(Method::kGet, base + "/{api_key_id}", Access::client_plus(),
-        [type](RequestContext& ctx) { return read(ctx, type); });
+        [type](RequestContext& ctx) { return read(ctx, type); }, Runs::kDatabase,
+        {.summary = "A " + owner + " API key.",
+         .query = &specs.id_query,
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "API_KEY_NOT_FOUND"},
+         .response = &shapes::api_key()});
   r.add(Method::kPatch, base + "/{api_key_id}", Access::client_plus(),
-        [type](RequestContext& ctx) { return update(ctx, type); });
-  r.add(Method::kPost, base + "/check", Access::server_plus(),
-        [type](RequestContext& ctx) { return check(ctx, type); });
+        [type](RequestContext& ctx) { return update(ctx, type); }, Runs::kDatabase,
+        {.summary = "Update or revoke a " + owner + " API key.",
+         .body = &kUpdateBody,
+         .query = &specs.id_query,
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "API_KEY_NOT_FOUND",
+                    "PUBLIC_API_KEY_CANNOT_BE_REVOKED"},
+         .response = &shapes::api_key()});
+  r.add(
+      Method::kPost, base + "/check", Access::server_plus(),
+      [type](RequestContext& ctx) { return check(ctx, type); }, Runs::kDatabase,
+      {.summary = "Check a " + owner + " API key's value: the key, if valid.",
+       .body = &kCheckBody,
+       .errors = {"API_KEY_NOT_FOUND", "API_KEY_EXPIRED", "API_KEY_REVOKED", "WRONG_API_KEY_TYPE"},
+       .response = &shapes::api_key()});
 }
 
 }  // namespace
@@ -147,7 +213,12 @@ void register_api_key_routes(Router& r) {
   add_family(r, "/team-api-keys", ApiKeyType::kTeam);
   // Waits on the SMTP server for the owners' notices.
   r.add(Method::kPost, "/integrations/credential-scanning/revoke", Access::any(), revoke_leaked,
-        Runs::kLong);
+        Runs::kLong,
+        {.summary = "A secret scanner reports a leaked API key: it is revoked and its owners "
+                    "are told by e-mail.",
+         .body = &kCheckBody,
+         .errors = {"API_KEY_NOT_FOUND", "PUBLIC_API_KEY_CANNOT_BE_REVOKED", "API_KEY_EXPIRED"},
+         .response = &shapes::success()});
 }
 
 }  // namespace latchkey::api

@@ -61,14 +61,17 @@ void register_cli_login_routes(Router& r) {
   static const ObjectSpec poll_body{{string_field("polling_code").required()}};
   r.add(Method::kPost, "/auth/cli", Access::client_plus(), start, Runs::kDatabase,
         {.summary = "Start a CLI login: a login code for the browser, a polling code for the CLI.",
-         .body = &start_body});
+         .body = &start_body,
+         .response = &shapes::cli_login()});
   r.add(Method::kPost, "/auth/cli/complete", Access::client_plus(), complete, Runs::kDatabase,
         {.summary = "Complete a CLI login from the browser with the user's refresh token.",
-         .body = &complete_body});
+         .body = &complete_body,
+         .response = &shapes::success()});
   r.add(Method::kPost, "/auth/cli/poll", Access::client_plus(), poll, Runs::kDatabase,
         {.summary = "Poll a CLI login (201 with the refresh token once completed).",
          .body = &poll_body,
-         .errors = {"INVALID_POLLING_CODE"}});
+         .errors = {"INVALID_POLLING_CODE"},
+         .response = &shapes::cli_poll()});
 }
 
 }  // namespace latchkey::api

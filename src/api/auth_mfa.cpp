@@ -41,7 +41,8 @@ void register_mfa_routes(Router& r) {
   r.add(Method::kPost, "/auth/mfa/sign-in", Access::client_plus(), sign_in, Runs::kDatabase,
         {.summary = "Complete a sign-in that needs a second factor.",
          .body = &body,
-         .errors = code_errors({"INVALID_TOTP_CODE", "TOO_MANY_REQUESTS"})});
+         .errors = code_errors({"INVALID_TOTP_CODE", "TOO_MANY_REQUESTS"}),
+         .response = &shapes::sign_in()});
 }
 
 }  // namespace latchkey::api

@@ -273,20 +273,105 @@ Response oauth_authorization_code_grant(RequestContext& ctx) {
   return r;
 }
 
+namespace {
+
+// What the handlers above read (route_spec.hpp).
+const ObjectSpec kAuthorizeQuery{{
+    string_field("client_id").required().describe("The project's id (#branch optional)."),
+    string_field("client_secret").required().describe("The project's publishable client key."),
+    string_field("redirect_uri").url().required(),
+    string_field("scope").required(),
+    string_field("state").required(),
+    one_of_field("grant_type", {"authorization_code"}).required(),
+    string_field("code_challenge").required(),
+    string_field("code_challenge_method").required(),
+    string_field("response_type").required(),
+    one_of_field("type", {"authenticate", "link"}),
+    string_field("token").describe("With type link: the access token of the user to link."),
+    string_field("provider_scope").describe("Extra scopes to ask the provider for."),
+    string_field("error_redirect_uri").url(),
+    string_field("error_redirect_url").url().describe("Deprecated name of error_redirect_uri."),
+    string_field("after_callback_redirect_url"),
+}};
+// What the provider sends back, read as it comes (documentation: the
+// callback reads the query and form as one object, without readers).
+const ObjectSpec kCallbackParams{
+    .fields = {string_field("code"), string_field("state").describe("Also in the form (Apple)."),
+               string_field("error"), string_field("error_description"),
+               string_field("user").describe("Apple's first sign-in: the user's name (JSON).")},
+    .optional = true,
+    .open = true};
+const ObjectSpec kConnectedAccountBody{{string_field("scope")}, /*optional=*/true};
+
+}  // namespace
+
 void register_oauth_routes(Router& r) {
-  r.add(Method::kGet, "/auth/oauth/authorize/{provider_id}", Access::any(), authorize, Runs::kLong);
-  r.add(Method::kGet, "/auth/oauth/callback/{provider_id}", Access::any(), callback, Runs::kLong);
-  r.add(Method::kPost, "/auth/oauth/callback/{provider_id}", Access::any(), callback, Runs::kLong);
-  r.add(
-      Method::kPost, "/connected-accounts/{user_id}/{provider_id}/access-token",
-      Access::client_plus(),
-      [](RequestContext& ctx) { return connected_account_token(ctx, std::nullopt); }, Runs::kLong);
+  const std::vector<std::string> callback_errors = {
+      "OUTER_OAUTH_TIMEOUT",
+      "OAUTH_PROVIDER_ACCESS_DENIED",
+      "INVALID_AUTHORIZATION_CODE",
+      "OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED",
+      "SIGN_UP_NOT_ENABLED",
+      "OAUTH_CONNECTION_ALREADY_CONNECTED_TO_ANOTHER_USER",
+      "USER_ALREADY_CONNECTED_TO_ANOTHER_OAUTH_CONNECTION",
+      "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE",
+      "REDIRECT_URL_NOT_WHITELISTED"};
+  r.add(Method::kGet, "/auth/oauth/authorize/{provider_id}", Access::any(), authorize, Runs::kLong,
+        {.summary = "Start an OAuth sign-in (or, with type link, connect an account): redirects to "
+                    "the provider.",
+         .query = &kAuthorizeQuery,
+         .errors = {"INVALID_OAUTH_CLIENT_ID_OR_SECRET", "INVALID_PUBLISHABLE_CLIENT_KEY",
+                    "OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED", "ACCESS_TOKEN_EXPIRED",
+                    "UNPARSABLE_ACCESS_TOKEN", "USER_NOT_FOUND",
+                    "OAUTH_EXTRA_SCOPE_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS"},
+         .status = 307,
+         .answers = "A redirect (Location) to the provider's consent page, with a cookie that "
+                    "the callback checks."});
+  // The provider's answer is a query (GET) or, for Apple, a form (POST):
+  // read raw, as the provider words it (code, state, error, user, ...).
+  const std::string callback_answer =
+      "A redirect (303, Location) to the redirect_uri of the authorization with its code and "
+      "state; when the flow fails and it named an error_redirect_uri, a redirect (307) there "
+      "with the error.";
+  r.add(Method::kGet, "/auth/oauth/callback/{provider_id}", Access::any(), callback, Runs::kLong,
+        {.summary = "The provider's redirect back (query: code, state, or error).",
+         .query = &kCallbackParams,
+         .errors = callback_errors,
+         .status = 303,
+         .answers = callback_answer});
+  r.add(Method::kPost, "/auth/oauth/callback/{provider_id}", Access::any(), callback, Runs::kLong,
+        {.summary = "The provider's answer as a form post (Apple: code, state, user).",
+         .body = &kCallbackParams,
+         .query = &kCallbackParams,
+         .errors = callback_errors,
+         .status = 303,
+         .answers = callback_answer,
+         .form = true});
+  const std::vector<std::string> token_errors = {
+      "CANNOT_GET_OWN_USER_WITHOUT_USER",
+      "USER_NOT_FOUND",
+      "OAUTH_CONNECTION_NOT_CONNECTED_TO_USER",
+      "OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE",
+      "OAUTH_ACCESS_TOKEN_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS",
+      "OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED"};
+  r.add(Method::kPost, "/connected-accounts/{user_id}/{provider_id}/access-token",
+        Access::client_plus(),
+        [](RequestContext& ctx) { return connected_account_token(ctx, std::nullopt); }, Runs::kLong,
+        {.summary = "An access token of the user's connected account at the provider.",
+         .body = &kConnectedAccountBody,
+         .errors = token_errors,
+         .response = &shapes::access_token(),
+         .status = 201});
   // Deprecated alias (§6.5): the same as user `me`.
-  r.add(
-      Method::kPost, "/auth/oauth/connected-accounts/{provider_id}/access-token",
-      Access::client_plus(),
-      [](RequestContext& ctx) { return connected_account_token(ctx, std::string("me")); },
-      Runs::kLong);
+  r.add(Method::kPost, "/auth/oauth/connected-accounts/{provider_id}/access-token",
+        Access::client_plus(),
+        [](RequestContext& ctx) { return connected_account_token(ctx, std::string("me")); },
+        Runs::kLong,
+        {.summary = "Deprecated: the signed-in user's connected-account access token.",
+         .body = &kConnectedAccountBody,
+         .errors = token_errors,
+         .response = &shapes::access_token(),
+         .status = 201});
 }
 
 }  // namespace latchkey::api

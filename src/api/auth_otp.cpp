@@ -80,16 +80,19 @@ void register_otp_routes(Router& r) {
         {.summary = "Send a magic link and one-time code by e-mail.",
          .body = &send_body,
          .errors = {"USER_EMAIL_ALREADY_EXISTS", "SIGN_UP_NOT_ENABLED",
-                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"}});
+                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"},
+         .response = &shapes::otp_sent()});
   r.add(Method::kPost, "/auth/otp/sign-in", Access::client_plus(), sign_in, Runs::kDatabase,
         {.summary = "Sign in with a magic link's code (or the one-time code and nonce).",
          .body = &kCodeBody,
-         .errors = code_errors({"MULTI_FACTOR_AUTHENTICATION_REQUIRED"})});
+         .errors = code_errors({"MULTI_FACTOR_AUTHENTICATION_REQUIRED"}),
+         .response = &shapes::sign_in()});
   r.add(Method::kPost, "/auth/otp/sign-in/check-code", Access::client_plus(), check_code,
         Runs::kDatabase,
         {.summary = "Check a sign-in code without using it.",
          .body = &kCodeBody,
-         .errors = code_errors()});
+         .errors = code_errors(),
+         .response = &shapes::code_is_valid()});
 }
 
 }  // namespace latchkey::api

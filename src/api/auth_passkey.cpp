@@ -22,6 +22,35 @@ std::vector<std::string> read_strings(Field f, SchemaErrors& errors) {
   return out;
 }
 
+// What the handlers below read (route_spec.hpp). The credentials are
+// WebAuthn's PublicKeyCredential JSON, whose nested readers check these
+// declarations too (other members allowed).
+const ObjectSpec kRegistrationResponse{
+    .fields = {string_field("clientDataJSON").required(),
+               string_field("attestationObject").required(), array_field("transports")},
+    .open = true};
+const ObjectSpec kAuthenticationResponse{
+    .fields = {string_field("clientDataJSON").required(),
+               string_field("authenticatorData").required(), string_field("signature").required(),
+               string_field("userHandle").nullable()},
+    .open = true};
+ObjectSpec credential(const ObjectSpec& response) {
+  return ObjectSpec{
+      .fields = {string_field("id").required(), string_field("rawId").required(),
+                 string_field("type").required(), object_field("response").required().of(response)},
+      .open = true};
+}
+const ObjectSpec kRegistrationCredential = credential(kRegistrationResponse);
+const ObjectSpec kAuthenticationCredential = credential(kAuthenticationResponse);
+const ObjectSpec kRegisterBody{{
+    object_field("credential").required().of(kRegistrationCredential),
+    string_field("code").required().describe("The code of initiate-passkey-registration."),
+}};
+const ObjectSpec kSignInBody{{
+    object_field("authentication_response").required().of(kAuthenticationCredential),
+    string_field("code").required().describe("The code of initiate-passkey-authentication."),
+}};
+
 // A PublicKeyCredential JSON object (body.credential or
 // body.authentication_response): the members both kinds have, and a reader
 // for its `response` object. Other members (authenticatorAttachment,
@@ -29,11 +58,15 @@ std::vector<std::string> read_strings(Field f, SchemaErrors& errors) {
 // add them.
 class CredentialJson {
  public:
-  CredentialJson(Field f, SchemaErrors& errors) : errors_(errors), path_(f.path() + ".response") {
+  // `spec`: the credential's declaration, with its response's.
+  CredentialJson(Field f, SchemaErrors& errors, const ObjectSpec& spec)
+      : errors_(errors),
+        path_(f.path() + ".response"),
+        response_spec_(spec.find("response")->properties) {
     auto obj = f.object(true);
     if (!obj) return;
     credential_ = std::move(*obj);
-    ObjectReader c(f.path(), &credential_, errors);
+    ObjectReader c(f.path(), &credential_, errors, true, &spec);
     id = c.field("id").string(true);
     raw_id = c.field("rawId").string(true);
     type = c.field("type").string(true);
@@ -49,7 +82,7 @@ class CredentialJson {
   // nullopt when there is no response object (a problem already recorded).
   std::optional<ObjectReader> response() {
     if (!has_response_) return std::nullopt;
-    return ObjectReader(path_, &response_, errors_);
+    return ObjectReader(path_, &response_, errors_, true, response_spec_);
   }
 
   std::optional<std::string> id, raw_id, type;
@@ -57,6 +90,7 @@ class CredentialJson {
  private:
   SchemaErrors& errors_;
   std::string path_;
+  const ObjectSpec* response_spec_;
   Json credential_, response_;
   bool has_response_ = false;
 };
@@ -85,7 +119,7 @@ Response register_passkey(RequestContext& ctx) {
   ctx.require_user_schema();
   auto body = ctx.body_reader();
   if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
-  CredentialJson reader(body.field("credential"), ctx.schema);
+  CredentialJson reader(body.field("credential"), ctx.schema, kRegistrationCredential);
   core::webauthn::RegistrationResponse cred;
   if (auto response = reader.response()) {
     auto cdj = response->field("clientDataJSON").string(true);
@@ -117,7 +151,8 @@ Response initiate_authentication(RequestContext& ctx) {
 Response sign_in(RequestContext& ctx) {
   auto body = ctx.body_reader();
   if (!body.valid()) ctx.validate();  // yup: no field checks inside a missing body
-  CredentialJson reader(body.field("authentication_response"), ctx.schema);
+  CredentialJson reader(body.field("authentication_response"), ctx.schema,
+                        kAuthenticationCredential);
   core::webauthn::AuthenticationResponse auth;
   if (auto response = reader.response()) {
     auto cdj = response->field("clientDataJSON").string(true);
@@ -153,11 +188,28 @@ Response sign_in(RequestContext& ctx) {
 
 void register_passkey_routes(Router& r) {
   r.add(Method::kPost, "/auth/passkey/initiate-passkey-registration", Access::client_plus(),
-        initiate_registration);
-  r.add(Method::kPost, "/auth/passkey/register", Access::client_plus(), register_passkey);
+        initiate_registration, Runs::kDatabase,
+        {.summary = "Start registering a passkey for the signed-in user: WebAuthn options and a "
+                    "code.",
+         .errors = {"PASSKEY_AUTHENTICATION_NOT_ENABLED"},
+         .response = &shapes::passkey_challenge()});
+  r.add(Method::kPost, "/auth/passkey/register", Access::client_plus(), register_passkey,
+        Runs::kDatabase,
+        {.summary = "Register the passkey the authenticator created.",
+         .body = &kRegisterBody,
+         .errors = {"PASSKEY_REGISTRATION_FAILED", "PASSKEY_AUTHENTICATION_NOT_ENABLED"},
+         .response = &shapes::passkey_registered()});
   r.add(Method::kPost, "/auth/passkey/initiate-passkey-authentication", Access::client_plus(),
-        initiate_authentication);
-  r.add(Method::kPost, "/auth/passkey/sign-in", Access::client_plus(), sign_in);
+        initiate_authentication, Runs::kDatabase,
+        {.summary = "Start a passkey sign-in: WebAuthn options and a code.",
+         .errors = {"PASSKEY_AUTHENTICATION_NOT_ENABLED"},
+         .response = &shapes::passkey_challenge()});
+  r.add(Method::kPost, "/auth/passkey/sign-in", Access::client_plus(), sign_in, Runs::kDatabase,
+        {.summary = "Sign in with a passkey.",
+         .body = &kSignInBody,
+         .errors = {"PASSKEY_AUTHENTICATION_FAILED", "PASSKEY_AUTHENTICATION_NOT_ENABLED",
+                    "MULTI_FACTOR_AUTHENTICATION_REQUIRED", "USER_NOT_FOUND"},
+         .response = &shapes::sign_in()});
 }
 
 }  // namespace latchkey::api

@@ -200,21 +200,25 @@ void register_password_auth_routes(Router& r) {
          .body = &kSignUpBody,
          .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "REDIRECT_URL_NOT_WHITELISTED",
                     "PASSWORD_TOO_SHORT", "SIGN_UP_NOT_ENABLED", "USER_EMAIL_ALREADY_EXISTS",
-                    "TOO_MANY_REQUESTS"}});
+                    "TOO_MANY_REQUESTS"},
+         .response = &shapes::sign_in()});
   r.add(Method::kPost, "/auth/password/sign-in", Access::client_plus(), sign_in, Runs::kLong,
         {.summary = "Sign in with e-mail and password.",
          .body = &kSignInBody,
          .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "EMAIL_PASSWORD_MISMATCH",
-                    "MULTI_FACTOR_AUTHENTICATION_REQUIRED", "TOO_MANY_REQUESTS"}});
+                    "MULTI_FACTOR_AUTHENTICATION_REQUIRED", "TOO_MANY_REQUESTS"},
+         .response = &shapes::sign_in()});
   r.add(Method::kPost, "/auth/password/update", Access::client_plus(), update, Runs::kLong,
         {.summary = "Change the signed-in user's password.",
          .body = &kUpdateBody,
          .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "PASSWORD_TOO_SHORT",
-                    "USER_DOES_NOT_HAVE_PASSWORD", "PASSWORD_CONFIRMATION_MISMATCH"}});
+                    "USER_DOES_NOT_HAVE_PASSWORD", "PASSWORD_CONFIRMATION_MISMATCH"},
+         .response = &shapes::success()});
   r.add(Method::kPost, "/auth/password/set", Access::client_plus(), set, Runs::kLong,
         {.summary = "Set a first password for the signed-in user.",
          .body = &kSetBody,
-         .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "PASSWORD_TOO_SHORT"}});
+         .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "PASSWORD_TOO_SHORT"},
+         .response = &shapes::success()});
 }
 
 }  // namespace latchkey::api

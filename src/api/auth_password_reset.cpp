@@ -86,16 +86,19 @@ void register_password_reset_routes(Router& r) {
         {.summary = "Send a password-reset link (the same answer whether the address is known).",
          .body = &send_body,
          .errors = {"PASSWORD_AUTHENTICATION_NOT_ENABLED", "REDIRECT_URL_NOT_WHITELISTED",
-                    "TOO_MANY_REQUESTS"}});
+                    "TOO_MANY_REQUESTS"},
+         .response = &shapes::reset_code_sent()});
   r.add(Method::kPost, "/auth/password/reset", Access::client_plus(), reset, Runs::kLong,
         {.summary = "Set a new password with a reset code.",
          .body = &reset_body,
-         .errors = code_errors({"PASSWORD_AUTHENTICATION_NOT_ENABLED", "PASSWORD_TOO_SHORT"})});
+         .errors = code_errors({"PASSWORD_AUTHENTICATION_NOT_ENABLED", "PASSWORD_TOO_SHORT"}),
+         .response = &shapes::success()});
   r.add(Method::kPost, "/auth/password/reset/check-code", Access::client_plus(), check_code,
         Runs::kDatabase,
         {.summary = "Check a reset code without using it.",
          .body = &kCodeBody,
-         .errors = code_errors()});
+         .errors = code_errors(),
+         .response = &shapes::code_is_valid()});
 }
 
 }  // namespace latchkey::api

@@ -344,29 +344,58 @@ void register_session_routes(Router& r) {
   }};
   const std::string no_user = "CANNOT_GET_OWN_USER_WITHOUT_USER";
   r.add(Method::kGet, "/auth/sessions", Access::client_plus(), list_sessions, Runs::kDatabase,
-        {.summary = "List a user's sessions.", .query = &sessions_query, .errors = {no_user}});
+        {.summary = "List a user's sessions.",
+         .query = &sessions_query,
+         .errors = {no_user},
+         .response = &shapes::list_of(shapes::session())});
   r.add(Method::kPost, "/auth/sessions", Access::server_plus(), create_session, Runs::kDatabase,
         {.summary = "Create a session for a user (server).",
          .body = &create_body,
-         .errors = {no_user, "USER_ID_DOES_NOT_EXIST"}});
+         .errors = {no_user, "USER_ID_DOES_NOT_EXIST"},
+         .response = &shapes::tokens()});
   r.add(Method::kDelete, "/auth/sessions/current", Access::client_plus(), delete_current_session,
         Runs::kDatabase,
         {.summary = "Sign out: end the session of the access (or x-stack-refresh-token) token.",
-         .errors = {"ACCESS_TOKEN_EXPIRED", "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"}});
+         .errors = {"ACCESS_TOKEN_EXPIRED", "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"},
+         .response = &shapes::success()});
   r.add(Method::kDelete, "/auth/sessions/{id}", Access::client_plus(), delete_session,
         Runs::kDatabase,
         {.summary = "End a session.",
          .query = &sessions_query,
-         .errors = {no_user, "CANNOT_DELETE_CURRENT_SESSION"}});
+         .errors = {no_user, "CANNOT_DELETE_CURRENT_SESSION"},
+         .response = &shapes::success()});
   r.add(Method::kPost, "/auth/sessions/current/refresh", Access::client_plus(),
-        refresh_current_session, Runs::kSessionRead, refresh_token_in_header);
+        refresh_current_session, Runs::kSessionRead,
+        {.summary = "A new access token for the session of the x-stack-refresh-token header.",
+         .errors = {"REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"},
+         .response = &shapes::access_token()},
+        refresh_token_in_header);
+  // Both grants' fields (oauth_authorization_code_grant reads the code's);
+  // other keys are allowed, as OAuth clients send them.
+  static const ObjectSpec token_body{
+      .fields = {one_of_field("grant_type", {"authorization_code", "refresh_token"}).required(),
+                 string_field("client_id").describe("The project's id (#branch optional)."),
+                 string_field("client_secret")
+                     .describe("The project's publishable client key (or PKCE's code_verifier)."),
+                 string_field("refresh_token").describe("grant_type refresh_token."),
+                 string_field("code").describe("grant_type authorization_code."),
+                 string_field("redirect_uri"), string_field("code_verifier")},
+      .open = true};
   // Also the authorization-code grant, which reads nothing before its code.
   r.add(Method::kPost, "/auth/oauth/token", Access::any(), oauth_token, Runs::kSessionRead,
+        {.summary = "OAuth 2 token endpoint: exchange an authorization code, or refresh an access "
+                    "token. Its own errors are RFC 6749's {error, error_description} (400).",
+         .body = &token_body,
+         .errors = {"INVALID_OAUTH_CLIENT_ID_OR_SECRET", "INVALID_AUTHORIZATION_CODE",
+                    "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED", "MULTI_FACTOR_AUTHENTICATION_REQUIRED"},
+         .response = &shapes::oauth_tokens(),
+         .form = true},
         refresh_token_in_grant);
   r.add(Method::kPost, "/auth/anonymous/sign-up", Access::client_plus(), anonymous_sign_up,
         Runs::kDatabase,
         {.summary = "Sign up an anonymous user.",
-         .errors = {"ANONYMOUS_ACCOUNTS_NOT_ENABLED", "TOO_MANY_REQUESTS"}});
+         .errors = {"ANONYMOUS_ACCOUNTS_NOT_ENABLED", "TOO_MANY_REQUESTS"},
+         .response = &shapes::sign_in()});
 }
 
 }  // namespace latchkey::api

@@ -256,42 +256,56 @@ void register_contact_channel_routes(Router& r) {
   const std::string no_user = "CANNOT_GET_OWN_USER_WITHOUT_USER";
   const auto a = Access::client_plus();
   r.add(Method::kGet, "/contact-channels", a, list, Runs::kDatabase,
-        {.summary = "List contact channels.", .query = &list_query, .errors = {no_user}});
+        {.summary = "List contact channels.",
+         .query = &list_query,
+         .errors = {no_user},
+         .response = &shapes::list_of(shapes::contact_channel())});
   r.add(Method::kPost, "/contact-channels", a, create, Runs::kDatabase,
         {.summary = "Add a contact channel to a user.",
          .body = &create_body,
          .errors = {no_user, "USER_NOT_FOUND",
-                    "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE"}});
+                    "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE"},
+         .response = &shapes::contact_channel(),
+         .status = 201});
   r.add(Method::kGet, "/contact-channels/{user_id}/{contact_channel_id}", a, get, Runs::kDatabase,
-        {.summary = "A contact channel.", .errors = {no_user}});
+        {.summary = "A contact channel.",
+         .errors = {no_user},
+         .response = &shapes::contact_channel()});
   r.add(Method::kPatch, "/contact-channels/{user_id}/{contact_channel_id}", a, update,
         Runs::kDatabase,
         {.summary = "Update a contact channel.",
          .body = &update_body,
-         .errors = {no_user, "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE"}});
+         .errors = {no_user, "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE"},
+         .response = &shapes::contact_channel()});
   r.add(Method::kDelete, "/contact-channels/{user_id}/{contact_channel_id}", a, remove,
-        Runs::kDatabase, {.summary = "Delete a contact channel.", .errors = {no_user}});
+        Runs::kDatabase,
+        {.summary = "Delete a contact channel.",
+         .errors = {no_user},
+         .response = &shapes::success()});
   r.add(Method::kPost, "/contact-channels/{user_id}/{contact_channel_id}/send-verification-code", a,
         send_verification_code, Runs::kLong,
         {.summary = "Send a verification e-mail for a contact channel.",
          .body = &send_body,
          .errors = {no_user, "USER_ID_DOES_NOT_EXIST", "EMAIL_ALREADY_VERIFIED",
-                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"}});
-  r.add(
-      Method::kPost, "/contact-channels/send-verification-code", a, send_primary_verification_code,
-      Runs::kLong,
-      {.summary = "Send a verification e-mail for the primary e-mail (deprecated).",
-       .body = &send_primary_body,
-       .errors = {"USER_ID_DOES_NOT_EXIST", "EMAIL_IS_NOT_PRIMARY_EMAIL", "EMAIL_ALREADY_VERIFIED",
-                  "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"}});
+                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"},
+         .response = &shapes::success()});
+  r.add(Method::kPost, "/contact-channels/send-verification-code", a,
+        send_primary_verification_code, Runs::kLong,
+        {.summary = "Send a verification e-mail for the primary e-mail (deprecated).",
+         .body = &send_primary_body,
+         .errors = {"USER_ID_DOES_NOT_EXIST", "EMAIL_IS_NOT_PRIMARY_EMAIL",
+                    "EMAIL_ALREADY_VERIFIED", "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"},
+         .response = &shapes::success()});
   r.add(Method::kPost, "/contact-channels/verify", a, verify, Runs::kDatabase,
         {.summary = "Verify a contact channel with the e-mail's code.",
          .body = &kCodeBody,
-         .errors = code_errors()});
+         .errors = code_errors(),
+         .response = &shapes::success()});
   r.add(Method::kPost, "/contact-channels/verify/check-code", a, check_code, Runs::kDatabase,
         {.summary = "Check a verification code without using it.",
          .body = &kCodeBody,
-         .errors = code_errors()});
+         .errors = code_errors(),
+         .response = &shapes::code_is_valid()});
 }
 
 }  // namespace latchkey::api

@@ -182,6 +182,16 @@ Response unsubscribe_link(RequestContext& ctx) {
   return html(200, "<p>Successfully unsubscribed from notification group</p>");
 }
 
+const std::vector<std::string> kThemes = {"default-light", "default-dark"};
+
+// A field that one of render-email's two forms requires and the other
+// leaves out (so declared optional): "must be defined" when absent, as a
+// required reader says it.
+Field required_in_form(Field f) {
+  if (!f.present()) f.add_error("must be defined");
+  return f;
+}
+
 // §5.6 with a template instead of HTML, in the shape of Stack's later
 // render-email (a template and a theme in, {html, subject,
 // notification_category} out): the console's live preview of a template
@@ -190,7 +200,7 @@ Response render_template(RequestContext& ctx, ObjectReader& body) {
   if (!ctx.access_type) throw e::access_type_required();
   if (*ctx.access_type != AccessType::kAdmin)
     throw e::insufficient_access_type(access_type_name(*ctx.access_type), {"admin"});
-  auto type = body.field("template_type").one_of(true, template_type_names());
+  auto type = required_in_form(body.field("template_type")).one_of(false, template_type_names());
   auto subject = body.field("template_subject").string(false);
   auto content = body.field("template_content").object(false);
   body.reject_unknown();
@@ -212,14 +222,24 @@ Response render_email(RequestContext& ctx) {
     if (body.field(key).present()) return render_template(ctx, body);
   if (ctx.access_type && *ctx.access_type != AccessType::kAdmin)
     throw e::insufficient_access_type(access_type_name(*ctx.access_type), {"admin"});
-  auto theme = body.field("theme").one_of(true, {"default-light", "default-dark"});
-  auto preview = body.field("preview_html").string(true);
+  auto theme = required_in_form(body.field("theme")).one_of(false, kThemes);
+  auto preview = required_in_form(body.field("preview_html")).string(false);
   body.reject_unknown();
   ctx.validate();
   auto rendered = core::render_theme_preview(core::EmailRendering::from_env(), *preview,
                                              *mail::parse_email_theme(*theme));
   return Response::json(200, Json{{"html", rendered.html}});
 }
+
+// The SMTP server of send-test-email (route_spec.hpp; its reader checks it).
+const ObjectSpec kSmtpConfig{{
+    string_field("host").required(),
+    integer_field("port").required().at_least(0).at_most(65535),
+    string_field("username").required(),
+    string_field("password").required(),
+    string_field("sender_name").required(),
+    string_field("sender_email").email().required(),
+}};
 
 // §4.4
 Response send_test_email(RequestContext& ctx) {
@@ -228,7 +248,7 @@ Response send_test_email(RequestContext& ctx) {
   mail::StandardSmtpConfig server;
   bool complete = false;
   if (auto ec = body.field("email_config").object(true)) {
-    ObjectReader c("body.email_config", &*ec, ctx.schema);
+    ObjectReader c("body.email_config", &*ec, ctx.schema, true, &kSmtpConfig);
     auto host = c.field("host").string(true);
     auto port = c.field("port").integer(true, 0, 65535);
     auto username = c.field("username").string(true);
@@ -320,24 +340,118 @@ Response delete_template(RequestContext& ctx) {
 
 }  // namespace
 
+namespace {
+
+// What the handlers above read (route_spec.hpp).
+const ObjectSpec kListQuery{{
+    integer_field("limit")
+        .at_least(1)
+        .at_most(kListLimit)
+        .describe("With limit or cursor, a page (is_paginated true, pagination.next_cursor)."),
+    string_field("cursor").uuid().describe("The id of the page's first e-mail."),
+}};
+const ObjectSpec kSendEmailBody{{
+    array_field("user_ids").required().describe("The recipients: user ids."),
+    string_field("html").required(),
+    string_field("subject").required(),
+    string_field("notification_category_name").required(),
+}};
+const ObjectSpec kPreferenceBody{{boolean_field("enabled").required()}};
+const ObjectSpec kUnsubscribeQuery{
+    .fields = {string_field("code").describe("The code of the e-mail's unsubscribe link.")},
+    .open = true};
+const ObjectSpec kRenderBody{{
+    one_of_field("theme", kThemes).describe("Without template_*: required, with preview_html."),
+    string_field("preview_html").describe("Without template_*: required, with theme."),
+    one_of_field("template_type", template_type_names())
+        .describe("Admin only: preview a template; required with template_subject or "
+                  "template_content."),
+    string_field("template_subject"),
+    object_field("template_content"),
+}};
+const ObjectSpec kTestEmailBody{{
+    string_field("recipient_email").email().required(),
+    object_field("email_config").required().of(kSmtpConfig),
+}};
+const ObjectSpec kInvitationBody{{
+    string_field("email").email().required(),
+    string_field("callback_url").url().required(),
+}};
+const ObjectSpec kDigestQuery{{one_of_field("dry_run", {"true", "false"})}};
+const ObjectSpec kTemplateBody{{
+    string_field("subject"),
+    any_field("content").nullable().describe("The template's content (a TSX document)."),
+}};
+
+}  // namespace
+
 void register_email_routes(Router& r) {
-  r.add(Method::kGet, "/internal/emails", Access::admin(), list_emails);
-  r.add(Method::kPost, "/emails/send-email", Access::server_plus(), send_email, Runs::kLong);
+  const std::string no_user = "CANNOT_GET_OWN_USER_WITHOUT_USER";
+  r.add(Method::kGet, "/internal/emails", Access::admin(), list_emails, Runs::kDatabase,
+        {.summary = "The project's sent e-mails, most recent first.",
+         .query = &kListQuery,
+         .response = &shapes::list_of(shapes::sent_email())});
+  r.add(Method::kPost, "/emails/send-email", Access::server_plus(), send_email, Runs::kLong,
+        {.summary = "Send an HTML e-mail to users (one result per user).",
+         .body = &kSendEmailBody,
+         .errors = {"USER_NOT_FOUND"},
+         .response = &shapes::custom_emails_sent()});
   r.add(Method::kGet, "/emails/notification-preference/{user_id}", Access::client_plus(),
-        list_preferences);
+        list_preferences, Runs::kDatabase,
+        {.summary = "A user's notification preferences (user_id: an id or me).",
+         .query = &kNoFields,
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "USER_NOT_FOUND"},
+         .response = &shapes::list_of(shapes::notification_preference())});
   r.add(Method::kPatch, "/emails/notification-preference/{user_id}/{notification_category_id}",
-        Access::client_plus(), set_preference);
-  r.add(Method::kGet, "/emails/unsubscribe-link", Access::any(), unsubscribe_link);
-  r.add(Method::kPost, "/emails/render-email", Access::any(), render_email);
-  r.add(Method::kPost, "/internal/send-test-email", Access::admin(), send_test_email, Runs::kLong);
+        Access::client_plus(), set_preference, Runs::kDatabase,
+        {.summary = "Turn a notification category on or off for a user.",
+         .body = &kPreferenceBody,
+         .errors = {no_user, "USER_AUTHENTICATION_REQUIRED", "USER_NOT_FOUND"},
+         .response = &shapes::notification_preference()});
+  r.add(Method::kGet, "/emails/unsubscribe-link", Access::any(), unsubscribe_link, Runs::kDatabase,
+        {.summary = "Follow an e-mail's unsubscribe link.",
+         .query = &kUnsubscribeQuery,
+         .errors = {"VERIFICATION_CODE_NOT_FOUND", "VERIFICATION_CODE_EXPIRED"},
+         .answers = "An HTML page (text/html) saying the user is unsubscribed; a plain-text 400 "
+                    "Invalid code for a malformed code."});
+  r.add(Method::kPost, "/emails/render-email", Access::any(), render_email, Runs::kDatabase,
+        {.summary = "Render a theme around HTML (no access, or admin), or preview a template "
+                    "(admin).",
+         .body = &kRenderBody,
+         .errors = {"EMAIL_RENDERING_ERROR"},
+         .response = &shapes::rendered_email()});
+  r.add(Method::kPost, "/internal/send-test-email", Access::admin(), send_test_email, Runs::kLong,
+        {.summary = "Send a test e-mail through an SMTP server (its outcome, not an error).",
+         .body = &kTestEmailBody,
+         .response = &shapes::test_email_sent()});
   r.add(Method::kPost, "/internal/send-sign-in-invitation", Access::server_plus(),
-        send_sign_in_invitation, Runs::kLong);
+        send_sign_in_invitation, Runs::kLong,
+        {.summary = "E-mail an invitation to sign in.",
+         .body = &kInvitationBody,
+         .errors = {"REDIRECT_URL_NOT_WHITELISTED"},
+         .response = &shapes::success()});
   r.add(Method::kPost, "/internal/failed-emails-digest", Access::any(), failed_emails_digest,
-        Runs::kLong);
-  r.add(Method::kGet, "/email-templates", Access::admin(), list_templates);
-  r.add(Method::kGet, "/email-templates/{type}", Access::admin(), get_template);
-  r.add(Method::kPatch, "/email-templates/{type}", Access::admin(), update_template);
-  r.add(Method::kDelete, "/email-templates/{type}", Access::admin(), delete_template);
+        Runs::kLong,
+        {.summary = "The cron job: e-mail each project's owners the e-mails that failed. "
+                    "Authorization: Bearer CRON_SECRET (plain-text 401 otherwise).",
+         .query = &kDigestQuery,
+         .response = &shapes::failed_emails_digest()});
+  r.add(Method::kGet, "/email-templates", Access::admin(), list_templates, Runs::kDatabase,
+        {.summary = "The project's e-mail templates.",
+         .query = &kNoFields,
+         .response = &shapes::list_of(shapes::email_template())});
+  r.add(Method::kGet, "/email-templates/{type}", Access::admin(), get_template, Runs::kDatabase,
+        {.summary = "An e-mail template (the default until customised).",
+         .response = &shapes::email_template()});
+  r.add(Method::kPatch, "/email-templates/{type}", Access::admin(), update_template,
+        Runs::kDatabase,
+        {.summary = "Customise an e-mail template.",
+         .body = &kTemplateBody,
+         .errors = {"EMAIL_RENDERING_ERROR"},
+         .response = &shapes::email_template()});
+  r.add(Method::kDelete, "/email-templates/{type}", Access::admin(), delete_template,
+        Runs::kDatabase,
+        {.summary = "Reset an e-mail template to its default.", .response = &shapes::success()});
 }
 
 }  // namespace latchkey::api

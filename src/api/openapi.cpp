@@ -19,7 +19,8 @@ void register_openapi_route(Router& r) {
         res.content_type = "application/json; charset=utf-8";
         return res;
       },
-      Runs::kMemory, RouteSpec{.summary = "This document (OpenAPI 3.1)."});
+      Runs::kMemory,
+      RouteSpec{.summary = "This document (OpenAPI 3.1).", .answers = "This document, as JSON."});
   *document = openapi_document(r).dump();
 }
 

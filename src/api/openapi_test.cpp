@@ -88,10 +88,63 @@ TEST(OpenApi, DescribesDeclaredBodiesQueriesAndErrors) {
   EXPECT_EQ(user["properties"]["server_metadata"]["x-latchkey-server-only"], true);
   EXPECT_FALSE(user["properties"]["client_metadata"].contains("type"));  // any JSON
 
-  // A route without a declaration: listed, with a generic body.
-  const Json& undeclared = doc["paths"]["/api/v1/check-version"]["post"];
-  EXPECT_EQ(undeclared["x-latchkey-schema"], "undeclared");
-  EXPECT_EQ(undeclared["requestBody"]["content"]["application/json"]["schema"]["type"], "object");
+  // A body that allows other properties says so; one that may be a form
+  // lists both media types.
+  const Json& token = doc["paths"]["/api/v1/auth/oauth/token"]["post"]["requestBody"]["content"];
+  EXPECT_EQ(token["application/json"]["schema"]["additionalProperties"], true);
+  EXPECT_EQ(token["application/x-www-form-urlencoded"]["schema"]["required"],
+            Json::array({"grant_type"}));
+  // Success answers: the declared status and object, shared shapes.
+  const Json& me = doc["paths"]["/api/v1/users/me"]["get"]["responses"];
+  EXPECT_FALSE(me.contains("2XX"));
+  const Json& user_shape = me["200"]["content"]["application/json"]["schema"];
+  EXPECT_EQ(user_shape["additionalProperties"], false);
+  EXPECT_EQ(user_shape["properties"]["server_metadata"]["x-latchkey-server-only"], true);
+  EXPECT_EQ(user_shape["properties"]["selected_team"]["type"], (Json{"object", "null"}));
+  const Json& created = doc["paths"]["/api/v1/users"]["post"]["responses"];
+  EXPECT_EQ(created["201"]["content"]["application/json"]["schema"], user_shape);
+  const Json& list = doc["paths"]["/api/v1/users"]["get"]["responses"]["200"]["content"]
+                        ["application/json"]["schema"];
+  EXPECT_EQ(list["required"], (Json{"items", "is_paginated"}));
+  EXPECT_EQ(list["properties"]["items"]["items"], user_shape);
+  // A redirect: its status and what it answers, no JSON.
+  const Json& authorize = doc["paths"]["/api/v1/auth/oauth/authorize/{provider_id}"]["get"];
+  EXPECT_TRUE(authorize["responses"].contains("307"));
+  EXPECT_FALSE(authorize["responses"]["307"].contains("content"));
+  EXPECT_FALSE(authorize["responses"].contains("2XX"));
+}
+
+// Every route declares its body, query, errors and summary
+// (route_spec.hpp), so that the document describes it and the request
+// readers check its handler: a new route without a declaration fails here.
+TEST(OpenApi, EveryRouteIsDeclared) {
+  Router r;
+  register_routes(r);
+  Json doc = openapi_document(r);
+  // No exemptions: the OAuth callbacks, redirects and the Svix API declare
+  // what they read and answer too.
+  size_t declared = 0;
+  for (const Route* route : r.routes()) {
+    const std::string method = openapi_method(route->method);
+    const std::string path = openapi_path(*route);
+    ASSERT_TRUE(route->spec.has_value()) << method << " " << path << " has no RouteSpec";
+    EXPECT_FALSE(route->spec->summary.empty()) << method << " " << path;
+    EXPECT_EQ(doc["paths"][path][method]["x-latchkey-schema"], "declared") << path;
+    ++declared;
+  }
+  EXPECT_EQ(declared, r.routes().size());
+}
+
+// A route that declares no body of a method that takes one, and a route
+// without a declaration, are told apart in the document.
+TEST(OpenApi, ListsAnUndeclaredRouteWithAGenericBody) {
+  Router r;
+  r.add(Method::kPost, "/x", Access::any(), [](RequestContext&) { return Response::empty(200); });
+  Json doc = openapi_document(r);
+  const Json& op = doc["paths"]["/api/v1/x"]["post"];
+  EXPECT_EQ(op["x-latchkey-schema"], "undeclared");
+  EXPECT_EQ(op["requestBody"]["content"]["application/json"]["schema"]["type"], "object");
+  EXPECT_TRUE(op["responses"].contains("2XX"));
 }
 
 // A route that declares an error the table does not know fails the

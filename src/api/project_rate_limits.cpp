@@ -46,13 +46,40 @@ Response patch_limits(RequestContext& ctx) {
                         core::project_rate_limits_view(p.config, ctx.app.rate_limits->options()));
 }
 
+// patch_limits' body (route_spec.hpp): a field per limit; the server-wide
+// ones are refused with a message saying so. Built at registration, after
+// the core tables it reads are.
+ObjectSpec make_limits_body() {
+  ObjectSpec spec;
+  for (core::Limit l : core::kAllLimits) {
+    FieldSpec f = string_field(core::limit_name(l));
+    if (core::limit_per_project(l))
+      f = std::move(f).nullable().max(64).describe(core::project_rate_limit_rule() +
+                                                   " null: the server's flag.");
+    else
+      f = std::move(f).describe("Server-wide: refused here (latchkey serve " + core::limit_flag(l) +
+                                ").");
+    spec.fields.push_back(std::move(f));
+  }
+  return spec;
+}
+
 }  // namespace
 
 void register_project_rate_limit_routes(Router& r) {
+  static const ObjectSpec limits_body = make_limits_body();
   // The project is the request's context: answered from memory.
   r.add(Method::kGet, "/internal/projects/current/rate-limits", Access::admin(), get_limits,
-        Runs::kMemory);
-  r.add(Method::kPatch, "/internal/projects/current/rate-limits", Access::admin(), patch_limits);
+        Runs::kMemory,
+        {.summary = "The project's throttles (Latchkey's own route).",
+         .response = &shapes::rate_limits()});
+  r.add(Method::kPatch, "/internal/projects/current/rate-limits", Access::admin(), patch_limits,
+        Runs::kDatabase,
+        {.summary = "Set the project's throttles, e.g. \"5/15min\"; null goes back to the "
+                    "server's flag.",
+         .body = &limits_body,
+         .errors = {"PROJECT_NOT_FOUND"},
+         .response = &shapes::rate_limits()});
 }
 
 }  // namespace latchkey::api

@@ -288,19 +288,131 @@ Response patch_keys(RequestContext& ctx) {
 
 }  // namespace
 
+namespace {
+
+// What the handlers above read (route_spec.hpp). The config's nested
+// objects are read with readers of their own (documentation here).
+const std::vector<std::string> kConfigFlags = {
+    "sign_up_enabled",        "credential_enabled",           "magic_link_enabled",
+    "passkey_enabled",        "client_team_creation_enabled", "client_user_deletion_enabled",
+    "allow_localhost",        "allow_user_api_keys",          "allow_team_api_keys",
+    "create_team_on_sign_up", core::kRequireEmailVerification};
+const ObjectSpec kOAuthProviderConfig{{
+    one_of_field("id", core::oauth_provider_ids()).required(),
+    one_of_field("type", {"shared", "standard"}).required(),
+    string_field("client_id").min(1).describe("Required for type standard."),
+    string_field("client_secret").min(1).describe("Required for type standard."),
+    string_field("facebook_config_id"),
+    string_field("microsoft_tenant_id"),
+    string_field("apple_team_id"),
+    string_field("apple_key_id"),
+    string_field("discovery_url").url().describe("The OIDC provider's (required for oidc)."),
+}};
+const ObjectSpec kDomainConfig{{
+    string_field("domain").url().required().describe("http:// or https://."),
+    string_field("handler_path").required().describe("Starts with /."),
+}};
+const ObjectSpec kEmailConfig{{
+    one_of_field("type", {"shared", "standard"}).required(),
+    string_field("host").min(1).describe("The fields but type: required for type standard."),
+    integer_field("port").at_least(0).at_most(65535),
+    string_field("username").min(1),
+    string_field("password").min(1).max(70),
+    string_field("sender_name").min(1),
+    string_field("sender_email").email(),
+}};
+const ObjectSpec kPermissionRef{{string_field("id").required()}};
+ObjectSpec make_config_spec() {
+  ObjectSpec spec;
+  for (const auto& flag : kConfigFlags) spec.fields.push_back(boolean_field(flag));
+  for (FieldSpec f : {
+           one_of_field("oauth_account_merge_strategy",
+                        {"link_method", "raise_error", "allow_duplicates"}),
+           one_of_field("email_theme", {"default-light", "default-dark"}),
+           array_field("oauth_providers").of(kOAuthProviderConfig),
+           array_field("domains").of(kDomainConfig),
+           object_field("email_config").of(kEmailConfig),
+           array_field("team_creator_default_permissions").of(kPermissionRef),
+           array_field("team_member_default_permissions").of(kPermissionRef),
+           array_field("user_default_permissions").of(kPermissionRef),
+       })
+    spec.fields.push_back(std::move(f));
+  return spec;
+}
+const ObjectSpec kConfig = make_config_spec();
+ObjectSpec project_body(bool create) {
+  FieldSpec name = string_field("display_name");
+  name.is_required = create;
+  return ObjectSpec{{
+      std::move(name),
+      string_field("description").nullable(),
+      boolean_field("is_production_mode"),
+      object_field("config").of(kConfig).describe("Only the keys sent change."),
+  }};
+}
+const ObjectSpec kProjectCreateBody = project_body(true);
+const ObjectSpec kProjectPatchBody = project_body(false);
+const ObjectSpec kKeySetCreateBody{{
+    string_field("description").required(),
+    integer_field("expires_at_millis").required(),
+    boolean_field("has_publishable_client_key").required(),
+    boolean_field("has_secret_server_key").required(),
+    boolean_field("has_super_secret_admin_key").required(),
+}};
+const ObjectSpec kKeySetPatchBody{{
+    string_field("description"),
+    boolean_field("revoked").describe("Only true: a revoked key set stays revoked."),
+}};
+
+}  // namespace
+
 void register_project_routes(Router& r) {
+  const std::string dashboard_only = "EXPECTED_INTERNAL_PROJECT";
   // The project is the request's context: answered from memory.
-  r.add(Method::kGet, "/projects/current", Access::client_plus(), get_current, Runs::kMemory);
+  r.add(Method::kGet, "/projects/current", Access::client_plus(), get_current, Runs::kMemory,
+        {.summary = "The project of the request (its client-visible config).",
+         .response = &shapes::client_project()});
   r.add(Method::kGet, "/internal/projects/current", Access::admin(), get_internal_current,
-        Runs::kMemory);
-  r.add(Method::kPatch, "/internal/projects/current", Access::admin(), patch_internal_current);
-  r.add(Method::kDelete, "/internal/projects/current", Access::admin(), delete_internal_current);
-  r.add(Method::kGet, "/internal/projects", Access::client_plus(), list_internal_projects);
-  r.add(Method::kPost, "/internal/projects", Access::client_plus(), create_internal_project);
-  r.add(Method::kGet, "/internal/api-keys", Access::admin(), list_keys);
-  r.add(Method::kPost, "/internal/api-keys", Access::admin(), create_keys);
-  r.add(Method::kGet, "/internal/api-keys/{api_key_id}", Access::admin(), get_keys);
-  r.add(Method::kPatch, "/internal/api-keys/{api_key_id}", Access::admin(), patch_keys);
+        Runs::kMemory,
+        {.summary = "The project of the request, with its whole config.",
+         .response = &shapes::project()});
+  r.add(Method::kPatch, "/internal/projects/current", Access::admin(), patch_internal_current,
+        Runs::kDatabase,
+        {.summary = "Update the project.",
+         .body = &kProjectPatchBody,
+         .errors = {"PROJECT_NOT_FOUND"},
+         .response = &shapes::project()});
+  r.add(Method::kDelete, "/internal/projects/current", Access::admin(), delete_internal_current,
+        Runs::kDatabase,
+        {.summary = "Delete the project.",
+         .errors = {"PROJECT_NOT_FOUND"},
+         .response = &shapes::success()});
+  r.add(Method::kGet, "/internal/projects", Access::client_plus(), list_internal_projects,
+        Runs::kDatabase,
+        {.summary = "The signed-in dashboard user's projects (internal project only).",
+         .errors = {"USER_AUTHENTICATION_REQUIRED", dashboard_only},
+         .response = &shapes::list_of(shapes::project())});
+  r.add(Method::kPost, "/internal/projects", Access::client_plus(), create_internal_project,
+        Runs::kDatabase,
+        {.summary = "Create a project owned by the signed-in dashboard user.",
+         .body = &kProjectCreateBody,
+         .errors = {"USER_AUTHENTICATION_REQUIRED", dashboard_only},
+         .response = &shapes::project(),
+         .status = 201});
+  r.add(Method::kGet, "/internal/api-keys", Access::admin(), list_keys, Runs::kDatabase,
+        {.summary = "The project's key sets.", .response = &shapes::list_of(shapes::key_set())});
+  r.add(Method::kPost, "/internal/api-keys", Access::admin(), create_keys, Runs::kDatabase,
+        {.summary = "Create a key set (its keys are shown once).",
+         .body = &kKeySetCreateBody,
+         .response = &shapes::created_key_set()});
+  r.add(Method::kGet, "/internal/api-keys/{api_key_id}", Access::admin(), get_keys, Runs::kDatabase,
+        {.summary = "A key set.", .errors = {"API_KEY_NOT_FOUND"}, .response = &shapes::key_set()});
+  r.add(Method::kPatch, "/internal/api-keys/{api_key_id}", Access::admin(), patch_keys,
+        Runs::kDatabase,
+        {.summary = "Update or revoke a key set.",
+         .body = &kKeySetPatchBody,
+         .errors = {"API_KEY_NOT_FOUND"},
+         .response = &shapes::key_set()});
 }
 
 }  // namespace latchkey::api

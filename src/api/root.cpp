@@ -63,12 +63,32 @@ static Response check_feature_support(RequestContext& ctx) {
       feature + " is not yet supported. Please reach out to Stack support for more information.");
 }
 
+static const ObjectSpec kCheckVersionBody{{
+    string_field("clientVersion").required().describe("The SDK's x-stack-client-version."),
+}};
+// Any body: only feature_name is shown back.
+static const ObjectSpec kFeatureBody{
+    .fields = {any_field("feature_name").nullable()}, .optional = true, .open = true};
+
 void register_root_routes(Router& r) {
-  r.add(Method::kGet, "/", Access::any(), root, Runs::kMemory);
+  r.add(Method::kGet, "/", Access::any(), root, Runs::kMemory,
+        {.summary = "Welcome text, with who the request authenticates as.",
+         .query = &kNoFields,
+         .answers = "Plain text."});
   r.add(Method::kGet, "/projects/{project_id}/.well-known/jwks.json", Access::any(), jwks,
-        Runs::kMemory);
-  r.add(Method::kPost, "/check-version", Access::any(), check_version);
-  r.add(Method::kPost, "/check-feature-support", Access::any(), check_feature_support);
+        Runs::kMemory,
+        {.summary = "The public keys that verify the project's access tokens (JWKS); a plain-text "
+                    "404 for an unknown project.",
+         .response = &shapes::jwks()});
+  r.add(Method::kPost, "/check-version", Access::any(), check_version, Runs::kDatabase,
+        {.summary = "Whether an SDK version is supported by this API.",
+         .body = &kCheckVersionBody,
+         .response = &shapes::version_check()});
+  r.add(Method::kPost, "/check-feature-support", Access::any(), check_feature_support,
+        Runs::kDatabase,
+        {.summary = "An SDK asks about a feature; none of those they ask about exist.",
+         .body = &kFeatureBody,
+         .answers = "Plain text: the feature is not yet supported."});
 }
 
 }  // namespace latchkey::api

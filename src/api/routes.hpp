@@ -1,6 +1,7 @@
 // The REST API's routes: one registration function per resource family
 // (src/api/*.cpp, mirroring the URL tree), all registered by register_routes.
 #pragma once
+#include "api/response_shapes.hpp"
 #include "http/router.hpp"
 
 namespace latchkey::api {

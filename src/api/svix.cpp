@@ -3,8 +3,8 @@
 // STACK_SVIX_SERVER_URL=<public URL>/svix and Svix's client libraries work).
 // The /svix routes authenticate their own Bearer token (the pipeline runs
 // them without Stack's header auth) and answer Svix's error bodies.
-#include "core/webhook_admin.hpp"
 #include "api/routes.hpp"
+#include "core/webhook_admin.hpp"
 
 namespace latchkey::api {
 namespace {
@@ -162,32 +162,133 @@ Response attempts_by_message(RequestContext& ctx) {
 
 }  // namespace
 
+namespace {
+
+// Svix's bodies and queries as this server reads them (route_spec.hpp; core/
+// webhook_admin validates them and answers Svix's 422): documentation, with
+// other properties allowed, as Svix's clients send more than these.
+const ObjectSpec kPageQuery{
+    .fields = {integer_field("limit").at_least(1).at_most(250), string_field("iterator")},
+    .open = true};
+const ObjectSpec kMessagesQuery{
+    .fields = {integer_field("limit").at_least(1).at_most(250), string_field("iterator"),
+               string_field("event_types").describe("Only messages of this event type."),
+               boolean_field("with_content").describe("Default true: include the payload.")},
+    .open = true};
+const ObjectSpec kContentQuery{
+    .fields = {boolean_field("with_content").describe("Default true: include the payload.")},
+    .open = true};
+const ObjectSpec kAppBody{
+    .fields = {string_field("uid").required().describe("The token's project id: a project has "
+                                                       "exactly one application."),
+               string_field("name")},
+    .open = true};
+// Create and PUT (replace) require url; only create takes a secret.
+std::vector<FieldSpec> endpoint_fields(bool patch, bool create) {
+  std::vector<FieldSpec> fields = {
+      string_field("url").url().describe("http or https."),
+      string_field("description"),
+      integer_field("version").at_least(1).nullable(),
+      boolean_field("disabled"),
+      array_field("filterTypes").nullable().describe("Event types; null or absent: all."),
+      array_field("channels").nullable(),
+      integer_field("rateLimit").at_least(1).nullable(),
+      string_field("uid").nullable(),
+      object_field("metadata").describe("An object of strings."),
+  };
+  fields[0].is_required = !patch;
+  if (create) {
+    fields.push_back(string_field("secret").nullable().describe(
+        "whsec_ and 24 to 75 bytes in base64; generated when absent."));
+  }
+  return fields;
+}
+const ObjectSpec kEndpointCreateBody{.fields = endpoint_fields(false, true), .open = true};
+const ObjectSpec kEndpointPutBody{.fields = endpoint_fields(false, false), .open = true};
+const ObjectSpec kEndpointPatchBody{.fields = endpoint_fields(true, false), .open = true};
+const ObjectSpec kRotateBody{
+    .fields = {string_field("key").nullable().describe("The new secret; generated when absent.")},
+    .optional = true,
+    .open = true};
+const ObjectSpec kMessageBody{
+    .fields = {string_field("eventType").required(), object_field("payload").required()},
+    .open = true};
+
+// svix-token reads no field, and no body is needed.
+const ObjectSpec kTokenBody{.optional = true};
+
+}  // namespace
+
 void register_svix_routes(Router& r) {
-  r.add(Method::kPost, "/webhooks/svix-token", Access::admin(), svix_token);
+  r.add(Method::kPost, "/webhooks/svix-token", Access::admin(), svix_token, Runs::kDatabase,
+        {.summary = "A token for the Svix-compatible API of this project (/svix/api/v1).",
+         .body = &kTokenBody,
+         .response = &shapes::svix_token(),
+         .status = 201});
 
   const std::string app = "/svix/api/v1/app";
   const std::string one_app = app + "/{app_id}";
   const std::string endpoint = one_app + "/endpoint";
   const std::string one_endpoint = endpoint + "/{endpoint_id}";
-  r.add(Method::kGet, app, Access::any(), list_apps);
-  r.add(Method::kPost, app, Access::any(), create_app);
-  r.add(Method::kGet, one_app, Access::any(), get_app);
-  r.add(Method::kPost, endpoint, Access::any(), create_endpoint);
-  r.add(Method::kGet, endpoint, Access::any(), list_endpoints);
-  r.add(Method::kGet, one_endpoint, Access::any(), get_endpoint);
-  r.add(Method::kPut, one_endpoint, Access::any(),
-        [](RequestContext& ctx) { return update_endpoint(ctx, false); });
-  r.add(Method::kPatch, one_endpoint, Access::any(),
-        [](RequestContext& ctx) { return update_endpoint(ctx, true); });
-  r.add(Method::kDelete, one_endpoint, Access::any(), delete_endpoint);
-  r.add(Method::kGet, one_endpoint + "/secret", Access::any(), get_secret);
-  r.add(Method::kPost, one_endpoint + "/secret/rotate", Access::any(), rotate_secret);
-  r.add(Method::kGet, one_app + "/msg", Access::any(), list_messages);
-  r.add(Method::kPost, one_app + "/msg", Access::any(), create_message);
-  r.add(Method::kGet, one_app + "/msg/{msg_id}", Access::any(), get_message);
-  r.add(Method::kGet, one_app + "/attempt/endpoint/{endpoint_id}", Access::any(),
-        attempts_by_endpoint);
-  r.add(Method::kGet, one_app + "/attempt/msg/{msg_id}", Access::any(), attempts_by_message);
+  auto svix = [&r](Method method, const std::string& pattern, Handler handler, RouteSpec spec) {
+    r.add(method, pattern, Access::any(), std::move(handler), Runs::kDatabase, std::move(spec));
+  };
+  svix(Method::kGet, app, list_apps,
+       {.summary = "The token's application (Svix's list).",
+        .response = &shapes::svix_page_of(shapes::svix_app())});
+  svix(Method::kPost, app, create_app,
+       {.summary = "Svix's create (getOrCreate): the token's project's application.",
+        .body = &kAppBody,
+        .response = &shapes::svix_app()});
+  svix(Method::kGet, one_app, get_app,
+       {.summary = "The application.", .response = &shapes::svix_app()});
+  svix(Method::kPost, endpoint, create_endpoint,
+       {.summary = "Create a webhook endpoint.",
+        .body = &kEndpointCreateBody,
+        .response = &shapes::svix_endpoint(),
+        .status = 201});
+  svix(Method::kGet, endpoint, list_endpoints,
+       {.summary = "The application's endpoints.",
+        .query = &kPageQuery,
+        .response = &shapes::svix_page_of(shapes::svix_endpoint())});
+  svix(Method::kGet, one_endpoint, get_endpoint,
+       {.summary = "An endpoint.", .response = &shapes::svix_endpoint()});
+  svix(Method::kPut, one_endpoint, [](RequestContext& ctx) { return update_endpoint(ctx, false); },
+       {.summary = "Replace an endpoint (absent fields take their defaults).",
+        .body = &kEndpointPutBody,
+        .response = &shapes::svix_endpoint()});
+  svix(Method::kPatch, one_endpoint, [](RequestContext& ctx) { return update_endpoint(ctx, true); },
+       {.summary = "Change the endpoint's fields sent.",
+        .body = &kEndpointPatchBody,
+        .response = &shapes::svix_endpoint()});
+  svix(Method::kDelete, one_endpoint, delete_endpoint,
+       {.summary = "Delete an endpoint.", .status = 204, .answers = "No content."});
+  svix(Method::kGet, one_endpoint + "/secret", get_secret,
+       {.summary = "The endpoint's signing secret.", .response = &shapes::svix_endpoint_secret()});
+  svix(Method::kPost, one_endpoint + "/secret/rotate", rotate_secret,
+       {.summary = "Rotate the endpoint's signing secret.",
+        .body = &kRotateBody,
+        .status = 204,
+        .answers = "No content."});
+  svix(Method::kGet, one_app + "/msg", list_messages,
+       {.summary = "The application's messages (webhook events), newest first.",
+        .query = &kMessagesQuery,
+        .response = &shapes::svix_page_of(shapes::svix_message())});
+  svix(Method::kPost, one_app + "/msg", create_message,
+       {.summary = "Send a message to the endpoints.",
+        .body = &kMessageBody,
+        .response = &shapes::svix_message(),
+        .status = 202});
+  svix(Method::kGet, one_app + "/msg/{msg_id}", get_message,
+       {.summary = "A message.", .query = &kContentQuery, .response = &shapes::svix_message()});
+  svix(Method::kGet, one_app + "/attempt/endpoint/{endpoint_id}", attempts_by_endpoint,
+       {.summary = "Delivery attempts to an endpoint.",
+        .query = &kPageQuery,
+        .response = &shapes::svix_page_of(shapes::svix_attempt())});
+  svix(Method::kGet, one_app + "/attempt/msg/{msg_id}", attempts_by_message,
+       {.summary = "Delivery attempts of a message.",
+        .query = &kPageQuery,
+        .response = &shapes::svix_page_of(shapes::svix_attempt())});
 }
 
 }  // namespace latchkey::api

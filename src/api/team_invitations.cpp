@@ -122,31 +122,37 @@ void register_team_invitation_routes(Router& r) {
         {.summary = "Invite an e-mail address to a team (a client needs $invite_members).",
          .body = &send_body,
          .errors = {sign_in_first, "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED",
-                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"}});
+                    "REDIRECT_URL_NOT_WHITELISTED", "TOO_MANY_REQUESTS"},
+         .response = &shapes::invitation_sent()});
   r.add(Method::kPost, "/team-invitations/accept", Access::client_plus(), accept, Runs::kDatabase,
         {.summary = "Accept an invitation as the signed-in user.",
          .body = &kCodeBody,
-         .errors = code_errors({sign_in_first, "TEAM_MEMBERSHIP_ALREADY_EXISTS"})});
+         .errors = code_errors({sign_in_first, "TEAM_MEMBERSHIP_ALREADY_EXISTS"}),
+         .response = &shapes::empty()});
   r.add(Method::kPost, "/team-invitations/accept/details", Access::client_plus(), details,
         Runs::kDatabase,
         {.summary = "The team an invitation is for.",
          .body = &kCodeBody,
-         .errors = code_errors({sign_in_first})});
+         .errors = code_errors({sign_in_first}),
+         .response = &shapes::invitation_details()});
   r.add(Method::kPost, "/team-invitations/accept/check-code", Access::client_plus(), check_code,
         Runs::kDatabase,
         {.summary = "Check an invitation code without using it.",
          .body = &kCodeBody,
-         .errors = code_errors()});
-  r.add(Method::kGet, "/team-invitations", Access::client_plus(), list, Runs::kDatabase,
-        {.summary = "A team's open invitations.",
-         .query = &team_query,
-         .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER", "TEAM_NOT_FOUND",
-                    "TEAM_PERMISSION_REQUIRED"}});
-  r.add(Method::kDelete, "/team-invitations/{id}", Access::client_plus(), revoke, Runs::kDatabase,
-        {.summary = "Revoke an invitation (a client needs $remove_members).",
-         .query = &team_query,
-         .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER", "TEAM_NOT_FOUND",
-                    "TEAM_PERMISSION_REQUIRED"}});
+         .errors = code_errors(),
+         .response = &shapes::code_is_valid()});
+  r.add(
+      Method::kGet, "/team-invitations", Access::client_plus(), list, Runs::kDatabase,
+      {.summary = "A team's open invitations.",
+       .query = &team_query,
+       .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER", "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"},
+       .response = &shapes::list_of(shapes::team_invitation())});
+  r.add(
+      Method::kDelete, "/team-invitations/{id}", Access::client_plus(), revoke, Runs::kDatabase,
+      {.summary = "Revoke an invitation (a client needs $remove_members).",
+       .query = &team_query,
+       .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER", "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"},
+       .response = &shapes::success()});
 }
 
 }  // namespace latchkey::api

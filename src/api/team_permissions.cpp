@@ -163,7 +163,6 @@ ObjectSpec definition_body(bool create) {
 }
 const ObjectSpec kCreateDefinitionBody = definition_body(true);
 const ObjectSpec kUpdateDefinitionBody = definition_body(false);
-const ObjectSpec kEmptyBody{};
 ObjectSpec grant_query(PermissionScope scope) {
   std::vector<FieldSpec> fields;
   if (scope == PermissionScope::kTeam) fields.push_back(string_field("team_id").uuid());
@@ -180,22 +179,27 @@ void add_definition_routes(Router& r, const std::string& base, PermissionScope s
   const std::string what = scope == PermissionScope::kTeam ? "team" : "project";
   r.add(Method::kGet, base, Access::admin(),
         [scope](RequestContext& ctx) { return list_definitions(ctx, scope); }, Runs::kDatabase,
-        {.summary = "List the " + what + " permission definitions."});
+        {.summary = "List the " + what + " permission definitions.",
+         .response = &shapes::list_of(shapes::permission())});
   r.add(Method::kPost, base, Access::admin(),
         [scope](RequestContext& ctx) { return create_definition(ctx, scope); }, Runs::kDatabase,
         {.summary = "Define a " + what + " permission.",
          .body = &kCreateDefinitionBody,
-         .errors = {"PERMISSION_ID_ALREADY_EXISTS", "CONTAINED_PERMISSION_NOT_FOUND"}});
+         .errors = {"PERMISSION_ID_ALREADY_EXISTS", "CONTAINED_PERMISSION_NOT_FOUND"},
+         .response = &shapes::permission(),
+         .status = 201});
   r.add(Method::kPatch, base + "/{permission_id}", Access::admin(),
         [scope](RequestContext& ctx) { return update_definition(ctx, scope); }, Runs::kDatabase,
         {.summary = "Update a " + what + " permission definition.",
          .body = &kUpdateDefinitionBody,
          .errors = {"PERMISSION_NOT_FOUND", "WRONG_PERMISSION_SCOPE",
-                    "PERMISSION_ID_ALREADY_EXISTS", "CONTAINED_PERMISSION_NOT_FOUND"}});
+                    "PERMISSION_ID_ALREADY_EXISTS", "CONTAINED_PERMISSION_NOT_FOUND"},
+         .response = &shapes::permission()});
   r.add(Method::kDelete, base + "/{permission_id}", Access::admin(),
         [scope](RequestContext& ctx) { return delete_definition(ctx, scope); }, Runs::kDatabase,
         {.summary = "Delete a " + what + " permission definition.",
-         .errors = {"PERMISSION_NOT_FOUND", "WRONG_PERMISSION_SCOPE"}});
+         .errors = {"PERMISSION_NOT_FOUND", "WRONG_PERMISSION_SCOPE"},
+         .response = &shapes::success()});
 }
 
 }  // namespace
@@ -213,30 +217,39 @@ void register_team_permission_routes(Router& r) {
   r.add(Method::kGet, "/team-permissions", Access::client_plus(), list_team_grants, Runs::kDatabase,
         {.summary = "List team permission grants (a client: its own).",
          .query = &kTeamGrantQuery,
-         .errors = {no_user}});
+         .errors = {no_user},
+         .response = &shapes::list_of(shapes::permission_grant())});
   r.add(Method::kPost, "/team-permissions/{team_id}/{user_id}/{permission_id}",
         Access::server_plus(), grant_team, Runs::kDatabase,
         {.summary = "Grant a team permission to a member.",
-         .body = &kEmptyBody,
-         .errors = with({"TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND"})});
-  r.add(Method::kDelete, "/team-permissions/{team_id}/{user_id}/{permission_id}",
-        Access::server_plus(), revoke_team, Runs::kDatabase,
-        {.summary = "Revoke a member's team permission.",
-         .errors =
-             with({"TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND", "TEAM_PERMISSION_NOT_FOUND"})});
+         .body = &kNoFields,
+         .errors = with({"TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND"}),
+         .response = &shapes::permission_grant(),
+         .status = 201});
+  r.add(
+      Method::kDelete, "/team-permissions/{team_id}/{user_id}/{permission_id}",
+      Access::server_plus(), revoke_team, Runs::kDatabase,
+      {.summary = "Revoke a member's team permission.",
+       .errors = with({"TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND", "TEAM_PERMISSION_NOT_FOUND"}),
+       .response = &shapes::success()});
   r.add(Method::kGet, "/project-permissions", Access::client_plus(), list_project_grants,
         Runs::kDatabase,
         {.summary = "List project permission grants (a client: its own).",
          .query = &kProjectGrantQuery,
-         .errors = {no_user}});
+         .errors = {no_user},
+         .response = &shapes::list_of(shapes::permission_grant())});
   r.add(Method::kPost, "/project-permissions/{user_id}/{permission_id}", Access::server_plus(),
         grant_project, Runs::kDatabase,
         {.summary = "Grant a project permission to a user.",
-         .body = &kEmptyBody,
-         .errors = with({})});
+         .body = &kNoFields,
+         .errors = with({}),
+         .response = &shapes::permission_grant(),
+         .status = 201});
   r.add(Method::kDelete, "/project-permissions/{user_id}/{permission_id}", Access::server_plus(),
         revoke_project, Runs::kDatabase,
-        {.summary = "Revoke a user's project permission.", .errors = with({})});
+        {.summary = "Revoke a user's project permission.",
+         .errors = with({}),
+         .response = &shapes::success()});
 }
 
 }  // namespace latchkey::api

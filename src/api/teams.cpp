@@ -308,7 +308,6 @@ const ObjectSpec kTeamsQuery{{
 }};
 const ObjectSpec kProfilesQuery{{string_field("team_id").uuid(), user_id_or_me(false)}};
 const ObjectSpec kProfileBody{{string_field("display_name"), image_url()}};
-const ObjectSpec kEmptyBody{};
 
 }  // namespace
 
@@ -318,48 +317,59 @@ void register_team_routes(Router& r) {
   r.add(Method::kGet, "/teams", Access::client_plus(), list_teams, Runs::kDatabase,
         {.summary = "List teams (a client: its own user's).",
          .query = &kTeamsQuery,
-         .errors = {kNoUser, "USER_NOT_FOUND"}});
+         .errors = {kNoUser, "USER_NOT_FOUND"},
+         .response = &shapes::list_of(shapes::team())});
   r.add(Method::kPost, "/teams", Access::client_plus(), create_team, Runs::kDatabase,
         {.summary = "Create a team.",
          .body = &kTeamCreateBody,
          .query = &kTeamsQuery,
-         .errors = {kNoUser, kSignInFirst, "USER_NOT_FOUND"}});
+         .errors = {kNoUser, kSignInFirst, "USER_NOT_FOUND"},
+         .response = &shapes::team(),
+         .status = 201});
   r.add(Method::kGet, "/teams/{team_id}", Access::client_plus(), get_team, Runs::kDatabase,
         {.summary = "A team.",
-         .errors = {kSignInFirst, "TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND"}});
+         .errors = {kSignInFirst, "TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND"},
+         .response = &shapes::team()});
   r.add(Method::kPatch, "/teams/{team_id}", Access::client_plus(), patch_team, Runs::kDatabase,
         {.summary = "Update a team (a client needs $update_team).",
          .body = &kTeamPatchBody,
-         .errors = {kSignInFirst, "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"}});
+         .errors = {kSignInFirst, "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"},
+         .response = &shapes::team()});
   r.add(Method::kDelete, "/teams/{team_id}", Access::client_plus(), delete_team, Runs::kDatabase,
         {.summary = "Delete a team (a client needs $delete_team).",
-         .errors = {kSignInFirst, "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"}});
-  r.add(
-      Method::kPost, "/team-memberships/{team_id}/{user_id}", Access::server_plus(), add_membership,
-      Runs::kDatabase,
-      {.summary = "Add a user to a team.",
-       .body = &kEmptyBody,
-       .errors = {kNoUser, "TEAM_NOT_FOUND", "USER_NOT_FOUND", "TEAM_MEMBERSHIP_ALREADY_EXISTS"}});
+         .errors = {kSignInFirst, "TEAM_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"},
+         .response = &shapes::success()});
+  r.add(Method::kPost, "/team-memberships/{team_id}/{user_id}", Access::server_plus(),
+        add_membership, Runs::kDatabase,
+        {.summary = "Add a user to a team.",
+         .body = &kNoFields,
+         .errors = {kNoUser, "TEAM_NOT_FOUND", "USER_NOT_FOUND", "TEAM_MEMBERSHIP_ALREADY_EXISTS"},
+         .response = &shapes::team_membership(),
+         .status = 201});
   r.add(Method::kDelete, "/team-memberships/{team_id}/{user_id}", Access::client_plus(),
         remove_membership, Runs::kDatabase,
         {.summary = "Remove a user from a team (another user: $remove_members).",
          .errors = {kNoUser, "TEAM_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND",
-                    "TEAM_PERMISSION_REQUIRED"}});
+                    "TEAM_PERMISSION_REQUIRED"},
+         .response = &shapes::success()});
   r.add(Method::kGet, "/team-member-profiles", Access::client_plus(), list_profiles,
         Runs::kDatabase,
         {.summary = "List team members' profiles.",
          .query = &kProfilesQuery,
          .errors = {kNoUser, "TEAM_NOT_FOUND", "USER_NOT_FOUND", "TEAM_MEMBERSHIP_NOT_FOUND",
-                    "TEAM_PERMISSION_REQUIRED"}});
+                    "TEAM_PERMISSION_REQUIRED"},
+         .response = &shapes::list_of(shapes::member_profile())});
   r.add(Method::kGet, "/team-member-profiles/{team_id}/{user_id}", Access::client_plus(),
         get_profile, Runs::kDatabase,
         {.summary = "A team member's profile.",
-         .errors = {kNoUser, "TEAM_MEMBERSHIP_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"}});
+         .errors = {kNoUser, "TEAM_MEMBERSHIP_NOT_FOUND", "TEAM_PERMISSION_REQUIRED"},
+         .response = &shapes::member_profile()});
   r.add(Method::kPatch, "/team-member-profiles/{team_id}/{user_id}", Access::client_plus(),
         patch_profile, Runs::kDatabase,
         {.summary = "Update a team member's profile (a client: its own).",
          .body = &kProfileBody,
-         .errors = {kNoUser, "TEAM_MEMBERSHIP_NOT_FOUND"}});
+         .errors = {kNoUser, "TEAM_MEMBERSHIP_NOT_FOUND"},
+         .response = &shapes::member_profile()});
 }
 
 }  // namespace latchkey::api

@@ -419,32 +419,44 @@ const ObjectSpec kUserListQuery{{
 // PATCH and POST may set a password (argon2id): Runs::kLong.
 void register_user_routes(Router& r) {
   r.add(Method::kGet, "/users/me", Access::client_plus(), get_me, Runs::kMemory,
-        {.summary = "The signed-in user.", .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER"}});
+        {.summary = "The signed-in user.",
+         .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER"},
+         .response = &shapes::user()});
   r.add(Method::kPatch, "/users/me", Access::client_plus(), patch_me, Runs::kLong,
         {.summary = "Update the signed-in user.",
          .body = &kUserPatchBody,
          .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER", "USER_EMAIL_ALREADY_EXISTS",
-                    "TEAM_MEMBERSHIP_NOT_FOUND"}});
+                    "TEAM_MEMBERSHIP_NOT_FOUND"},
+         .response = &shapes::user()});
   r.add(Method::kDelete, "/users/me", Access::client_plus(), delete_me, Runs::kDatabase,
-        {.summary = "Delete the signed-in user.", .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER"}});
+        {.summary = "Delete the signed-in user.",
+         .errors = {"CANNOT_GET_OWN_USER_WITHOUT_USER"},
+         .response = &shapes::success()});
   r.add(Method::kGet, "/users", Access::server_plus(), list_users, list_users_runs,
-        {.summary = "List the project's users.", .query = &kUserListQuery});
+        {.summary = "List the project's users.",
+         .query = &kUserListQuery,
+         .response = &shapes::list_of(shapes::user())});
   r.add(Method::kPost, "/users", Access::server_plus(), create_user, Runs::kLong,
         {.summary = "Create a user.",
          .body = &kUserCreateBody,
          .errors = {"USER_EMAIL_ALREADY_EXISTS",
-                    "OAUTH_CONNECTION_ALREADY_CONNECTED_TO_ANOTHER_USER"}});
+                    "OAUTH_CONNECTION_ALREADY_CONNECTED_TO_ANOTHER_USER"},
+         .response = &shapes::user(),
+         .status = 201});
   r.add(Method::kGet, "/users/{user_id}", Access::server_plus(), get_user, Runs::kDatabase,
         {.summary = "A user by id (or me).",
-         .errors = {"USER_NOT_FOUND", "CANNOT_GET_OWN_USER_WITHOUT_USER"}});
+         .errors = {"USER_NOT_FOUND", "CANNOT_GET_OWN_USER_WITHOUT_USER"},
+         .response = &shapes::user()});
   r.add(Method::kPatch, "/users/{user_id}", Access::server_plus(), patch_user_by_id, Runs::kLong,
         {.summary = "Update a user.",
          .body = &kUserPatchBody,
          .errors = {"USER_NOT_FOUND", "CANNOT_GET_OWN_USER_WITHOUT_USER",
-                    "USER_EMAIL_ALREADY_EXISTS", "TEAM_MEMBERSHIP_NOT_FOUND"}});
+                    "USER_EMAIL_ALREADY_EXISTS", "TEAM_MEMBERSHIP_NOT_FOUND"},
+         .response = &shapes::user()});
   r.add(Method::kDelete, "/users/{user_id}", Access::server_plus(), delete_user, Runs::kDatabase,
         {.summary = "Delete a user.",
-         .errors = {"USER_NOT_FOUND", "CANNOT_GET_OWN_USER_WITHOUT_USER"}});
+         .errors = {"USER_NOT_FOUND", "CANNOT_GET_OWN_USER_WITHOUT_USER"},
+         .response = &shapes::success()});
 }
 
 }  // namespace latchkey::api

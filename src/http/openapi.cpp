@@ -81,7 +81,7 @@ Json object_schema(const ObjectSpec& spec) {
     properties[f.name] = field_schema(f);
     if (f.is_required) required.push_back(f.name);
   }
-  Json s{{"type", "object"}, {"properties", properties}, {"additionalProperties", false}};
+  Json s{{"type", "object"}, {"properties", properties}, {"additionalProperties", spec.open}};
   if (!required.empty()) s["required"] = required;
   return s;
 }
@@ -136,7 +136,7 @@ Json field_schema(const FieldSpec& f) {
   if (f.properties && f.type == FieldType::kObject) {
     Json nested = object_schema(*f.properties);
     s["properties"] = nested["properties"];
-    s["additionalProperties"] = false;
+    s["additionalProperties"] = nested["additionalProperties"];
     if (nested.contains("required")) s["required"] = nested["required"];
   } else if (f.properties && f.type == FieldType::kArray) {
     s["items"] = object_schema(*f.properties);
@@ -244,25 +244,36 @@ void describe_errors(const Route& r, Json& responses) {
             "database or the password-hashing queue is unavailable."}};
 }
 
+// The declared success answer: its status, with the JSON object's schema
+// when the route declares one; "2XX" when it declares nothing.
+Json success_response(const Route& r) {
+  const char* generic =
+      is_svix(r) ? "Success (Svix's response shapes)." : "Success (Stack Auth's response shapes).";
+  if (!r.spec || (!r.spec->response && r.spec->answers.empty()))
+    return Json{{"2XX", Json{{"description", generic}}}};
+  Json ok{{"description", r.spec->answers.empty() ? std::string("Success.") : r.spec->answers}};
+  if (r.spec->response)
+    ok["content"] = Json{{"application/json", Json{{"schema", object_schema(*r.spec->response)}}}};
+  return Json{{std::to_string(r.spec->status), std::move(ok)}};
+}
+
 Json operation(const Route& r) {
   Json op{{"operationId", operation_id(r)}, {"x-latchkey-runs", runs_name(r.runs)}};
   op["summary"] = r.spec && !r.spec->summary.empty()
                       ? r.spec->summary
                       : std::string(method_name(r.method)) + " " + r.pattern;
+  op["x-latchkey-schema"] = r.spec ? "declared" : "undeclared";
   if (is_svix(r)) {
     op["tags"] = Json::array({"svix"});
     op["security"] = Json::array({Json{{"svixToken", Json::array()}}});
-    op["responses"] = Json{
-        {"2XX", Json{{"description", "Success (Svix's response shapes)."}}},
-        {"4XX", Json{{"description", "A Svix error: {code, detail}."}}},
-    };
-    return op;
+    op["parameters"] = Json::array();
+  } else {
+    // The first segment names the resource family.
+    std::string tag =
+        r.pattern.size() > 1 ? r.pattern.substr(1, r.pattern.find('/', 1) - 1) : "root";
+    op["tags"] = Json::array({tag});
+    describe_access(r, op);
   }
-  // The first segment names the resource family.
-  std::string tag = r.pattern.size() > 1 ? r.pattern.substr(1, r.pattern.find('/', 1) - 1) : "root";
-  op["tags"] = Json::array({tag});
-  describe_access(r, op);
-  op["x-latchkey-schema"] = r.spec ? "declared" : "undeclared";
   if (r.spec && r.spec->query)
     for (const auto& f : r.spec->query->fields)
       op["parameters"].push_back(Json{{"name", f.name},
@@ -272,17 +283,21 @@ Json operation(const Route& r) {
   const bool has_body_method =
       r.method == Method::kPost || r.method == Method::kPatch || r.method == Method::kPut;
   if (r.spec && r.spec->body) {
-    op["requestBody"] = Json{
-        {"required", !r.spec->body->optional},
-        {"content", Json{{"application/json", Json{{"schema", object_schema(*r.spec->body)}}}}}};
+    Json schema = object_schema(*r.spec->body);
+    Json content{{"application/json", Json{{"schema", schema}}}};
+    if (r.spec->form) content["application/x-www-form-urlencoded"] = Json{{"schema", schema}};
+    op["requestBody"] = Json{{"required", !r.spec->body->optional}, {"content", content}};
   } else if (!r.spec && has_body_method) {
     op["requestBody"] =
         Json{{"required", false},
              {"description", "Not declared yet: see Stack Auth's API reference for the fields."},
              {"content", Json{{"application/json", Json{{"schema", Json{{"type", "object"}}}}}}}};
   }
-  Json responses{{"2XX", Json{{"description", "Success (Stack Auth's response shapes)."}}}};
-  describe_errors(r, responses);
+  Json responses = success_response(r);
+  if (is_svix(r))
+    responses["4XX"] = Json{{"description", "A Svix error: {code, detail}."}};
+  else
+    describe_errors(r, responses);
   op["responses"] = responses;
   return op;
 }
@@ -342,10 +357,12 @@ Json openapi_document(const Router& router) {
       {"version", std::string(core::kStackApiVersion)},
       {"description",
        "Generated at start-up from Latchkey's route table, so it lists exactly the routes this "
-       "server serves. Routes marked x-latchkey-schema: declared have their body, query and "
-       "errors declared next to their registration, and the server's request validation checks "
-       "its handlers against that same declaration; the others have a generic body (Stack "
-       "Auth's API reference, https://docs.stack-auth.com, describes them). The API also "
+       "server serves. Each route's body, query, known errors and success answer are declared "
+       "next to its registration (x-latchkey-schema: declared), and the server's request "
+       "validation checks its handlers against that same declaration. Success answers are "
+       "Stack Auth's reference shapes (what a REST client without x-stack-client-version "
+       "gets; an SDK that sends its version gets later fields too); properties marked "
+       "x-latchkey-server-only are present for server and admin access only. The API also "
        "answers under /api/latest and /api/v2beta1..4."}};
   doc["servers"] = Json::array({Json{{"url", "/"}}});
   doc["paths"] = std::move(paths);

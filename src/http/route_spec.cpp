@@ -25,6 +25,8 @@ FieldSpec object_field(std::string name) { return typed(std::move(name), FieldTy
 FieldSpec array_field(std::string name) { return typed(std::move(name), FieldType::kArray); }
 FieldSpec any_field(std::string name) { return typed(std::move(name), FieldType::kAny); }
 
+const ObjectSpec kNoFields{};
+
 const FieldSpec* ObjectSpec::find(std::string_view name) const {
   for (const auto& f : fields)
     if (f.name == name) return &f;

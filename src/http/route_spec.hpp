@@ -78,11 +78,19 @@ struct ObjectSpec {
   std::vector<FieldSpec> fields = {};
   // A body the request may leave out entirely (body_reader(false)).
   bool optional = false;
+  // Other properties are allowed (and ignored): a body the handler reads
+  // without reject_unknown, or an object of another API (Svix, WebAuthn).
+  bool open = false;
   const FieldSpec* find(std::string_view name) const;
 };
 
+// A body or query without fields: the handler reads it only to refuse
+// every field sent.
+extern const ObjectSpec kNoFields;
+
 // A route's declaration. Routes registered without one are still listed in
-// the document, with a generic body.
+// the document, with a generic body (a test requires one of every API
+// route: api/openapi_test.cpp).
 struct RouteSpec {
   std::string summary = {};
   const ObjectSpec* body = nullptr;
@@ -91,6 +99,19 @@ struct RouteSpec {
   // besides those of header authentication, access checks and validation,
   // which the document adds for every route.
   std::vector<std::string> errors = {};
+  // Documentation only (nothing checks a handler's answer against it here;
+  // tests/openapi validates real answers): the JSON object the route
+  // answers with `status`, in Stack's reference shapes (core/
+  // client_version.hpp). Fields marked server_only are present for server
+  // and admin access only. Shared shapes: api/response_shapes.hpp.
+  const ObjectSpec* response = nullptr;
+  int status = 200;
+  // What the success answer is, when it is not (only) a JSON object: a
+  // redirect, HTML or plain text.
+  std::string answers = {};
+  // The body may also be sent as an HTML form (application/x-www-form-
+  // urlencoded), which the server reads as an object of strings.
+  bool form = false;
 };
 
 }  // namespace latchkey::http

@@ -141,8 +141,8 @@ struct ListUsersQuery {
   // with the users it found and where it stopped (UserList::resume_at): a
   // text that (nearly) no user contains then answers within the budget
   // instead of walking a million users. Tests make both small.
-  int64_t walk_range_users = 4096;
-  int64_t walk_budget_millis = 40;
+  int64_t walk_range_users = 1024;
+  int64_t walk_budget_millis = 30;
   // A team of at most this many members is listed from its members (read
   // and sorted); a larger one by walking the page order, where its members
   // are dense enough to fill a page soon.
