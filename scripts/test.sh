@@ -6,8 +6,9 @@
 # SDK version in Node, the oldest and newest in Chromium across origins),
 # the examples (tests/examples), the OpenAPI document (tests/openapi), then
 # on PostgreSQL (a throw-away cluster from scripts/pg.sh) the
-# engine-parameterised unit tests, the e2e suite and the SDK tests again.
-# Exits non-zero
+# engine-parameterised unit tests, the e2e suite and the SDK tests again,
+# and last the unit tests and the SQLite e2e suite on a build with
+# AddressSanitizer and UndefinedBehaviorSanitizer. Exits non-zero
 # if anything fails, including "no tests found".
 # Environment: E2E_TIMEOUT (seconds, default 1800) bounds each e2e run;
 # extra arguments go to pytest, e.g. scripts/test.sh -k sign_up -x
@@ -78,6 +79,14 @@ run_sdk_tests() { # run_sdk_tests ENGINE [VAR=VALUE...]
   run_node_tests "sdk-browser-$engine" tests/sdk/browser browser.test.mjs 600 "$@"
 }
 
+# The sanitizer build (used at the end) compiles in the background, niced,
+# while the suites below run: they leave a core idle much of the time.
+sanitize_log=$(mktemp -t latchkey-sanitize-build.XXXXXX)
+(cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DLATCHKEY_SANITIZE=address,undefined &&
+  nice -n 10 cmake --build build-sanitize) >"$sanitize_log" 2>&1 &
+sanitize_build=$!
+
 run_e2e sqlite
 run_sdk_tests sqlite
 # GET /api/v1/openapi.json checked by an independent OpenAPI validator, and
@@ -128,6 +137,33 @@ else
   echo "test.sh: could not start PostgreSQL"
   record e2e-postgres 1
 fi
+
+# Sanitizers: the unit tests and the SQLite e2e suite again, on a build with
+# AddressSanitizer (and LeakSanitizer) and UndefinedBehaviorSanitizer
+# (CMake option LATCHKEY_SANITIZE; -O1 keeps the extra build short). Any
+# report fails the run: UBSan stops the process at the first report, and ASan
+# reports make the server exit non-zero, which the e2e fixture checks.
+echo "== sanitizer build (address,undefined)"
+if wait "$sanitize_build"; then
+  tail -n 1 "$sanitize_log"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  echo "== unit tests (sanitizers)"
+  ctest --test-dir build-sanitize --output-on-failure --no-tests=error --timeout 600 \
+    --exclude-regex 'OnPostgres|postgres'
+  record unit-sanitize $?
+  echo "== e2e tests (sanitizers)"
+  # The session's server must exit 0 after SIGTERM (conftest.py): a leak
+  # or an ASan report at exit makes it exit 23.
+  env LATCHKEY_BIN="$PWD/build-sanitize/latchkey" timeout --kill-after=30 "${E2E_TIMEOUT:-1800}" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e "${PYTEST_ARGS[@]}"
+  record e2e-sanitize $?
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+else
+  cat "$sanitize_log"
+  record sanitize-build 1
+fi
+rm -f "$sanitize_log"
 
 if [ ${#failed[@]} -eq 0 ]; then
   echo "test.sh: PASSED (${passed[*]})"
